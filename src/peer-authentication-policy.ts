@@ -1,0 +1,105 @@
+import { Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { IstioSecurityError } from './errors';
+import { MtlsMode } from './mtls-mode';
+import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io';
+import { claimObjectName } from './private/registry';
+import { assertDnsLabel, assertPort, quote } from './private/validate';
+
+/** An mTLS mode for one port of the selected workload. */
+export interface PortMtls {
+  /** The container port (the port the workload listens on, not the Service port). */
+  readonly port: number;
+  /** Mode on that port. */
+  readonly mode: MtlsMode;
+}
+
+export interface PeerAuthenticationPolicyProps {
+  /** Namespace of the policy; the root namespace makes it mesh-wide when there is no selector. */
+  readonly namespace: string;
+  /**
+   * Object name. Istio applies the selector-less policy named anything, but `default` is the convention.
+   * @default "default"
+   */
+  readonly name?: string;
+  /**
+   * mTLS mode.
+   * @default MtlsMode.STRICT
+   */
+  readonly mode?: MtlsMode;
+  /**
+   * Pod labels the policy applies to; without it the policy covers the whole namespace.
+   * @default - the whole namespace
+   */
+  readonly selector?: { [key: string]: string };
+  /**
+   * Per-port modes. Istio honours them only on a policy with a selector.
+   * @default - none
+   */
+  readonly portOverrides?: PortMtls[];
+}
+
+/**
+ * One PeerAuthentication: how sidecars in a namespace, or of selected workloads, accept connections.
+ */
+export class PeerAuthenticationPolicy extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly mode: MtlsMode;
+  /** The PeerAuthentication object (escape hatch). */
+  public readonly resource: PeerAuthentication;
+  private readonly selector?: { [key: string]: string };
+  private readonly portModes = new Map<number, MtlsMode>();
+
+  public constructor(scope: Construct, id: string, props: PeerAuthenticationPolicyProps) {
+    super(scope, id);
+    this.namespace = assertDnsLabel(this, 'namespace', props.namespace);
+    this.name = assertDnsLabel(this, 'name', props.name ?? 'default');
+    this.mode = props.mode ?? MtlsMode.STRICT;
+    if (props.selector && Object.keys(props.selector).length === 0) {
+      throw new IstioSecurityError(this, 'selector {} selects every pod: leave selector out for a namespace-wide policy, or name labels.');
+    }
+    this.selector = props.selector;
+    for (const override of props.portOverrides ?? []) this.addPortOverride(override.port, override.mode);
+    claimObjectName(this, 'PeerAuthentication', this.namespace, this.name);
+
+    this.resource = new PeerAuthentication(this, 'Resource', {
+      metadata: { name: this.name, namespace: this.namespace },
+      spec: {
+        selector: this.selector ? { matchLabels: { ...this.selector } } : undefined,
+        mtls: { mode: this.mode as string as PeerAuthenticationSpecMtlsMode },
+        portLevelMtls: Lazy.any({ produce: () => this.renderPortLevelMtls() }),
+      },
+    });
+  }
+
+  /** The container ports that have their own mode. */
+  public get overriddenPorts(): number[] {
+    return [...this.portModes.keys()].sort((a, b) => a - b);
+  }
+
+  /** The mode of one container port, if it has its own. */
+  public portMode(port: number): MtlsMode | undefined {
+    return this.portModes.get(port);
+  }
+
+  /** Gives one container port of the selected workload its own mode. */
+  public addPortOverride(port: number, mode: MtlsMode): void {
+    if (!this.selector) {
+      throw new IstioSecurityError(this, `port-level mTLS for port ${quote(port)} needs a workload selector: `
+        + 'Istio ignores portLevelMtls on namespace-wide and mesh-wide policies. Set selector, or use MeshWorkload mtls.portOverrides.');
+    }
+    assertPort(this, 'port-level mTLS port', port);
+    if (this.portModes.has(port)) {
+      throw new IstioSecurityError(this, `port-level mTLS for port ${port} is given twice: give each port one mode.`);
+    }
+    this.portModes.set(port, mode);
+  }
+
+  private renderPortLevelMtls(): { [port: string]: { mode: string } } | undefined {
+    if (this.portModes.size === 0) return undefined;
+    const rendered: { [port: string]: { mode: string } } = {};
+    for (const port of this.overriddenPorts) rendered[String(port)] = { mode: this.portModes.get(port)! };
+    return rendered;
+  }
+}

@@ -1,0 +1,35 @@
+import { Chart } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { IstioSecurityError } from '../errors';
+
+// Claims are kept per chart: a chart is one deployable manifest, so two charts may hold
+// alternatives (e.g. policy variants) of the same object.
+const claimsByChart = new WeakMap<IConstruct, Map<string, IConstruct>>();
+
+function deployUnit(scope: IConstruct): IConstruct {
+  return scope.node.scopes.slice().reverse().find((c) => Chart.isChart(c)) ?? scope.node.root;
+}
+
+/**
+ * Claims a key (e.g. an object identity) for `scope` within its chart.
+ * Throws naming both constructs when another construct already holds it.
+ */
+export function claim(scope: IConstruct, key: string, conflict: (holder: IConstruct) => string): void {
+  const unit = deployUnit(scope);
+  let claims = claimsByChart.get(unit);
+  if (!claims) {
+    claims = new Map();
+    claimsByChart.set(unit, claims);
+  }
+  const holder = claims.get(key);
+  if (holder && holder !== scope) {
+    throw new IstioSecurityError(scope, conflict(holder));
+  }
+  claims.set(key, scope);
+}
+
+/** Claims the identity (kind, namespace, name) of an object this construct emits. */
+export function claimObjectName(scope: IConstruct, kind: string, namespace: string, name: string): void {
+  claim(scope, `object:${kind}/${namespace}/${name}`, (holder) =>
+    `${kind} "${namespace}/${name}" is already emitted by ${holder.node.path}: give one of them another name or namespace.`);
+}

@@ -1,0 +1,49 @@
+import { IConstruct } from 'constructs';
+import { IstioSecurityError } from '../errors';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A Kubernetes object or namespace name: DNS-1123 label, at most 63 characters. */
+export function assertDnsLabel(scope: IConstruct, what: string, value: string): string {
+  if (typeof value !== 'string' || value.length > 63 || !DNS_LABEL.test(value)) {
+    throw new IstioSecurityError(scope, `${what} ${quote(value)} is not a valid DNS-1123 label: `
+      + 'use 1-63 lowercase letters, digits or \'-\', starting and ending with a letter or digit.');
+  }
+  return value;
+}
+
+/** A DNS-1123 subdomain: dot-separated labels, at most 253 characters. */
+export function assertDnsSubdomain(scope: IConstruct, what: string, value: string): string {
+  if (typeof value !== 'string' || !isDnsSubdomain(value)) {
+    throw new IstioSecurityError(scope, `${what} ${quote(value)} is not a valid domain: `
+      + 'use dot-separated DNS-1123 labels (lowercase letters, digits, \'-\'), at most 253 characters, e.g. "cluster.local".');
+  }
+  return value;
+}
+
+export function isDnsSubdomain(value: string): boolean {
+  return value.length <= 253 && value.split('.').every((label) => label.length <= 63 && DNS_LABEL.test(label));
+}
+
+/** A TCP/UDP port number. */
+export function assertPort(scope: IConstruct, what: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    throw new IstioSecurityError(scope, `${what} ${quote(value)} is not a valid port: use a whole number from 1 to 65535.`);
+  }
+  return value;
+}
+
+/** Throws naming the first value that occurs twice in `values`. */
+export function assertUnique<T>(scope: IConstruct, what: string, values: readonly T[]): void {
+  const seen = new Set<T>();
+  for (const value of values) {
+    if (seen.has(value)) {
+      throw new IstioSecurityError(scope, `${what} ${quote(value)} is given twice: each must be unique.`);
+    }
+    seen.add(value);
+  }
+}
+
+export function quote(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}

@@ -1,0 +1,28 @@
+/**
+ * How a namespace asks Istio to inject sidecars into its pods.
+ */
+export class SidecarInjection {
+  /** The default revision's injector: label `istio-injection: enabled`. */
+  public static enabled(): SidecarInjection {
+    return new SidecarInjection(true, { 'istio-injection': 'enabled' });
+  }
+
+  /** A revision-based control plane (canary upgrades): label `istio.io/rev: <revision>`. */
+  public static revision(revision: string): SidecarInjection {
+    return new SidecarInjection(true, { 'istio.io/rev': revision }, revision);
+  }
+
+  /** No sidecars: label `istio-injection: disabled`, which also wins over pod-level requests. */
+  public static disabled(): SidecarInjection {
+    return new SidecarInjection(false, { 'istio-injection': 'disabled' });
+  }
+
+  private constructor(
+    /** Whether pods get a sidecar. */
+    public readonly enabled: boolean,
+    /** Labels the namespace carries. */
+    public readonly labels: { [key: string]: string },
+    /** The control-plane revision, when one is named. */
+    public readonly revision?: string,
+  ) {}
+}

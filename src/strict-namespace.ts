@@ -1,0 +1,55 @@
+import { Construct } from 'constructs';
+import { DestinationRule } from '../imports/networking.istio.io';
+import { ClientTlsMode } from './client-tls-mode';
+import { IstioSecurityError } from './errors';
+import { MeshNamespace, MeshNamespaceProps } from './mesh-namespace';
+import { MtlsMode } from './mtls-mode';
+import { PeerAuthenticationPolicy } from './peer-authentication-policy';
+import { clientTlsRule } from './private/destination-rules';
+
+export interface StrictNamespaceProps extends MeshNamespaceProps {
+  /**
+   * How the namespace's sidecars accept connections. Use PERMISSIVE while clients without a
+   * sidecar still call in, then switch to STRICT.
+   * @default MtlsMode.STRICT
+   */
+  readonly mtlsMode?: MtlsMode;
+  /**
+   * Emit the client-side DestinationRule `default` for `*.<ns>.svc.<cluster domain>` with ISTIO_MUTUAL.
+   * With auto mTLS (Istio's default) sidecars use mTLS anyway; the rule makes it explicit.
+   * @default true
+   */
+  readonly clientTls?: boolean;
+}
+
+/**
+ * A namespace in the mesh whose workloads accept only mutual TLS: the Namespace with sidecar
+ * injection, PeerAuthentication `default` and the client-side DestinationRule `default`.
+ */
+export class StrictNamespace extends MeshNamespace {
+  public readonly peerAuthentication: PeerAuthenticationPolicy;
+  /** The client-side rule, unless `clientTls` is false. */
+  public readonly destinationRule?: DestinationRule;
+
+  public constructor(scope: Construct, id: string, props: StrictNamespaceProps = {}) {
+    super(scope, id, props);
+    const mode = props.mtlsMode ?? MtlsMode.STRICT;
+    if (mode !== MtlsMode.STRICT && mode !== MtlsMode.PERMISSIVE) {
+      throw new IstioSecurityError(this, `mtlsMode ${mode} is not allowed for a StrictNamespace: use STRICT, or PERMISSIVE while migrating.`);
+    }
+    if (!this.sidecarInjection) {
+      throw new IstioSecurityError(this, 'a StrictNamespace needs sidecar injection, or every call into it is rejected: '
+        + 'use SidecarInjection.enabled() or .revision(...), or a MeshNamespace for workloads outside the mesh.');
+    }
+    this.declaredMtlsMode = mode;
+    this.peerAuthentication = new PeerAuthenticationPolicy(this, 'PeerAuthentication', { namespace: this.name, mode });
+    if (props.clientTls ?? true) {
+      this.destinationRule = clientTlsRule(this, 'DestinationRule', {
+        namespace: this.name,
+        name: 'default',
+        host: `*.${this.name}.svc.${this.clusterDomain}`,
+        mode: ClientTlsMode.ISTIO_MUTUAL,
+      });
+    }
+  }
+}
