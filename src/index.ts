@@ -10,3 +10,4 @@ export * from './strict-namespace';
 export * from './mesh-wide-mtls';
 export * from './workload-port';
 export * from './mesh-workload';
+export * from './egress-gateway';
