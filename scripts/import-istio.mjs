@@ -31,7 +31,7 @@ try {
   writeFileSync(filtered, crds.map((crd) => stringify(crd)).join('---\n'));
   const out = join(root, 'imports');
   for (const group of GROUPS) rmSync(join(out, `${group}.ts`), { force: true });
-  execFileSync(join(root, 'node_modules/.bin/cdk8s'), ['import', filtered, '--output', out, '--language', 'typescript'], {
+  execFileSync(join(root, 'node_modules/.bin/cdk8s'), ['import', filtered, '--output', out, '--language', 'typescript', '--no-check-upgrade'], {
     cwd: root,
     stdio: 'inherit',
   });
