@@ -30,11 +30,14 @@ try {
   const filtered = join(work, 'istio-crds.yaml');
   writeFileSync(filtered, crds.map((crd) => stringify(crd)).join('---\n'));
   const out = join(root, 'imports');
+  // `cdk8s import` records the (temporary) source in cdk8s.yaml; keep the project's file as it is.
+  const cdk8sYaml = readFileSync(join(root, 'cdk8s.yaml'), 'utf8');
   for (const group of GROUPS) rmSync(join(out, `${group}.ts`), { force: true });
   execFileSync(join(root, 'node_modules/.bin/cdk8s'), ['import', filtered, '--output', out, '--language', 'typescript', '--no-check-upgrade'], {
     cwd: root,
     stdio: 'inherit',
   });
+  writeFileSync(join(root, 'cdk8s.yaml'), cdk8sYaml);
   for (const file of readdirSync(out).filter((f) => GROUPS.some((g) => f === `${g}.ts`))) {
     const path = join(out, file);
     writeFileSync(path, header(file) + stripDocComments(readFileSync(path, 'utf8')));

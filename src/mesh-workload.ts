@@ -12,7 +12,7 @@ import { PeerAuthenticationPolicy, PortMtls } from './peer-authentication-policy
 import { WorkloadPort } from './workload-port';
 import { clientTlsRule } from './private/destination-rules';
 import { claimObjectName } from './private/registry';
-import { assertDnsLabel, assertDnsSubdomain, assertPort, assertUnique, quote } from './private/validate';
+import { assertDnsLabel, assertDnsSubdomain, assertEnumValue, assertPort, assertUnique, quote } from './private/validate';
 
 /** Pod label and annotation Istio's injector reads on a pod. */
 export const SIDECAR_INJECT = 'sidecar.istio.io/inject';
@@ -240,7 +240,7 @@ function normalizePorts(scope: Construct, ports: WorkloadPort[]): Required<Workl
   const normalized = ports.map((p) => {
     const port = assertPort(scope, 'port', p.port);
     const containerPort = assertPort(scope, 'containerPort', p.containerPort ?? p.port);
-    const protocol = p.protocol ?? AppProtocol.HTTP;
+    const protocol = assertEnumValue(scope, 'port protocol', p.protocol ?? AppProtocol.HTTP, AppProtocol);
     const name = p.name ?? `${protocol}-${port}`;
     assertDnsLabel(scope, 'port name', name);
     if (name !== protocol && !name.startsWith(`${protocol}-`)) {
@@ -260,6 +260,7 @@ function uniqueContainerPorts(ports: WorkloadPort[]): number[] {
 
 function validateMtls(workload: MeshWorkload, mtls: WorkloadMtlsOptions | undefined): void {
   if (!mtls) return;
+  if (mtls.mode !== undefined) assertEnumValue(workload, 'mtls mode', mtls.mode, MtlsMode);
   const exposed = uniqueContainerPorts(workload.ports);
   for (const override of mtls.portOverrides ?? []) {
     if (!exposed.includes(override.port)) {
@@ -276,7 +277,7 @@ function validateMtls(workload: MeshWorkload, mtls: WorkloadMtlsOptions | undefi
 function validateClientTls(workload: MeshWorkload, props: MeshWorkloadProps): void {
   const clientTls = props.clientTls;
   if (!clientTls) return;
-  const mode = clientTls.mode ?? ClientTlsMode.ISTIO_MUTUAL;
+  const mode = assertEnumValue(workload, 'clientTls mode', clientTls.mode ?? ClientTlsMode.ISTIO_MUTUAL, ClientTlsMode);
   if (workload.ports.length === 0) {
     throw new IstioSecurityError(workload, 'clientTls needs a Service host, but the workload has no ports: add ports, or leave clientTls out.');
   }

@@ -4,7 +4,7 @@ import { IstioSecurityError } from './errors';
 import { MtlsMode } from './mtls-mode';
 import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io';
 import { claimObjectName } from './private/registry';
-import { assertDnsLabel, assertPort, quote } from './private/validate';
+import { assertDnsLabel, assertEnumValue, assertPort, quote } from './private/validate';
 
 /** An mTLS mode for one port of the selected workload. */
 export interface PortMtls {
@@ -55,7 +55,7 @@ export class PeerAuthenticationPolicy extends Construct {
     super(scope, id);
     this.namespace = assertDnsLabel(this, 'namespace', props.namespace);
     this.name = assertDnsLabel(this, 'name', props.name ?? 'default');
-    this.mode = props.mode ?? MtlsMode.STRICT;
+    this.mode = assertEnumValue(this, 'mTLS mode', props.mode ?? MtlsMode.STRICT, MtlsMode);
     if (props.selector && Object.keys(props.selector).length === 0) {
       throw new IstioSecurityError(this, 'selector {} selects every pod: leave selector out for a namespace-wide policy, or name labels.');
     }
@@ -90,6 +90,7 @@ export class PeerAuthenticationPolicy extends Construct {
         + 'Istio ignores portLevelMtls on namespace-wide and mesh-wide policies. Set selector, or use MeshWorkload mtls.portOverrides.');
     }
     assertPort(this, 'port-level mTLS port', port);
+    assertEnumValue(this, `port-level mTLS mode for port ${port}`, mode, MtlsMode);
     if (this.portModes.has(port)) {
       throw new IstioSecurityError(this, `port-level mTLS for port ${port} is given twice: give each port one mode.`);
     }

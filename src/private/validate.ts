@@ -47,3 +47,12 @@ export function assertUnique<T>(scope: IConstruct, what: string, values: readonl
 export function quote(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
+
+/** A value of a string enum: refuses values that only a caller outside TypeScript (or a cast) could pass. */
+export function assertEnumValue<T extends string>(scope: IConstruct, what: string, value: T, allowed: { [key: string]: string }): T {
+  const values = Object.values(allowed);
+  if (!values.includes(value)) {
+    throw new IstioSecurityError(scope, `${what} ${quote(value)} is not one of ${values.join(', ')}.`);
+  }
+  return value;
+}
