@@ -1,4 +1,4 @@
-export * from './errors';
+export { Errors } from './errors';
 export * from './mtls-mode';
 export * from './client-tls-mode';
 export * from './app-protocol';

@@ -99,3 +99,11 @@ describe('PeerAuthenticationPolicy', () => {
       .toMatch(/selector \{\} selects every pod/);
   });
 });
+
+test('Errors.isIstioSecurityError recognises refusals (the jsii-safe check)', () => {
+  const { Errors } = require('../src');
+  const err = refusal(() => new MeshWideMtls(newChart(), 'mesh', { rootNamespace: 'BAD' }));
+  expect(Errors.isIstioSecurityError(err)).toBe(true);
+  expect(Errors.isIstioSecurityError(new Error('other'))).toBe(false);
+  expect(err.constructPath).toBe('test/mesh');
+});

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { App, Chart, Testing } from 'cdk8s';
-import { IstioSecurityError } from '../src';
+import { IstioSecurityError } from '../src/errors';
 
 const VALIDATOR = join(__dirname, '..', 'scripts', 'validate-manifests.mjs');
 
