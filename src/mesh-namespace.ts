@@ -110,8 +110,8 @@ export class MeshNamespace extends Construct implements IMeshNamespace {
     this.clusterDomain = assertDnsSubdomain(this, 'clusterDomain', props.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN);
     this.trustDomain = assertDnsSubdomain(this, 'trustDomain', props.trustDomain ?? DEFAULT_TRUST_DOMAIN);
     const injection = props.injection ?? SidecarInjection.enabled();
-    if (injection.revision !== undefined) assertDnsLabel(this, 'injection revision', injection.revision);
-    this.sidecarInjection = injection.enabled;
+    if (injection.revisionName !== undefined) assertDnsLabel(this, 'injection revision', injection.revisionName);
+    this.sidecarInjection = injection.injectsSidecars;
     claimObjectName(this, 'Namespace', '', this.name);
     this.namespace = new kplus.Namespace(this, 'Resource', {
       metadata: { name: this.name, labels: { ...props.labels, ...injection.labels } },

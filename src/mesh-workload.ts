@@ -1,7 +1,6 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { DestinationRule } from '../imports/networking.istio.io';
 import { AppProtocol } from './app-protocol';
 import { ClientTlsMode } from './client-tls-mode';
 import { IstioSecurityError } from './errors';
@@ -143,7 +142,8 @@ export class MeshWorkload extends Construct {
   /** The Service, when the workload has ports. */
   public readonly service?: kplus.Service;
   public readonly peerAuthentication?: PeerAuthenticationPolicy;
-  public readonly destinationRule?: DestinationRule;
+  /** The DestinationRule for the Service host, when `clientTls` is set. */
+  public readonly destinationRule?: ApiObject;
   private readonly meshNamespace: IMeshNamespace;
 
   public constructor(scope: Construct, id: string, props: MeshWorkloadProps) {

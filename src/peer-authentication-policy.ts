@@ -1,4 +1,4 @@
-import { Lazy } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IstioSecurityError } from './errors';
 import { MtlsMode } from './mtls-mode';
@@ -47,7 +47,7 @@ export class PeerAuthenticationPolicy extends Construct {
   public readonly namespace: string;
   public readonly mode: MtlsMode;
   /** The PeerAuthentication object (escape hatch). */
-  public readonly resource: PeerAuthentication;
+  public readonly resource: ApiObject;
   private readonly selector?: { [key: string]: string };
   private readonly portModes = new Map<number, MtlsMode>();
 

@@ -19,10 +19,10 @@ export class SidecarInjection {
 
   private constructor(
     /** Whether pods get a sidecar. */
-    public readonly enabled: boolean,
+    public readonly injectsSidecars: boolean,
     /** Labels the namespace carries. */
     public readonly labels: { [key: string]: string },
     /** The control-plane revision, when one is named. */
-    public readonly revision?: string,
+    public readonly revisionName?: string,
   ) {}
 }

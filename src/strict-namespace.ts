@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { DestinationRule } from '../imports/networking.istio.io';
+import { ApiObject } from 'cdk8s';
 import { ClientTlsMode } from './client-tls-mode';
 import { IstioSecurityError } from './errors';
 import { MeshNamespace, MeshNamespaceProps } from './mesh-namespace';
@@ -29,7 +29,7 @@ export interface StrictNamespaceProps extends MeshNamespaceProps {
 export class StrictNamespace extends MeshNamespace {
   public readonly peerAuthentication: PeerAuthenticationPolicy;
   /** The client-side rule, unless `clientTls` is false. */
-  public readonly destinationRule?: DestinationRule;
+  public readonly destinationRule?: ApiObject;
 
   public constructor(scope: Construct, id: string, props: StrictNamespaceProps = {}) {
     super(scope, id, props);
