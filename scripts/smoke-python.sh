@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the Python package with jsii, installs it in a fresh virtualenv and checks that a Python
+# program synthesizing scenario A1 writes exactly what the TypeScript example writes.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+rm -rf dist-jsii/python
+npm run --silent package:python >/dev/null
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install --quiet --disable-pip-version-check dist-jsii/python/*.whl
+
+"$work/venv/bin/python" test/python/synth_a1.py "$work/python"
+npm run --silent build
+node -e "require('./lib/example/main').buildExampleApp(process.argv[1]).synth()" "$work/typescript"
+cmp "$work/python/a1-strict-namespace.k8s.yaml" "$work/typescript/a1-strict-namespace.k8s.yaml"
+echo "python smoke test: a1-strict-namespace from Python equals the TypeScript example"
