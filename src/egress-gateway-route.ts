@@ -1,0 +1,301 @@
+import { ApiObject, Chart } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { AppProtocol } from './app-protocol';
+import { ClientTlsMode } from './client-tls-mode';
+import { EgressGateway } from './egress-gateway';
+import { EgressMode, EgressModeKind } from './egress-mode';
+import { IstioSecurityError } from './errors';
+import { ExternalPort } from './external-port';
+import { MeshNamespace } from './mesh-namespace';
+import { MeshWorkload } from './mesh-workload';
+import { EgressHost, EgressLeg, OriginationTlsSpec, ServiceEntryPortSpec, gatewayPodsKey } from './private/egress-host';
+import { clientCredentialSecret, checkClientCredential, checkServerCa } from './private/egress-credentials';
+import { warnAtSynth } from './private/warnings';
+import { claim } from './private/registry';
+import { assertDnsLabel, assertEnumValue, assertPort, isDnsSubdomain, quote } from './private/validate';
+
+/** What every route through the egress gateway needs. */
+export interface EgressRouteBaseProps {
+  /** The egress gateway the traffic leaves through. */
+  readonly egressGateway: EgressGateway;
+  /**
+   * The external host, fully qualified (`edition.cnn.com`). No wildcards: the ServiceEntry
+   * resolves it by DNS. A host `<service>.<namespace>.svc.<cluster domain>` is taken for a
+   * Kubernetes Service outside the mesh (B4's `my-nginx`): Istio knows it from the Service, so
+   * no ServiceEntry is emitted, and it must not be a workload with a sidecar.
+   */
+  readonly host: string;
+  /**
+   * Namespace of the ServiceEntry, Gateway and VirtualService. They are exported to the whole
+   * mesh, so clients in every namespace take the route. The gateway's DestinationRules and any
+   * client credential Secret always go to the gateway's namespace.
+   * @default "default"
+   */
+  readonly namespace?: string;
+  /**
+   * More ports of the host for the ServiceEntry that sidecars call directly, not through the
+   * gateway (e.g. the HTTPS port a plain-HTTP site redirects to). Not allowed for a Kubernetes
+   * Service host.
+   * @default - none
+   */
+  readonly directPorts?: ExternalPort[];
+}
+
+export interface EgressGatewayRouteProps extends EgressRouteBaseProps {
+  /** How the traffic goes through the gateway: `EgressMode.http()`, `.tlsPassthrough()`, `.originateTls()`, `.originateMtls()`. */
+  readonly mode: EgressMode;
+}
+
+/**
+ * Sends the mesh's traffic for one external host and port through the egress gateway.
+ *
+ * It emits what Istio's egress gateway tasks write by hand: the ServiceEntry (DNS resolution),
+ * a Gateway server on the gateway pods, a subset of the gateway's host in a DestinationRule,
+ * and a VirtualService with two legs: from every sidecar (`mesh`) to the gateway, and from
+ * the gateway to the host. For TLS origination also the DestinationRule that makes the
+ * gateway open TLS (SIMPLE) or mutual TLS (MUTUAL) to the host.
+ *
+ * **Origination and the gateway port.** Istio's current "egress gateway TLS origination" task
+ * sends the app's HTTP from the sidecar to the gateway over mesh mTLS (`ISTIO_MUTUAL`, with
+ * `sni` set to the host) and has the Gateway accept it on port 80 as an HTTPS server with
+ * `tls.mode: ISTIO_MUTUAL`. Older articles (SCENARIOS B3) use a plaintext HTTP server on
+ * port 80. Both put the origination on the gateway's port 80, which cannot also carry
+ * plain-HTTP routes: Istio merges every Gateway of the gateway pods per port and drops a server
+ * that mixes plaintext and TLS. So origination uses mesh mTLS and, by default, the gateway's
+ * TLS port 443 (as mutual TLS origination does in the same task); HTTP, passthrough and
+ * origination routes then share one gateway. `gatewayPort: 80` gives Istio's task exactly, and
+ * `sidecarToGatewayTls: DISABLE` the article's plaintext hop: every field B3 lists (the app's
+ * plain HTTP on port 80, the Gateway on port 80, the gateway leg to the host's 443, SIMPLE on
+ * 443) stays expressible.
+ *
+ * **Many routes, one gateway.** Each host gets its own Gateway, VirtualService and
+ * ServiceEntry, named after the host (`edition-cnn-com`, shortened with a hash beyond 63
+ * characters); routes on more ports of one host add to the same objects, because Istio wants
+ * one VirtualService per host on `mesh`. Gateway objects never overlap (hosts are exact), so
+ * istioctl's IST0145 (ConflictingGateways) does not apply, and a bad entry cannot take the other
+ * hosts' servers down with it. Within a chart the route refuses two routes for one host and
+ * port, two servers for one host on one gateway port, and plaintext next to TLS on one gateway
+ * port. Routes in different charts are not checked against each other.
+ *
+ * **Server verification.** Without `serverCa` the route works, but the gateway verifies the
+ * host only against its image's OS CA bundle (Istio >= 1.21) and istioctl reports IST0129;
+ * synthesis prints a warning. istioctl also reports IST0129 for mutual TLS with a
+ * `credentialName`, whose CA is the Secret's `ca.crt`, which it does not look at.
+ */
+export class EgressGatewayRoute extends Construct {
+  /** The external host. */
+  public readonly host: string;
+  /** Namespace of the ServiceEntry, Gateway and VirtualService. */
+  public readonly namespace: string;
+  public readonly egressGateway: EgressGateway;
+  public readonly mode: EgressMode;
+  /** Whether the host is a Kubernetes Service (and so has no ServiceEntry). */
+  public readonly kubernetesService: boolean;
+  /** Name of the gateway host's subset this host's traffic goes to. */
+  public readonly subsetName: string;
+  /** The host's ServiceEntry, unless the host is a Kubernetes Service. Shared by the routes to the host. */
+  public readonly serviceEntry?: ApiObject;
+  /** The host's Gateway (servers on the gateway pods). Shared by the routes to the host. */
+  public readonly gateway: ApiObject;
+  /** The DestinationRule with the host's subset of the gateway, in the gateway's namespace. */
+  public readonly gatewayDestinationRule: ApiObject;
+  /** The host's VirtualService (child id `Resource` of the first route to the host). */
+  public readonly virtualService: ApiObject;
+  /** The DestinationRule that makes the gateway originate TLS, for origination modes. */
+  public readonly originationDestinationRule?: ApiObject;
+  /** The client credential Secret this route creates (`ClientCredential.fromPem`). */
+  public readonly clientCredentialSecret?: ApiObject;
+
+  public constructor(scope: Construct, id: string, props: EgressGatewayRouteProps) {
+    super(scope, id);
+    const gateway = props.egressGateway;
+    const mode = props.mode;
+    gateway.validate(this);
+    this.egressGateway = gateway;
+    this.mode = mode;
+    this.namespace = assertDnsLabel(this, 'namespace', props.namespace ?? 'default');
+    this.host = props.host;
+    this.kubernetesService = checkHost(this, props.host, gateway.clusterDomain);
+    const leg = buildLeg(this, gateway, mode);
+    const directPorts = props.directPorts ?? [];
+    if (this.kubernetesService && (directPorts.length > 0 || mode._settings.portName !== undefined || mode._settings.targetPortName !== undefined)) {
+      throw new IstioSecurityError(this, `host "${this.host}" is a Kubernetes Service: its ports come from the Service and no ServiceEntry `
+        + 'is emitted, so directPorts, portName and targetPortName do not apply; leave them out.');
+    }
+    const sePorts = this.kubernetesService ? [] : [...servicePorts(this, mode), ...directPorts.map((p) => directPort(this, p))];
+
+    claim(this, `egress-route:${this.host}:${mode.port}`, (holder) =>
+      `host "${this.host}" port ${mode.port} is already routed through the egress gateway by ${holder.node.path}: `
+      + 'a host port has one route; remove one of them, or route another port.');
+    claim(this, `egress-server:${gatewayPodsKey(gateway)}:${mode.gatewayPort}:${this.host}`, (holder) =>
+      `gateway port ${mode.gatewayPort} already has a server for "${this.host}" (route ${holder.node.path}): `
+      + 'the gateway could not tell the two routes apart; give this route another gatewayPort.');
+    // Mesh workloads may be declared after the route: check now, and again at synth.
+    checkNotInMesh(this, this.host, this.kubernetesService);
+    this.node.addValidation({ validate: () => meshConflicts(this, this.host, this.kubernetesService) });
+
+    const egressHost = EgressHost.of(this, { host: this.host, namespace: this.namespace, gateway, kubernetesService: this.kubernetesService });
+    for (const port of sePorts) egressHost.declarePort(this, port);
+    egressHost.addLeg(leg);
+    this.subsetName = egressHost.name;
+    this.serviceEntry = egressHost.serviceEntry;
+    this.gateway = egressHost.gatewayResource;
+    this.gatewayDestinationRule = egressHost.gatewayRule;
+    this.virtualService = egressHost.virtualService;
+    this.originationDestinationRule = mode.originatesTls ? egressHost.originationRule : undefined;
+
+    const credential = mode._settings.clientCredential;
+    if (credential) this.clientCredentialSecret = clientCredentialSecret(this, credential, gateway.namespace);
+    warnAboutVerification(this, mode, gateway);
+  }
+}
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/** Checks the host; returns whether it is a Kubernetes Service host. */
+function checkHost(scope: IConstruct, host: string, clusterDomain: string): boolean {
+  if (typeof host !== 'string' || host.length === 0) {
+    throw new IstioSecurityError(scope, 'host is empty: name the external host, e.g. "edition.cnn.com".');
+  }
+  if (host.includes('*')) {
+    throw new IstioSecurityError(scope, `host ${quote(host)} is a wildcard: the ServiceEntry resolves its host by DNS, which Istio `
+      + 'refuses for wildcards, and the gateway needs a concrete name to connect to. Route each host (e.g. "api.example.com") on its own.');
+  }
+  if (IPV4.test(host)) {
+    throw new IstioSecurityError(scope, `host ${quote(host)} is an IP address: the egress gateway routes by host name (HTTP Host, TLS SNI); `
+      + 'use the host name the app calls.');
+  }
+  if (!isDnsSubdomain(host)) {
+    throw new IstioSecurityError(scope, `host ${quote(host)} is not a valid host name: use lowercase dot-separated DNS labels, e.g. "edition.cnn.com".`);
+  }
+  if (!host.includes('.')) {
+    throw new IstioSecurityError(scope, `host ${quote(host)} is a short name: Istio reads a single-label host in a VirtualService or `
+      + `DestinationRule as "${host}.<namespace>.svc.${clusterDomain}". Use the fully qualified name.`);
+  }
+  const serviceSuffix = `.svc.${clusterDomain}`;
+  if (!host.endsWith(serviceSuffix)) return false;
+  if (host.slice(0, -serviceSuffix.length).split('.').length !== 2) {
+    throw new IstioSecurityError(scope, `host ${quote(host)} ends in "${serviceSuffix}" but is not a Service host: `
+      + `use "<service>.<namespace>${serviceSuffix}".`);
+  }
+  return true;
+}
+
+/** Why `host` is an in-mesh service, as far as the chart's MeshWorkloads and MeshNamespaces tell. */
+function meshConflicts(route: IConstruct, host: string, kubernetesService: boolean): string[] {
+  const found = Chart.of(route).node.findAll();
+  const workload = found.find((c): c is MeshWorkload => c instanceof MeshWorkload && c.host === host);
+  if (workload) {
+    return workload.sidecar ? [`host "${host}" is the Service of MeshWorkload ${workload.node.path}, which runs a sidecar: traffic to it `
+      + 'stays in the mesh (mesh mTLS), and TLS from the egress gateway would collide with its sidecar. Call it directly, '
+      + 'or run it without a sidecar.'] : [];
+  }
+  if (!kubernetesService) return [];
+  const namespace = host.split('.')[1];
+  const ns = found.find((c): c is MeshNamespace => c instanceof MeshNamespace && c.name === namespace);
+  return ns?.sidecarInjection ? [`host "${host}" is a Service in namespace "${namespace}" (${ns.node.path}), which injects sidecars: `
+    + 'traffic to it stays in the mesh. Call it directly, or run the server in a namespace without injection.'] : [];
+}
+
+function checkNotInMesh(route: IConstruct, host: string, kubernetesService: boolean): void {
+  const conflicts = meshConflicts(route, host, kubernetesService);
+  if (conflicts.length > 0) throw new IstioSecurityError(route, conflicts[0]);
+}
+
+function buildLeg(route: IConstruct, gateway: EgressGateway, mode: EgressMode): EgressLeg {
+  assertEnumValue(route, 'mode kind', mode.kind, EgressModeKind as unknown as { [key: string]: string });
+  assertPort(route, 'port', mode.port);
+  assertPort(route, 'gatewayPort', mode.gatewayPort);
+  assertPort(route, 'targetPort', mode.targetPort);
+  if (!gateway.exposes(mode.gatewayPort)) {
+    throw new IstioSecurityError(route, `gatewayPort ${mode.gatewayPort} is not a port of the egress gateway Service ${gateway.host} `
+      + `(it exposes ${gateway.ports.map((p) => p.port).join(', ')}): use one of them, or list the port in EgressGateway.istio({ ports }).`);
+  }
+  const settings = mode._settings;
+  if (mode.kind === EgressModeKind.TLS_PASSTHROUGH) {
+    // Passthrough routes by the SNI of the app's own TLS: the ports must carry TLS, and 80 is plain HTTP.
+    if (mode.port === 80) {
+      throw new IstioSecurityError(route, 'TLS passthrough on port 80: passthrough routes by the SNI of the TLS the app opens, and port 80 '
+        + 'carries plain HTTP. Use the host\'s TLS port (443), or EgressMode.http() / EgressMode.originateTls() for HTTP.');
+    }
+    if (mode.gatewayPort === 80) {
+      throw new IstioSecurityError(route, 'TLS passthrough on gateway port 80: that is the gateway\'s plain-HTTP port; '
+        + 'use its TLS port (gatewayPort 443).');
+    }
+  }
+  let meshTls = false;
+  let origination: OriginationTlsSpec | undefined;
+  if (mode.originatesTls) {
+    if (mode.targetPort === mode.port) {
+      throw new IstioSecurityError(route, `TLS origination needs the host's TLS port apart from the app's HTTP port, but targetPort and port `
+        + `are both ${mode.port}: set targetPort to the host's TLS port (443).`);
+    }
+    const hop = assertEnumValue(route, 'sidecarToGatewayTls', settings.sidecarToGatewayTls ?? ClientTlsMode.ISTIO_MUTUAL,
+      { ISTIO_MUTUAL: ClientTlsMode.ISTIO_MUTUAL, DISABLE: ClientTlsMode.DISABLE });
+    meshTls = hop === ClientTlsMode.ISTIO_MUTUAL;
+    const subjectAltNames = checkSubjectAltNames(route, settings.subjectAltNames);
+    if (mode.kind === EgressModeKind.MTLS_ORIGINATION) {
+      const credential = settings.clientCredential;
+      if (!credential) throw new IstioSecurityError(route, 'mutual TLS origination needs a clientCredential: use ClientCredential.fromSecret(name).');
+      checkClientCredential(route, credential);
+      origination = { mode: 'MUTUAL', credentialName: credential.secretName, subjectAltNames };
+    } else {
+      const ca = settings.serverCa;
+      if (ca) checkServerCa(route, ca);
+      origination = { mode: 'SIMPLE', caCertificates: ca?.caCertificates, credentialName: ca?.secretName, subjectAltNames };
+    }
+  }
+  return { route, kind: mode.kind, port: mode.port, gatewayPort: mode.gatewayPort, targetPort: mode.targetPort, meshTls, origination };
+}
+
+function checkSubjectAltNames(route: IConstruct, names: string[] | undefined): string[] | undefined {
+  if (names === undefined) return undefined;
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (typeof name !== 'string' || name.trim() === '' || name !== name.trim()) {
+      throw new IstioSecurityError(route, `subjectAltNames entry ${quote(name)} is empty or padded: give the names the server's certificate carries.`);
+    }
+    if (seen.has(name)) throw new IstioSecurityError(route, `subjectAltNames entry ${quote(name)} is given twice.`);
+    seen.add(name);
+  }
+  return names.length > 0 ? [...names] : undefined;
+}
+
+/** The ServiceEntry ports the mode needs. */
+function servicePorts(route: IConstruct, mode: EgressMode): ServiceEntryPortSpec[] {
+  const settings = mode._settings;
+  const named = (what: string, name: string) => assertDnsLabel(route, what, name);
+  switch (mode.kind) {
+    case EgressModeKind.HTTP:
+      return [{ number: mode.port, name: named('portName', settings.portName ?? `http-${mode.port}`), protocol: 'HTTP' }];
+    case EgressModeKind.TLS_PASSTHROUGH:
+      return [{ number: mode.port, name: named('portName', settings.portName ?? `tls-${mode.port}`), protocol: 'TLS' }];
+    default:
+      return [
+        { number: mode.port, name: named('portName', settings.portName ?? `http-${mode.port}`), protocol: 'HTTP' },
+        { number: mode.targetPort, name: named('targetPortName', settings.targetPortName ?? `https-${mode.targetPort}`), protocol: 'HTTPS' },
+      ];
+  }
+}
+
+function directPort(route: IConstruct, port: ExternalPort): ServiceEntryPortSpec {
+  assertPort(route, 'directPorts port', port.port);
+  const protocol = assertEnumValue(route, 'directPorts protocol', port.protocol, AppProtocol as unknown as { [key: string]: string });
+  const name = assertDnsLabel(route, 'directPorts name', port.name ?? `${protocol}-${port.port}`);
+  return { number: port.port, name, protocol: protocol.toUpperCase() };
+}
+
+function warnAboutVerification(route: EgressGatewayRoute, mode: EgressMode, gateway: EgressGateway): void {
+  const target = `"${route.host}:${mode.targetPort}"`;
+  const rule = route.originationDestinationRule ? `${gateway.namespace}/${route.originationDestinationRule.name}` : '';
+  if (mode.kind === EgressModeKind.TLS_ORIGINATION && !mode._settings.serverCa) {
+    warnAtSynth(route, `TLS origination to ${target} names no serverCa: the server is not verified against a CA you chose `
+      + `(istioctl analyze reports IST0129 for DestinationRule ${rule}); the gateway falls back to its image's OS CA bundle `
+      + '(Istio >= 1.21), which fails for a private CA. Set serverCa: ServerCa.fromFile(...) or ServerCa.fromSecret(...), and subjectAltNames.');
+  }
+  const credential = mode._settings.clientCredential;
+  if (credential?._pem && credential._pem.caCertificate === undefined) {
+    warnAtSynth(route, `mutual TLS origination to ${target} uses ClientCredential "${credential.secretName}" without caCertificate: `
+      + 'the Secret has no ca.crt, so the server is not verified against its CA. Pass caCertificate.');
+  }
+}

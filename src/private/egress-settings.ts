@@ -1,0 +1,13 @@
+import { ClientCredential } from '../client-credential';
+import { ClientTlsMode } from '../client-tls-mode';
+import { ServerCa } from '../server-ca';
+
+/** What an EgressMode carries beyond its ports; read by the route that renders it. */
+export interface EgressModeSettings {
+  readonly portName?: string;
+  readonly targetPortName?: string;
+  readonly sidecarToGatewayTls?: ClientTlsMode;
+  readonly subjectAltNames?: string[];
+  readonly serverCa?: ServerCa;
+  readonly clientCredential?: ClientCredential;
+}
