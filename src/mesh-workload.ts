@@ -7,11 +7,13 @@ import { IstioSecurityError } from './errors';
 import { WorkloadIdentity } from './identity';
 import { IMeshNamespace } from './mesh-namespace';
 import { MtlsMode } from './mtls-mode';
+import { Peer } from './peer';
 import { PeerAuthenticationPolicy, PortMtls } from './peer-authentication-policy';
 import { WorkloadPort } from './workload-port';
+import { AllowOptions, WorkloadAuthorization } from './workload-authorization';
 import { clientTlsRule } from './private/destination-rules';
 import { claimObjectName } from './private/registry';
-import { assertDnsLabel, assertDnsSubdomain, assertEnumValue, assertPort, assertUnique, quote } from './private/validate';
+import { assertDnsLabel, assertDnsSubdomain, assertEnumValue, assertLabelValue, assertPort, assertUnique, quote } from './private/validate';
 
 /** Pod label and annotation Istio's injector reads on a pod. */
 export const SIDECAR_INJECT = 'sidecar.istio.io/inject';
@@ -112,6 +114,11 @@ export interface MeshWorkloadProps {
    */
   readonly clientTls?: WorkloadClientTlsOptions;
   /**
+   * The pod's `version` label, which Istio's telemetry reads beside `app`.
+   * @default "v1"
+   */
+  readonly version?: string;
+  /**
    * Trust domain of the workload's identity.
    * @default - the namespace's trust domain
    */
@@ -159,6 +166,7 @@ export class MeshWorkload extends Construct {
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw new IstioSecurityError(this, `replicas ${quote(replicas)} is not a whole number of 0 or more.`);
     }
+    const version = assertLabelValue(this, 'version', props.version ?? 'v1');
     this.ports = normalizePorts(this, props.ports ?? []);
     this.sidecar = props.sidecar ?? props.namespace.sidecarInjection;
     this.identity = WorkloadIdentity.of(trustDomain, this.namespace, this.serviceAccountName);
@@ -178,7 +186,7 @@ export class MeshWorkload extends Construct {
       serviceAccount: this.serviceAccount,
       podMetadata: {
         // The label is what the injection webhook selects on; the annotation is the long-standing form.
-        labels: { ...this.selectorLabels, [SIDECAR_INJECT]: String(this.sidecar) },
+        labels: { ...this.selectorLabels, version, [SIDECAR_INJECT]: String(this.sidecar) },
         annotations: { [SIDECAR_INJECT]: String(this.sidecar) },
       },
     });
@@ -211,6 +219,19 @@ export class MeshWorkload extends Construct {
         mode: props.clientTls.mode ?? ClientTlsMode.ISTIO_MUTUAL,
       });
     }
+  }
+
+  /**
+   * Lets `caller` call this workload, identified by its mTLS identity. The first call creates
+   * the workload's ALLOW policy (`<name>-allow`); every call adds one rule.
+   */
+  public allowFrom(caller: MeshWorkload, options: AllowOptions = {}): void {
+    this.allowPeers([Peer.workload(caller)], options);
+  }
+
+  /** Lets any of `peers` (service accounts, namespaces, identities) call this workload; adds one rule. */
+  public allowPeers(peers: Peer[], options: AllowOptions = {}): void {
+    WorkloadAuthorization.of(this).allow(peers, options);
   }
 
   /** The mTLS mode the workload's server side accepts on a container port, as far as this app declares it. */

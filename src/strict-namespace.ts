@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { ApiObject } from 'cdk8s';
 import { ClientTlsMode } from './client-tls-mode';
+import { DefaultDeny } from './default-deny';
 import { IstioSecurityError } from './errors';
 import { MeshNamespace, MeshNamespaceProps } from './mesh-namespace';
 import { MtlsMode } from './mtls-mode';
@@ -20,6 +21,12 @@ export interface StrictNamespaceProps extends MeshNamespaceProps {
    * @default true
    */
   readonly clientTls?: boolean;
+  /**
+   * Deny every request to the namespace's workloads that no ALLOW rule lets in
+   * (AuthorizationPolicy `allow-nothing`).
+   * @default false
+   */
+  readonly defaultDeny?: boolean;
 }
 
 /**
@@ -30,6 +37,8 @@ export class StrictNamespace extends MeshNamespace {
   public readonly peerAuthentication: PeerAuthenticationPolicy;
   /** The client-side rule, unless `clientTls` is false. */
   public readonly destinationRule?: ApiObject;
+  /** The `allow-nothing` policy, when `defaultDeny` is set. */
+  public readonly defaultDenyPolicy?: DefaultDeny;
 
   public constructor(scope: Construct, id: string, props: StrictNamespaceProps = {}) {
     super(scope, id, props);
@@ -51,5 +60,6 @@ export class StrictNamespace extends MeshNamespace {
         mode: ClientTlsMode.ISTIO_MUTUAL,
       });
     }
+    if (props.defaultDeny) this.defaultDenyPolicy = new DefaultDeny(this, 'DefaultDeny', { namespace: this });
   }
 }

@@ -28,7 +28,7 @@ describe('MeshWorkload', () => {
     expect(deployment.spec.selector).toEqual({ matchLabels: { app: 'httpbin' } });
     const pod = deployment.spec.template;
     expect(pod.metadata.annotations).toEqual({ 'sidecar.istio.io/inject': 'true' });
-    expect(pod.metadata.labels).toMatchObject({ 'app': 'httpbin', 'sidecar.istio.io/inject': 'true' });
+    expect(pod.metadata.labels).toMatchObject({ 'app': 'httpbin', 'version': 'v1', 'sidecar.istio.io/inject': 'true' });
     expect(pod.spec.serviceAccountName).toBe('httpbin');
     expect(pod.spec.containers[0]).toMatchObject({ name: 'httpbin', image: 'docker.io/kennethreitz/httpbin', ports: [{ containerPort: 80 }] });
     // cdk8s-plus's hardened defaults are kept unless overridden.
@@ -133,6 +133,12 @@ describe('MeshWorkload', () => {
     expect(only(valid(synth(chart)), 'DestinationRule').spec.trafficPolicy.tls.mode).toBe('DISABLE');
   });
 
+  test('version label is configurable and may hold dots', () => {
+    const chart = newChart();
+    workload(chart, { version: '1.2.3' });
+    expect(only(valid(synth(chart)), 'Deployment').spec.template.metadata.labels.version).toBe('1.2.3');
+  });
+
   test('security context and replicas are overridable for images that need root', () => {
     const chart = newChart();
     workload(chart, { replicas: 3, securityContext: { ensureNonRoot: false, readOnlyRootFilesystem: false } });
@@ -179,6 +185,7 @@ describe('MeshWorkload', () => {
       ['namespace', { namespace: MeshNamespace.fromName('Bad_NS') }, /namespace "Bad_NS" is not a valid DNS-1123 label/],
       ['cluster domain', { namespace: MeshNamespace.fromName('ok', { clusterDomain: '.local' }) }, /clusterDomain ".local" is not a valid domain/],
       ['image', { image: '' }, /image is empty/],
+      ['version label', { version: 'v1/beta' }, /version "v1\/beta" is not a valid label value/],
       ['replicas', { replicas: -1 }, /replicas -1 is not a whole number/],
     ])('invalid %s', (_what, props, message) => {
       expect(refusal(() => workload(newChart(), props as Partial<MeshWorkloadProps>)).message).toMatch(message);

@@ -56,3 +56,14 @@ export function assertEnumValue<T extends string>(scope: IConstruct, what: strin
   }
   return value;
 }
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** A Kubernetes label value: at most 63 characters of letters, digits, '-', '_' and '.'. */
+export function assertLabelValue(scope: IConstruct, what: string, value: string): string {
+  if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) {
+    throw new IstioSecurityError(scope, `${what} ${quote(value)} is not a valid label value: `
+      + 'use at most 63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit.');
+  }
+  return value;
+}

@@ -1,0 +1,56 @@
+import { App, Chart } from 'cdk8s';
+import {
+  AppProtocol, EgressGateway, EgressLockdown, IMeshNamespace, MeshNamespace, MeshWorkload, StrictNamespace,
+} from '../src';
+import { sleep } from './workloads';
+
+/** An HTTP service standing in for the photo app's tiers (httpbin: port 8000 to container port 80, runs as root). */
+function photoService(chart: Chart, namespace: IMeshNamespace, name: string): MeshWorkload {
+  return new MeshWorkload(chart, name, {
+    namespace,
+    image: 'docker.io/kennethreitz/httpbin',
+    ports: [{ port: 8000, containerPort: 80, protocol: AppProtocol.HTTP }],
+    securityContext: { ensureNonRoot: false, readOnlyRootFilesystem: false },
+  });
+}
+
+/**
+ * A4: each team in its own namespace, each workload with its own service account (its identity),
+ * and both namespaces closed by default. Only photo-frontend -> photo-backend and
+ * photo-backend -> datastore are allowed; photo-frontend -> datastore matches no rule and is denied.
+ * Nothing may call photo-frontend here: its callers (e.g. an ingress gateway) are outside the scenario.
+ */
+export function identityAccessChart(app: App): Chart {
+  const chart = new Chart(app, 'a4-identity-access');
+  const photo = new StrictNamespace(chart, 'photo-ns', { defaultDeny: true });
+  const datastoreNs = new StrictNamespace(chart, 'datastore-ns', { defaultDeny: true });
+  const frontend = photoService(chart, photo, 'photo-frontend');
+  const backend = photoService(chart, photo, 'photo-backend');
+  const datastore = new MeshWorkload(chart, 'datastore', {
+    namespace: datastoreNs,
+    image: 'docker.io/library/redis:7.4',
+    ports: [{ port: 6379, protocol: AppProtocol.REDIS }],
+    // The image's redis user (uid 999) writes to /data.
+    securityContext: { user: 999, group: 999, readOnlyRootFilesystem: false },
+  });
+  backend.allowFrom(frontend);
+  datastore.allowFrom(backend, { ports: [6379] });
+  return chart;
+}
+
+/**
+ * B5: the application namespace `default` (where sleep runs) may reach only the egress gateway,
+ * DNS, istiod and its own pods, so nothing leaves the cluster except through the gateway.
+ */
+export function egressLockdownChart(app: App): Chart {
+  const chart = new Chart(app, 'b5-egress-lockdown');
+  const namespace = MeshNamespace.fromName('default', { sidecarInjection: true });
+  sleep(chart, namespace);
+  new EgressLockdown(chart, 'lockdown', { namespace, egressGateway: EgressGateway.istio() });
+  return chart;
+}
+
+export function addAuthorizationCharts(app: App): void {
+  identityAccessChart(app);
+  egressLockdownChart(app);
+}

@@ -1,0 +1,47 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { AuthorizationPolicy } from '../imports/security.istio.io';
+import { IstioSecurityError } from './errors';
+import { IMeshNamespace, MeshNamespace } from './mesh-namespace';
+import { claimObjectName } from './private/registry';
+import { assertDnsLabel } from './private/validate';
+
+export interface DefaultDenyProps {
+  /** The namespace to close. */
+  readonly namespace: IMeshNamespace;
+  /**
+   * Policy name.
+   * @default "allow-nothing"
+   */
+  readonly name?: string;
+}
+
+/**
+ * Denies every request to the workloads of a namespace unless an ALLOW rule lets it in: the
+ * `allow-nothing` AuthorizationPolicy, with an empty spec (no selector, no rules).
+ *
+ * Do not use it in Istio's root namespace (`istio-system`): there it closes the whole mesh.
+ */
+export class DefaultDeny extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+  /** The AuthorizationPolicy (child id `Resource`; escape hatch). */
+  public readonly resource: ApiObject;
+
+  public constructor(scope: Construct, id: string, props: DefaultDenyProps) {
+    super(scope, id);
+    this.namespace = assertDnsLabel(this, 'namespace', props.namespace.name);
+    this.name = assertDnsLabel(this, 'name', props.name ?? 'allow-nothing');
+    // `istio-injection: disabled` wins over pods asking for a sidecar: nothing there would enforce the policy.
+    if (props.namespace instanceof MeshNamespace && !props.namespace.sidecarInjection) {
+      throw new IstioSecurityError(this, `namespace "${this.namespace}" has sidecar injection disabled, so no sidecar would enforce the policy `
+        + 'and every request would still get in: enable injection, or protect the namespace another way (e.g. a NetworkPolicy).');
+    }
+    claimObjectName(this, 'AuthorizationPolicy', this.namespace, this.name);
+    // An ALLOW policy that matches nothing: with it in place, only what other ALLOW rules match gets through.
+    this.resource = new AuthorizationPolicy(this, 'Resource', {
+      metadata: { name: this.name, namespace: this.namespace },
+      spec: {},
+    });
+  }
+}
