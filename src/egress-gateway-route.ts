@@ -1,4 +1,4 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { AppProtocol } from './app-protocol';
 import { ClientTlsMode } from './client-tls-mode';
@@ -11,7 +11,7 @@ import { MeshWorkload } from './mesh-workload';
 import { EgressHost, EgressLeg, OriginationTlsSpec, ServiceEntryPortSpec, gatewayPodsKey } from './private/egress-host';
 import { clientCredentialSecret, checkClientCredential, checkServerCa } from './private/egress-credentials';
 import { warnAtSynth } from './private/warnings';
-import { claim } from './private/registry';
+import { claim, holderOf, meshHostKey, objectKey } from './private/registry';
 import { assertDnsLabel, assertEnumValue, assertPort, isDnsSubdomain, quote } from './private/validate';
 
 /** What every route through the egress gateway needs. */
@@ -183,8 +183,7 @@ function checkHost(scope: IConstruct, host: string, clusterDomain: string): bool
 
 /** Why `host` is an in-mesh service, as far as the chart's MeshWorkloads and MeshNamespaces tell. */
 function meshConflicts(route: IConstruct, host: string, kubernetesService: boolean): string[] {
-  const found = Chart.of(route).node.findAll();
-  const workload = found.find((c): c is MeshWorkload => c instanceof MeshWorkload && c.host === host);
+  const workload = holderOf(route, meshHostKey(host)) as MeshWorkload | undefined;
   if (workload) {
     return workload.sidecar ? [`host "${host}" is the Service of MeshWorkload ${workload.node.path}, which runs a sidecar: traffic to it `
       + 'stays in the mesh (mesh mTLS), and TLS from the egress gateway would collide with its sidecar. Call it directly, '
@@ -192,7 +191,7 @@ function meshConflicts(route: IConstruct, host: string, kubernetesService: boole
   }
   if (!kubernetesService) return [];
   const namespace = host.split('.')[1];
-  const ns = found.find((c): c is MeshNamespace => c instanceof MeshNamespace && c.name === namespace);
+  const ns = holderOf(route, objectKey('Namespace', '', namespace)) as MeshNamespace | undefined;
   return ns?.sidecarInjection ? [`host "${host}" is a Service in namespace "${namespace}" (${ns.node.path}), which injects sidecars: `
     + 'traffic to it stays in the mesh. Call it directly, or run the server in a namespace without injection.'] : [];
 }

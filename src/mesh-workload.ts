@@ -12,7 +12,7 @@ import { PeerAuthenticationPolicy, PortMtls } from './peer-authentication-policy
 import { WorkloadPort } from './workload-port';
 import { AllowOptions, WorkloadAuthorization } from './workload-authorization';
 import { clientTlsRule } from './private/destination-rules';
-import { claimObjectName } from './private/registry';
+import { claim, claimObjectName, meshHostKey } from './private/registry';
 import { assertDnsLabel, assertDnsSubdomain, assertEnumValue, assertLabelValue, assertPort, assertUnique, quote } from './private/validate';
 
 /** Pod label and annotation Istio's injector reads on a pod. */
@@ -175,6 +175,7 @@ export class MeshWorkload extends Construct {
     validateMtls(this, props.mtls);
     validateClientTls(this, props);
     claimObjectName(this, 'Deployment', this.namespace, this.name);
+    claim(this, meshHostKey(this.host), (holder) => `host "${this.host}" is already the Service of ${holder.node.path}.`);
 
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
       metadata: { name: this.serviceAccountName, namespace: this.namespace },

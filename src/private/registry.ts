@@ -28,8 +28,23 @@ export function claim(scope: IConstruct, key: string, conflict: (holder: IConstr
   claims.set(key, scope);
 }
 
+/** The construct holding `key` in `scope`'s chart, if any: an index instead of walking the tree. */
+export function holderOf(scope: IConstruct, key: string): IConstruct | undefined {
+  return claimsByChart.get(deployUnit(scope))?.get(key);
+}
+
+/** The key under which a MeshWorkload claims its Service host. */
+export function meshHostKey(host: string): string {
+  return `mesh-host:${host}`;
+}
+
+/** The key under which an object identity is claimed. */
+export function objectKey(kind: string, namespace: string, name: string): string {
+  return `object:${kind}/${namespace}/${name}`;
+}
+
 /** Claims the identity (kind, namespace, name) of an object this construct emits. */
 export function claimObjectName(scope: IConstruct, kind: string, namespace: string, name: string): void {
-  claim(scope, `object:${kind}/${namespace}/${name}`, (holder) =>
+  claim(scope, objectKey(kind, namespace, name), (holder) =>
     `${kind} "${namespace}/${name}" is already emitted by ${holder.node.path}: give one of them another name or namespace.`);
 }

@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// Benchmark: a platform of N workloads (namespaces with STRICT mTLS and default-deny, workloads
+// with identity-based authorization, egress routes through one gateway) built with the library,
+// against the same output objects written as raw cdk8s ApiObjects. Each measurement runs in a
+// fresh process so peak memory is its own. Prints figures and ratios; asserts nothing.
+//   npm run bench                 (N = 100, 1000, 10000)
+//   npm run bench -- 100 1000     (other sizes)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const self = fileURLToPath(import.meta.url);
+const WORKLOADS_PER_NAMESPACE = 10;
+const ROUTES_PER_NAMESPACE = 1;
+
+const [mode, ...rest] = process.argv.slice(2);
+if (mode === '--library') measureLibrary(Number(rest[0]), rest[1]);
+else if (mode === '--raw') measureRaw(rest[0]);
+else main(process.argv.slice(2).map(Number).filter((n) => n > 0));
+
+function buildPlatform(n) {
+  const { App, Chart } = require('cdk8s');
+  const lib = require(join(root, 'lib/src'));
+  const app = new App();
+  const chart = new Chart(app, 'platform');
+  const egressGateway = lib.EgressGateway.istio();
+  new lib.MeshWideMtls(chart, 'mesh');
+  const namespaces = Math.ceil(n / WORKLOADS_PER_NAMESPACE);
+  let made = 0;
+  for (let i = 0; i < namespaces; i++) {
+    const ns = new lib.StrictNamespace(chart, `team-${i}`, { defaultDeny: true });
+    let previous;
+    for (let j = 0; j < WORKLOADS_PER_NAMESPACE && made < n; j++, made++) {
+      const workload = new lib.MeshWorkload(chart, `team-${i}-svc-${j}`, {
+        namespace: ns, name: `svc-${j}`, image: 'docker.io/nginxinc/nginx-unprivileged:1.27',
+        ports: [{ port: 80, containerPort: 8080 }],
+      });
+      if (previous) workload.allowFrom(previous, { methods: ['GET'], ports: [8080] });
+      else workload.allowPeers([lib.Peer.namespace(ns)]);
+      previous = workload;
+    }
+    for (let r = 0; r < ROUTES_PER_NAMESPACE; r++) {
+      const mode = [lib.EgressMode.http(), lib.EgressMode.tlsPassthrough(),
+        lib.EgressMode.originateTls({ serverCa: lib.ServerCa.fromFile('/etc/ssl/certs/ca-certificates.crt') })][i % 3];
+      new lib.EgressGatewayRoute(chart, `route-${i}-${r}`, { egressGateway, host: `api-${i}-${r}.partner.example`, namespace: ns.name, mode });
+    }
+  }
+  return { app, chart };
+}
+
+function measureLibrary(n, dumpTo) {
+  // Module loading is start-up cost, not construct cost (measured by the cdk8s synth figure below).
+  require(join(root, 'lib/src'));
+  const t0 = performance.now();
+  const { chart } = buildPlatform(n);
+  const t1 = performance.now();
+  const objects = chart.toJson();
+  const t2 = performance.now();
+  if (dumpTo) writeFileSync(dumpTo, JSON.stringify(objects));
+  report({ construct: t1 - t0, synth: t2 - t1, objects: objects.length });
+}
+
+function measureRaw(objectsFile) {
+  const { ApiObject, App, Chart } = require('cdk8s');
+  const input = JSON.parse(readFileSync(objectsFile, 'utf8'));
+  const t0 = performance.now();
+  const chart = new Chart(new App(), 'platform');
+  input.forEach((obj, i) => new ApiObject(chart, `o${i}`, obj));
+  const t1 = performance.now();
+  const objects = chart.toJson();
+  const t2 = performance.now();
+  report({ construct: t1 - t0, synth: t2 - t1, objects: objects.length });
+}
+
+function report(figures) {
+  process.stdout.write(JSON.stringify({ ...figures, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+}
+
+function run(args) {
+  const out = execFileSync(process.execPath, ['--max-old-space-size=8192', self, ...args], { encoding: 'utf8' });
+  return JSON.parse(out);
+}
+
+function wallMs(command, args, times = 5) {
+  const samples = [];
+  for (let i = 0; i < times; i++) {
+    const t0 = performance.now();
+    const result = spawnSync(command, args, { cwd: root, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+    samples.push(performance.now() - t0);
+  }
+  return samples.sort((a, b) => a - b)[Math.floor(times / 2)];
+}
+
+function main(sizes) {
+  if (sizes.length === 0) sizes = [100, 1000, 10000];
+  const work = mkdtempSync(join(tmpdir(), 'bench-'));
+  const fmt = (ms) => `${ms.toFixed(0).padStart(7)} ms`;
+  const rows = [];
+  try {
+    console.log(`node ${process.version}, ${WORKLOADS_PER_NAMESPACE} workloads and ${ROUTES_PER_NAMESPACE} egress route per namespace`);
+    console.log('N       objects  | library: construct    synth    total  peak RSS | raw cdk8s: construct    synth    total  peak RSS | total ratio  RSS ratio');
+    for (const n of sizes) {
+      const dump = join(work, `objects-${n}.json`);
+      const library = run(['--library', String(n), dump]);
+      const raw = run(['--raw', dump]);
+      const libTotal = library.construct + library.synth;
+      const rawTotal = raw.construct + raw.synth;
+      rows.push({ n, libTotal, rss: library.peakRssMb });
+      console.log(`${String(n).padEnd(7)} ${String(library.objects).padStart(7)}  | ${fmt(library.construct)} ${fmt(library.synth)} ${fmt(libTotal)} ${library.peakRssMb.toFixed(0).padStart(6)} MB`
+        + ` | ${fmt(raw.construct)} ${fmt(raw.synth)} ${fmt(rawTotal)} ${raw.peakRssMb.toFixed(0).padStart(6)} MB`
+        + ` | ${(libTotal / rawTotal).toFixed(2).padStart(11)} ${(library.peakRssMb / raw.peakRssMb).toFixed(2).padStart(10)}`);
+    }
+    for (let i = 1; i < rows.length; i++) {
+      const [a, b] = [rows[i - 1], rows[i]];
+      console.log(`growth ${a.n} -> ${b.n} (x${b.n / a.n}): time x${(b.libTotal / a.libTotal).toFixed(2)}, peak RSS x${(b.rss / a.rss).toFixed(2)}`);
+    }
+    const synth = wallMs(join(root, 'node_modules/.bin/cdk8s'), ['synth', '--no-check-upgrade', '--output', join(work, 'dist')]);
+    const bare = wallMs(process.execPath, ['-e', "require('cdk8s')"]);
+    console.log(`example \`cdk8s synth\`: ${synth.toFixed(0)} ms wall (median of 5); \`node -e "require('cdk8s')"\`: ${bare.toFixed(0)} ms; ratio ${(synth / bare).toFixed(1)}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
