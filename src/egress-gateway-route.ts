@@ -155,7 +155,9 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 /** Checks the host; returns whether it is a Kubernetes Service host. */
 function checkHost(scope: IConstruct, host: string, clusterDomain: string): boolean {
   if (typeof host !== 'string' || host.length === 0) {
-    throw new IstioSecurityError(scope, 'host is empty: name the external host, e.g. "edition.cnn.com".');
+    throw new IstioSecurityError(scope, typeof host === 'string' || host === undefined || host === null
+      ? 'host is empty: name the external host, e.g. "edition.cnn.com".'
+      : `host ${quote(host)} is not a string: name the external host, e.g. "edition.cnn.com".`);
   }
   if (host.includes('*')) {
     throw new IstioSecurityError(scope, `host ${quote(host)} is a wildcard: the ServiceEntry resolves its host by DNS, which Istio `
@@ -254,7 +256,7 @@ function checkSubjectAltNames(route: IConstruct, names: string[] | undefined): s
     if (typeof name !== 'string' || name.trim() === '' || name !== name.trim()) {
       throw new IstioSecurityError(route, `subjectAltNames entry ${quote(name)} is empty or padded: give the names the server's certificate carries.`);
     }
-    if (seen.has(name)) throw new IstioSecurityError(route, `subjectAltNames entry ${quote(name)} is given twice.`);
+    if (seen.has(name)) throw new IstioSecurityError(route, `subjectAltNames entry ${quote(name)} is given twice: list each name once.`);
     seen.add(name);
   }
   return names.length > 0 ? [...names] : undefined;

@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { IstioSecurityError } from './errors';
 import { DEFAULT_CLUSTER_DOMAIN } from './mesh-namespace';
-import { assertDnsLabel, assertDnsSubdomain, assertPort, assertUnique } from './private/validate';
+import { assertDnsLabel, assertDnsSubdomain, assertLabels, assertPort, assertUnique } from './private/validate';
 
 /** A port of the egress gateway's Service. */
 export interface EgressGatewayPort {
@@ -84,6 +84,7 @@ export class EgressGateway {
     if (Object.keys(this.selector).length === 0) {
       throw new IstioSecurityError(scope, 'egress gateway selector {} would select every pod: name the gateway pods\' labels, e.g. { istio: "egressgateway" }.');
     }
+    assertLabels(scope, 'egress gateway selector', this.selector);
     if (this.ports.length === 0) throw new IstioSecurityError(scope, 'egress gateway has no ports: list the ports its Service exposes.');
     for (const p of this.ports) {
       assertPort(scope, 'egress gateway port', p.port);

@@ -4,7 +4,7 @@ import { EgressGateway } from './egress-gateway';
 import { IstioSecurityError } from './errors';
 import { IMeshNamespace } from './mesh-namespace';
 import { claimObjectName } from './private/registry';
-import { assertDnsLabel, assertPort, assertUnique, quote } from './private/validate';
+import { assertDnsLabel, assertLabels, assertPort, assertUnique, quote } from './private/validate';
 // Type-only: keeps this file free of a run-time dependency on the workload construct.
 import type { MeshWorkload } from './mesh-workload';
 
@@ -223,6 +223,7 @@ function checkSelector(scope: IConstruct, what: string, selector: { [key: string
       throw new IstioSecurityError(scope, `${what} ${quote(key)}: ${quote(value)} is not a label: use non-empty keys and string values.`);
     }
   }
+  assertLabels(scope, what, selector);
   return { ...selector };
 }
 

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { MtlsMode } from './mtls-mode';
 import { SidecarInjection } from './sidecar-injection';
 import { claimObjectName } from './private/registry';
-import { assertDnsLabel, assertDnsSubdomain } from './private/validate';
+import { assertDnsLabel, assertDnsSubdomain, assertLabels } from './private/validate';
 
 /** Default Kubernetes cluster domain (`<svc>.<ns>.svc.<cluster domain>`). */
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
@@ -111,6 +111,7 @@ export class MeshNamespace extends Construct implements IMeshNamespace {
     this.trustDomain = assertDnsSubdomain(this, 'trustDomain', props.trustDomain ?? DEFAULT_TRUST_DOMAIN);
     const injection = props.injection ?? SidecarInjection.enabled();
     if (injection.revisionName !== undefined) assertDnsLabel(this, 'injection revision', injection.revisionName);
+    if (props.labels) assertLabels(this, 'labels', props.labels);
     this.sidecarInjection = injection.injectsSidecars;
     claimObjectName(this, 'Namespace', '', this.name);
     this.namespace = new kplus.Namespace(this, 'Resource', {

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { MtlsMode } from './mtls-mode';
 import { PeerAuthenticationPolicy } from './peer-authentication-policy';
 import { claim } from './private/registry';
-import { assertDnsLabel } from './private/validate';
+import { assertDnsLabel, assertEnumValue } from './private/validate';
 
 export interface MeshWideMtlsProps {
   /**
@@ -28,7 +28,7 @@ export class MeshWideMtls extends Construct {
   public constructor(scope: Construct, id: string, props: MeshWideMtlsProps = {}) {
     super(scope, id);
     this.rootNamespace = assertDnsLabel(this, 'rootNamespace', props.rootNamespace ?? 'istio-system');
-    this.mode = props.mode ?? MtlsMode.STRICT;
+    this.mode = assertEnumValue(this, 'mTLS mode', props.mode ?? MtlsMode.STRICT, MtlsMode);
     claim(this, `mesh-wide-mtls:${this.rootNamespace}`, (holder) =>
       `a mesh-wide mTLS policy for root namespace "${this.rootNamespace}" is already declared by ${holder.node.path}: `
       + 'Istio honours only one; keep a single MeshWideMtls per root namespace.');

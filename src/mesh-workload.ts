@@ -162,9 +162,21 @@ export class MeshWorkload extends Construct {
     const trustDomain = assertDnsSubdomain(this, 'trustDomain', props.trustDomain ?? props.namespace.trustDomain);
     assertDnsSubdomain(this, 'clusterDomain', props.namespace.clusterDomain);
     if (!props.image) throw new IstioSecurityError(this, 'image is empty: name the container image to run.');
+    if (typeof props.image !== 'string' || props.image !== props.image.trim()) {
+      throw new IstioSecurityError(this, `image ${quote(props.image)} is not a container image reference: `
+        + 'use a string without leading or trailing whitespace, e.g. "nginx:1.27".');
+    }
+    for (const [what, list] of [['command', props.command], ['args', props.args]] as const) {
+      const bad = (list ?? []).findIndex((item) => typeof item !== 'string');
+      if (bad >= 0) throw new IstioSecurityError(this, `${what} entry ${quote(list![bad])} is not a string: give ${what} as a list of strings.`);
+    }
     const replicas = props.replicas ?? 1;
-    if (!Number.isInteger(replicas) || replicas < 0) {
-      throw new IstioSecurityError(this, `replicas ${quote(replicas)} is not a whole number of 0 or more.`);
+    // Kubernetes stores replicas as an int32.
+    if (!Number.isInteger(replicas) || replicas < 0 || replicas > 2147483647) {
+      throw new IstioSecurityError(this, `replicas ${quote(replicas)} is not a whole number of 0 or more (at most 2147483647).`);
+    }
+    if (props.sidecar !== undefined && props.sidecar !== null && typeof props.sidecar !== 'boolean') {
+      throw new IstioSecurityError(this, `sidecar ${quote(props.sidecar)} is not a boolean: use true, false, or leave it out for the namespace's setting.`);
     }
     const version = assertLabelValue(this, 'version', props.version ?? 'v1');
     this.ports = normalizePorts(this, props.ports ?? []);

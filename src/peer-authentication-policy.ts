@@ -4,7 +4,7 @@ import { IstioSecurityError } from './errors';
 import { MtlsMode } from './mtls-mode';
 import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io';
 import { claimObjectName } from './private/registry';
-import { assertDnsLabel, assertEnumValue, assertPort, quote } from './private/validate';
+import { assertDnsLabel, assertEnumValue, assertLabels, assertPort, quote } from './private/validate';
 
 /** An mTLS mode for one port of the selected workload. */
 export interface PortMtls {
@@ -59,6 +59,7 @@ export class PeerAuthenticationPolicy extends Construct {
     if (props.selector && Object.keys(props.selector).length === 0) {
       throw new IstioSecurityError(this, 'selector {} selects every pod: leave selector out for a namespace-wide policy, or name labels.');
     }
+    if (props.selector) assertLabels(this, 'selector', props.selector);
     this.selector = props.selector;
     for (const override of props.portOverrides ?? []) this.addPortOverride(override.port, override.mode);
     claimObjectName(this, 'PeerAuthentication', this.namespace, this.name);

@@ -7,6 +7,7 @@ import { MeshNamespace, MeshNamespaceProps } from './mesh-namespace';
 import { MtlsMode } from './mtls-mode';
 import { PeerAuthenticationPolicy } from './peer-authentication-policy';
 import { clientTlsRule } from './private/destination-rules';
+import { quote } from './private/validate';
 
 export interface StrictNamespaceProps extends MeshNamespaceProps {
   /**
@@ -44,7 +45,7 @@ export class StrictNamespace extends MeshNamespace {
     super(scope, id, props);
     const mode = props.mtlsMode ?? MtlsMode.STRICT;
     if (mode !== MtlsMode.STRICT && mode !== MtlsMode.PERMISSIVE) {
-      throw new IstioSecurityError(this, `mtlsMode ${mode} is not allowed for a StrictNamespace: use STRICT, or PERMISSIVE while migrating.`);
+      throw new IstioSecurityError(this, `mtlsMode ${quote(mode)} is not allowed for a StrictNamespace: use STRICT, or PERMISSIVE while migrating.`);
     }
     if (!this.sidecarInjection) {
       throw new IstioSecurityError(this, 'a StrictNamespace needs sidecar injection, or every call into it is rejected: '

@@ -6,9 +6,10 @@ import { IMeshNamespace, MeshNamespace } from './mesh-namespace';
 import { MtlsMode } from './mtls-mode';
 import { Peer } from './peer';
 import { AuthzRule, checkRule, renderRule } from './private/authz-rules';
+import { boundedName } from './private/names';
 import { claimObjectName } from './private/registry';
 import { emitWarning } from './private/warnings';
-import { assertDnsLabel, quote } from './private/validate';
+import { assertDnsLabel, assertLabels, quote } from './private/validate';
 // Type-only: mesh-workload.ts imports this file at run time.
 import type { MeshWorkload } from './mesh-workload';
 
@@ -52,7 +53,7 @@ export interface WorkloadAuthorizationProps {
   readonly selector?: { [key: string]: string };
   /**
    * Policy name.
-   * @default "<workload name>-allow"; required with `selector`
+   * @default "<workload name>-allow" (cut and hashed beyond 63 characters); required with `selector`
    */
   readonly name?: string;
 }
@@ -99,7 +100,7 @@ export class WorkloadAuthorization extends Construct {
       }
       this.namespace = workload.namespace;
       this.selector = { ...workload.selectorLabels };
-      this.name = assertDnsLabel(this, 'policy name', props.name ?? `${workload.name}-allow`);
+      this.name = assertDnsLabel(this, 'policy name', props.name ?? boundedName(`${workload.name}-allow`));
     } else {
       if (!props.namespace || !props.selector) {
         throw new IstioSecurityError(this, 'name the pods to protect: give workload, or namespace and selector.');
@@ -109,7 +110,8 @@ export class WorkloadAuthorization extends Construct {
       if (props.name === undefined) throw new IstioSecurityError(this, 'name is required with selector: name the policy.');
       this.name = assertDnsLabel(this, 'policy name', props.name);
       if (props.namespace instanceof MeshNamespace && !props.namespace.sidecarInjection) {
-        throw new IstioSecurityError(this, `namespace "${this.namespace}" has sidecar injection disabled, so nothing enforces an AuthorizationPolicy there.`);
+        throw new IstioSecurityError(this, `namespace "${this.namespace}" has sidecar injection disabled, so nothing enforces an AuthorizationPolicy there: `
+          + 'enable injection in that namespace, or protect the pods another way (e.g. a NetworkPolicy).');
       }
     }
     this.workload = workload;
@@ -193,5 +195,6 @@ function checkSelector(scope: Construct, selector: { [key: string]: string }): {
       throw new IstioSecurityError(scope, `selector ${quote(key)}: ${quote(value)} is not a label match: use exact label keys and values, without "*".`);
     }
   }
+  assertLabels(scope, 'selector', selector);
   return { ...selector };
 }

@@ -405,3 +405,17 @@ describe('refuses', () => {
       .toMatch(/namespace "BAD" is not a valid DNS-1123 label/);
   });
 });
+
+test('the default policy name of a long workload name is cut and hashed, not refused', () => {
+  const { MeshWorkload, StrictNamespace } = require('../src');
+  const { newChart, synth } = require('./util');
+  const chart = newChart();
+  const ns = new StrictNamespace(chart, 'ns');
+  const name = 'w'.repeat(60);
+  const caller = new MeshWorkload(chart, 'caller', { namespace: ns, image: 'x', ports: [{ port: 80 }] });
+  const server = new MeshWorkload(chart, 'server', { namespace: ns, name, image: 'x', ports: [{ port: 80 }] });
+  server.allowFrom(caller);
+  const policy = synth(chart).find((o: any) => o.kind === 'AuthorizationPolicy' && o.metadata.name !== 'allow-nothing');
+  expect(policy.metadata.name).toHaveLength(63);
+  expect(policy.metadata.name).toMatch(/^w{54}-[0-9a-f]{8}$/);
+});

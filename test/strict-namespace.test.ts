@@ -81,7 +81,7 @@ describe('StrictNamespace', () => {
 
     test.each([MtlsMode.DISABLE, MtlsMode.UNSET])('mode %s', (mtlsMode) => {
       expect(refusal(() => new StrictNamespace(newChart(), 'ns', { mtlsMode })).message)
-        .toMatch(new RegExp(`mtlsMode ${mtlsMode} is not allowed for a StrictNamespace: use STRICT, or PERMISSIVE`));
+        .toMatch(new RegExp(`mtlsMode "${mtlsMode}" is not allowed for a StrictNamespace: use STRICT, or PERMISSIVE`));
     });
 
     test('injection disabled', () => {

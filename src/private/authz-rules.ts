@@ -89,7 +89,7 @@ function checkPath(scope: IConstruct, path: string): void {
     throw refuse('is empty: use an exact path "/info", a prefix "/api/*", a suffix "*.png" or "*" for any path.');
   }
   if (/[\s?#]/.test(path)) {
-    throw refuse('contains whitespace, "?" or "#": paths match the URL path only, without query string or fragment.');
+    throw refuse('contains whitespace, "?" or "#": paths match the URL path only, without query string or fragment; use the path alone, e.g. "/search".');
   }
   if (path === '*') return;
   if (path.includes('{')) {

@@ -8,7 +8,7 @@ import {
 import { EgressGateway } from '../egress-gateway';
 import { EgressModeKind } from '../egress-mode';
 import { IstioSecurityError } from '../errors';
-import { hostObjectName } from './egress-names';
+import { hostObjectName } from './names';
 import { claimObjectName } from './registry';
 
 /** A port the host's ServiceEntry declares. */

@@ -67,3 +67,24 @@ export function assertLabelValue(scope: IConstruct, what: string, value: string)
   }
   return value;
 }
+
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+/** A Kubernetes label key: an optional DNS-subdomain prefix and '/', then a name of 1-63 characters. */
+export function isLabelKey(key: string): boolean {
+  if (typeof key !== 'string') return false;
+  const slash = key.lastIndexOf('/');
+  const name = key.slice(slash + 1);
+  return (slash < 0 || isDnsSubdomain(key.slice(0, slash))) && name.length <= 63 && LABEL_NAME.test(name);
+}
+
+/** Labels Kubernetes accepts (metadata.labels, matchLabels): valid keys and values. */
+export function assertLabels(scope: IConstruct, what: string, labels: { [key: string]: string }): void {
+  for (const [key, value] of Object.entries(labels)) {
+    if (!isLabelKey(key)) {
+      throw new IstioSecurityError(scope, `${what} key ${quote(key)} is not a valid label key: use an optional DNS subdomain prefix and '/', `
+        + 'then 1-63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit (e.g. "app" or "example.com/team").');
+    }
+    assertLabelValue(scope, `${what} ${quote(key)}: value`, value);
+  }
+}

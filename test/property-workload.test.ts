@@ -1,0 +1,319 @@
+/*
+ * Property-based tests: MeshWorkload (ports, identity, sidecar, workload mTLS and client TLS) and
+ * WorkloadIdentity. Every case is refused with an IstioSecurityError the oracle predicts, or
+ * synthesizes schema-valid objects (see test/property-util.ts).
+ *
+ *   FC_SEED=<seed> FC_RUNS=<runs> npx jest test/property
+ */
+import fc from 'fast-check';
+import {
+  AppProtocol, ClientTlsMode, IMeshNamespace, MeshNamespace, MeshWorkload, MtlsMode, SidecarInjection, StrictNamespace, WorkloadIdentity,
+} from '../src';
+import {
+  Violation, announce, attempt, chart, checkProperty, domainArb, enumArb, expectBothOutcomes, idPath, isDnsLabel, isDnsSubdomain,
+  isLabelValue, isPort, labelValueArb, mixed, nameArb, optionalDomain, optionalName, portArb, validDomain, validLabel, validPort, violation,
+} from './property-util';
+
+announce('test/property-workload.test.ts');
+
+const PROTOCOLS = Object.values(AppProtocol);
+const MTLS_MODES = Object.values(MtlsMode);
+const CLIENT_TLS_MODES = Object.values(ClientTlsMode);
+const HTTP_LIKE = [80, 8000, 8080, 9090];
+
+/** The namespace a workload is placed in: created by the chart, or a reference. */
+export const workloadNamespaceArb = fc.oneof(
+  fc.record({ kind: fc.constantFrom('strict' as const, 'permissive' as const, 'mesh' as const, 'mesh-disabled' as const) }),
+  fc.record({
+    kind: fc.constant('ref' as const),
+    name: fc.oneof({ weight: 4, arbitrary: validLabel }, { weight: 1, arbitrary: nameArb }),
+    sidecarInjection: fc.option(fc.boolean(), { nil: undefined }),
+    clusterDomain: optionalDomain,
+    trustDomain: optionalDomain,
+    mtlsMode: fc.option(fc.constantFrom(...MTLS_MODES), { nil: undefined }),
+  }),
+);
+export type WorkloadNamespaceInput = typeof workloadNamespaceArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** A namespace whose name and domains are valid. */
+export const validWorkloadNamespaceArb: fc.Arbitrary<WorkloadNamespaceInput> = fc.oneof(
+  fc.record({ kind: fc.constantFrom('strict' as const, 'permissive' as const, 'mesh' as const, 'mesh-disabled' as const) }),
+  fc.record({
+    kind: fc.constant('ref' as const),
+    name: validLabel,
+    sidecarInjection: fc.option(fc.boolean(), { nil: undefined }),
+    clusterDomain: fc.option(validDomain, { nil: undefined }),
+    trustDomain: fc.option(validDomain, { nil: undefined }),
+    mtlsMode: fc.option(fc.constantFrom(...MTLS_MODES), { nil: undefined }),
+  }),
+);
+
+export function makeNamespace(c: any, input: WorkloadNamespaceInput, id = 'ns'): IMeshNamespace {
+  switch (input.kind) {
+    case 'strict': return new StrictNamespace(c, id, { name: id });
+    case 'permissive': return new StrictNamespace(c, id, { name: id, mtlsMode: MtlsMode.PERMISSIVE });
+    case 'mesh': return new MeshNamespace(c, id, { name: id });
+    case 'mesh-disabled': return new MeshNamespace(c, id, { name: id, injection: SidecarInjection.disabled() });
+    case 'ref': return MeshNamespace.fromName(input.name, {
+      sidecarInjection: input.sidecarInjection, clusterDomain: input.clusterDomain, trustDomain: input.trustDomain, mtlsMode: input.mtlsMode,
+    });
+  }
+}
+
+/** What the namespace tells a workload: name, injection, domains and declared mode. */
+export function namespaceFacts(input: WorkloadNamespaceInput, id = 'ns') {
+  if (input.kind === 'ref') {
+    return {
+      name: input.name, injects: input.sidecarInjection ?? false, clusterDomain: input.clusterDomain ?? 'cluster.local',
+      trustDomain: input.trustDomain ?? 'cluster.local', mtlsMode: input.mtlsMode as MtlsMode | undefined, created: false,
+    };
+  }
+  return {
+    name: id, injects: input.kind !== 'mesh-disabled', clusterDomain: 'cluster.local', trustDomain: 'cluster.local', created: true,
+    mtlsMode: input.kind === 'strict' ? MtlsMode.STRICT : input.kind === 'permissive' ? MtlsMode.PERMISSIVE : undefined,
+  };
+}
+
+/** A port: valid, or with any field at a boundary or wrong (names that don't match the protocol, aren't labels...). */
+export const workloadPortArb = mixed<{ port: any; containerPort?: any; protocol?: any; name?: any }>({
+  port: fc.oneof(fc.constantFrom(...HTTP_LIKE, 6379), validPort),
+  containerPort: fc.option(fc.oneof(fc.constantFrom(80, 8080, 9090), validPort), { nil: undefined }),
+  protocol: fc.option(fc.constantFrom(...PROTOCOLS), { nil: undefined }),
+  name: fc.constant(undefined),
+}, {
+  port: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...HTTP_LIKE, 6379) }, { weight: 2, arbitrary: portArb }),
+  containerPort: fc.option(fc.oneof(fc.constantFrom(80, 8080, 9090), portArb), { nil: undefined }),
+  protocol: fc.option(enumArb(PROTOCOLS), { nil: undefined }),
+  name: fc.oneof(
+    { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...PROTOCOLS), fc.option(validLabel, { nil: undefined })).map(([p, s]) => (s ? `${p}-${s}` : p)) },
+    { weight: 1, arbitrary: fc.constantFrom('web', 'http', 'https-x', 'tcp', 'HTTP', 'http-', 'http-x'.padEnd(64, 'x'), '') },
+    { weight: 1, arbitrary: nameArb },
+  ),
+});
+type PortInput = typeof workloadPortArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** Ports, sometimes with a repeated entry. */
+export const portsArb = fc.array(workloadPortArb, { maxLength: 4 }).chain((ports) =>
+  ports.length === 0 ? fc.constant(ports) : fc.oneof(
+    { weight: 4, arbitrary: fc.constant(ports) },
+    { weight: 1, arbitrary: fc.nat(ports.length - 1).map((i) => [...ports, ports[i]]) },
+  ));
+
+const validOverridesArb = fc.array(fc.record({ port: fc.constantFrom(80, 8080, 9090), mode: fc.constantFrom(...MTLS_MODES) }), { maxLength: 2 });
+const overridesArb = fc.array(fc.record({
+  port: fc.oneof(fc.constantFrom(80, 8080, 9090), portArb),
+  mode: enumArb(MTLS_MODES),
+}), { maxLength: 3 });
+
+interface WorkloadInput {
+  namespace: WorkloadNamespaceInput;
+  id: any; name: any; serviceAccountName: any; image: any; ports: any; sidecar: any; replicas: any; version: any;
+  trustDomain: any; command: any; mtls: any; clientTls: any;
+}
+
+const workloadArb = mixed<WorkloadInput>({
+  namespace: validWorkloadNamespaceArb,
+  id: fc.constant<any>('w'),
+  name: fc.option(validLabel, { nil: undefined }),
+  serviceAccountName: fc.option(validLabel, { nil: undefined }),
+  image: fc.constantFrom<any>('nginx', 'docker.io/kennethreitz/httpbin', 'redis:7.4', 'ghcr.io/a/b@sha256:0123', 'ünïcode/imäge'),
+  ports: fc.option(fc.uniqueArray(fc.record({
+    port: validPort,
+    containerPort: fc.option(validPort, { nil: undefined }),
+    protocol: fc.option(fc.constantFrom(...PROTOCOLS), { nil: undefined }),
+  }), { selector: (p) => p.port, maxLength: 3 }), { freq: 5, nil: undefined }),
+  sidecar: fc.option<any>(fc.boolean(), { nil: undefined }),
+  replicas: fc.option<any>(fc.constantFrom(0, 1, 2, 3, 2 ** 31 - 1), { nil: undefined }),
+  version: fc.option<any>(fc.constantFrom('v1', 'v2', '2.0.1-rc_1', ''), { nil: undefined }),
+  trustDomain: fc.option<any>(validDomain, { freq: 4, nil: undefined }),
+  command: fc.option<any[]>(fc.array(fc.string({ unit: 'grapheme', maxLength: 12 }), { maxLength: 3 }), { nil: undefined }),
+  mtls: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, {
+    weight: 1,
+    arbitrary: fc.record({
+      mode: fc.option(fc.constantFrom(...MTLS_MODES), { nil: undefined }),
+      portOverrides: fc.option(validOverridesArb, { freq: 2, nil: undefined }),
+      name: fc.option(validLabel, { nil: undefined }),
+    }),
+  }),
+  clientTls: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, {
+    weight: 1,
+    arbitrary: fc.record({
+      mode: fc.option(fc.constantFrom(ClientTlsMode.ISTIO_MUTUAL, ClientTlsMode.DISABLE), { nil: undefined }),
+      name: fc.option(validLabel, { nil: undefined }),
+    }),
+  }),
+}, {
+  namespace: workloadNamespaceArb,
+  id: fc.oneof({ weight: 3, arbitrary: fc.constant('w') }, { weight: 1, arbitrary: nameArb.filter((v) => typeof v === 'string' && v !== '') }),
+  name: optionalName,
+  serviceAccountName: optionalName,
+  image: fc.oneof(
+    { weight: 1, arbitrary: fc.constantFrom('nginx', 'ünïcode/imäge') },
+    { weight: 3, arbitrary: fc.constantFrom<any>('', ' ', ' nginx', 'nginx\n', 5, true, {}) },
+  ),
+  ports: fc.option(portsArb, { freq: 5, nil: undefined }),
+  sidecar: fc.option(fc.oneof({ weight: 1, arbitrary: fc.boolean() }, { weight: 2, arbitrary: fc.constantFrom<any>('false', 0, 1, null) }), { nil: undefined }),
+  replicas: fc.option(fc.oneof(fc.constantFrom(0, 1), fc.constantFrom<any>(-1, 1.5, NaN, Infinity, '2', 2 ** 31 - 1, 2 ** 31, null)), { nil: undefined }),
+  version: fc.option(labelValueArb, { nil: undefined }),
+  trustDomain: fc.option(domainArb, { freq: 4, nil: undefined }),
+  command: fc.option(fc.array(fc.oneof(
+    { weight: 3, arbitrary: fc.string({ unit: 'grapheme', maxLength: 12 }) },
+    { weight: 1, arbitrary: fc.constantFrom<any>(5, undefined, null, true) },
+  ), { maxLength: 3 }), { nil: undefined }),
+  mtls: fc.option(fc.record({
+    mode: fc.option(enumArb(MTLS_MODES), { nil: undefined }),
+    portOverrides: fc.option(overridesArb, { nil: undefined }),
+    name: fc.option(fc.oneof(fc.constant('default'), nameArb), { nil: undefined }),
+  }), { nil: undefined }),
+  clientTls: fc.option(fc.record({
+    mode: fc.option(enumArb(CLIENT_TLS_MODES), { nil: undefined }),
+    name: fc.option(fc.oneof(fc.constant('default'), nameArb), { nil: undefined }),
+  }), { nil: undefined }),
+});
+
+/** Normalized ports and their violations, as the Service and the protocol selection need them. */
+export function portViolations(ports: PortInput[]): { found: Violation[]; normalized: { port: any; containerPort: any; protocol: any; name: any }[] } {
+  const found: Violation[] = [];
+  const normalized = ports.map((p) => {
+    const containerPort = p.containerPort ?? p.port;
+    const protocol = p.protocol ?? AppProtocol.HTTP;
+    const name = p.name ?? `${protocol}-${p.port}`;
+    if (!isPort(p.port)) found.push(violation('port', p.port));
+    if (!isPort(containerPort)) found.push(violation('containerPort', containerPort));
+    if (!PROTOCOLS.includes(protocol)) found.push(violation('protocol', protocol));
+    if (!isDnsLabel(name)) found.push(violation('port name', name));
+    else if (name !== protocol && !name.startsWith(`${protocol}-`)) found.push(violation('port name prefix', name));
+    return { port: p.port, containerPort, protocol, name };
+  });
+  const dup = (values: unknown[]) => values.find((v, i) => values.indexOf(v) !== i);
+  const dupName = dup(normalized.map((p) => p.name));
+  if (dupName !== undefined) found.push(violation('duplicate port name', dupName));
+  const dupPort = dup(normalized.map((p) => p.port));
+  if (dupPort !== undefined) found.push(violation('duplicate service port', dupPort));
+  return { found, normalized };
+}
+
+/** The oracle: every input MeshWorkload must refuse, from the README and Kubernetes/Istio rules. */
+function workloadViolations(input: WorkloadInput): Violation[] {
+  const ns = namespaceFacts(input.namespace);
+  const found: Violation[] = [];
+  if (!isDnsLabel(ns.name)) found.push(violation('namespace', ns.name));
+  const name = input.name ?? input.id;
+  if (!isDnsLabel(name)) found.push(violation('workload name', name));
+  const sa = input.serviceAccountName ?? name;
+  if (!isDnsLabel(sa)) found.push(violation('serviceAccountName', sa));
+  const trustDomain = input.trustDomain ?? ns.trustDomain;
+  if (!isDnsSubdomain(trustDomain)) found.push(violation('trustDomain', trustDomain));
+  if (!isDnsSubdomain(ns.clusterDomain)) found.push(violation('clusterDomain', ns.clusterDomain));
+  // Kubernetes: an image is required and must not have leading or trailing whitespace.
+  if (input.image === '') found.push(violation('image', input.image, ['image is empty']));
+  else if (typeof input.image !== 'string' || input.image !== input.image.trim()) found.push(violation('image', input.image));
+  const badCommand = (input.command ?? []).findIndex((c: unknown) => typeof c !== 'string');
+  if (badCommand >= 0) found.push(violation('command entry', input.command![badCommand]));
+  const replicas = input.replicas ?? 1;
+  // Kubernetes: replicas is an int32.
+  if (!Number.isInteger(replicas) || replicas < 0 || replicas > 2 ** 31 - 1) found.push(violation('replicas', replicas));
+  const version = input.version ?? 'v1';
+  if (!isLabelValue(version)) found.push(violation('version', version));
+  const { found: portFound, normalized } = portViolations(input.ports ?? []);
+  found.push(...portFound);
+  if (input.sidecar !== undefined && input.sidecar !== null && typeof input.sidecar !== 'boolean') found.push(violation('sidecar', input.sidecar));
+  const sidecar = input.sidecar ?? ns.injects;
+  const exposed = [...new Set(normalized.map((p) => p.containerPort))];
+  const mtls = input.mtls;
+  if (mtls) {
+    if (mtls.mode !== undefined && !MTLS_MODES.includes(mtls.mode)) found.push(violation('mtls mode', mtls.mode));
+    const seen = new Set<unknown>();
+    for (const o of mtls.portOverrides ?? []) {
+      if (!exposed.includes(o.port)) found.push(violation('mtls port override', o.port));
+      if (!MTLS_MODES.includes(o.mode)) found.push(violation('mtls port override mode', o.mode));
+      if (seen.has(o.port)) found.push(violation('duplicate mtls port override', o.port));
+      seen.add(o.port);
+    }
+    if (mtls.mode !== undefined && mtls.mode !== MtlsMode.DISABLE && !sidecar) found.push(violation('mtls without sidecar', mtls.mode));
+    const policyName = mtls.name ?? name;
+    if (!isDnsLabel(policyName)) found.push(violation('mtls name', policyName));
+    // A StrictNamespace already emits PeerAuthentication "default" in the namespace.
+    if (policyName === 'default' && ns.created && ns.mtlsMode) found.push(violation('PeerAuthentication name', 'default', ['PeerAuthentication "']));
+  }
+  const clientTls = input.clientTls;
+  if (clientTls) {
+    const mode = clientTls.mode ?? ClientTlsMode.ISTIO_MUTUAL;
+    if (!CLIENT_TLS_MODES.includes(mode)) found.push(violation('clientTls mode', mode));
+    if (normalized.length === 0) found.push(violation('clientTls without ports', 'ports', ['no ports']));
+    if (mode === ClientTlsMode.SIMPLE || mode === ClientTlsMode.MUTUAL) found.push(violation('clientTls mode', mode));
+    if (mode === ClientTlsMode.ISTIO_MUTUAL && !sidecar) found.push(violation('clientTls ISTIO_MUTUAL without sidecar', mode));
+    const declaredStrict = mtls ? (mtls.mode ?? MtlsMode.STRICT) === MtlsMode.STRICT : ns.mtlsMode === MtlsMode.STRICT;
+    if (mode === ClientTlsMode.DISABLE && sidecar && declaredStrict) found.push(violation('clientTls DISABLE to STRICT', mode));
+    const ruleName = clientTls.name ?? name;
+    if (!isDnsLabel(ruleName)) found.push(violation('clientTls name', ruleName));
+    if (ruleName === 'default' && ns.created && ns.mtlsMode) found.push(violation('DestinationRule name', 'default', ['DestinationRule "']));
+  }
+  return found;
+}
+
+describe('property: MeshWorkload', () => {
+  test('MeshWorkload: refused iff the oracle finds a bad name, domain, image, replica count, version, port, sidecar, mtls or clientTls', () => {
+    checkProperty('MeshWorkload', workloadArb, (input) => {
+      let workload: MeshWorkload | undefined;
+      const outcome = attempt(() => {
+        const c = chart();
+        const namespace = makeNamespace(c, input.namespace);
+        workload = new MeshWorkload(c, input.id, {
+          namespace, image: input.image, name: input.name, serviceAccountName: input.serviceAccountName, ports: input.ports,
+          sidecar: input.sidecar, replicas: input.replicas, version: input.version, trustDomain: input.trustDomain, command: input.command,
+          mtls: input.mtls as any, clientTls: input.clientTls,
+        });
+        return c;
+      });
+      if (outcome.kind === 'ok') {
+        const w = workload!;
+        const ns = namespaceFacts(input.namespace);
+        const name = input.name ?? input.id;
+        const sa = input.serviceAccountName ?? name;
+        expect(w.identity.principal).toBe(`${input.trustDomain ?? ns.trustDomain}/ns/${ns.name}/sa/${sa}`);
+        expect(w.host).toBe(`${name}.${ns.name}.svc.${ns.clusterDomain}`);
+        const deployment = outcome.objects.find((o) => o.kind === 'Deployment');
+        const sidecar = String(input.sidecar ?? ns.injects);
+        expect(deployment.spec.template.metadata.annotations).toEqual({ 'sidecar.istio.io/inject': sidecar });
+        expect(deployment.spec.template.metadata.labels).toMatchObject({ 'app': name, 'version': input.version ?? 'v1', 'sidecar.istio.io/inject': sidecar });
+        expect(deployment.spec.replicas).toBe(input.replicas ?? 1);
+        const service = outcome.objects.find((o) => o.kind === 'Service');
+        const ports = portViolations(input.ports ?? []).normalized;
+        expect(service === undefined).toBe(ports.length === 0);
+        if (service) {
+          expect(service.spec.ports).toEqual(ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.containerPort, appProtocol: p.protocol })));
+        }
+      }
+      return { outcome, violations: workloadViolations(input), path: `test/${idPath(input.id)}` };
+    }, { after: expectBothOutcomes });
+  });
+
+  test('two workloads: one Deployment per namespace/name in a chart', () => {
+    const arb = fc.record({ a: fc.constantFrom('x', 'y'), b: fc.constantFrom('x', 'y'), sameChart: fc.boolean() });
+    checkProperty('MeshWorkload claims', arb, (input) => {
+      const outcome = attempt(() => {
+        const c = chart();
+        const ns = MeshNamespace.fromName('apps', { sidecarInjection: true });
+        new MeshWorkload(c, 'first', { namespace: ns, image: 'nginx', name: input.a });
+        const c2 = input.sameChart ? c : chart('other');
+        new MeshWorkload(c2, 'second', { namespace: ns, image: 'nginx', name: input.b });
+        return [...new Set([c, c2])];
+      });
+      const clash = input.sameChart && input.a === input.b;
+      return { outcome, violations: clash ? [violation('Deployment', input.a, ['test/first'])] : [], path: input.sameChart ? 'test/second' : 'other/second' };
+    }, { runs: 20, after: expectBothOutcomes });
+  });
+});
+
+describe('property: WorkloadIdentity', () => {
+  test('principal and SPIFFE ID are built from trust domain, namespace and service account, whatever they are', () => {
+    fc.assert(fc.property(fc.string(), fc.string(), fc.string(), (td, ns, sa) => {
+      const id = WorkloadIdentity.of(td, ns, sa);
+      expect(id.principal).toBe(`${td}/ns/${ns}/sa/${sa}`);
+      expect(id.spiffeId).toBe(`spiffe://${td}/ns/${ns}/sa/${sa}`);
+      expect(String(id)).toBe(id.spiffeId);
+      expect([id.trustDomain, id.namespace, id.serviceAccount]).toEqual([td, ns, sa]);
+    }), { numRuns: 100 });
+  });
+});
