@@ -4,7 +4,7 @@ import { AuthorizationPolicy } from '../imports/security.istio.io';
 import { IstioSecurityError } from './errors';
 import { IMeshNamespace, MeshNamespace } from './mesh-namespace';
 import { claimObjectName } from './private/registry';
-import { assertDnsLabel } from './private/validate';
+import { assertDnsLabel, assertRequired } from './private/validate';
 
 export interface DefaultDenyProps {
   /** The namespace to close. */
@@ -30,6 +30,7 @@ export class DefaultDeny extends Construct {
 
   public constructor(scope: Construct, id: string, props: DefaultDenyProps) {
     super(scope, id);
+    assertRequired(this, props, ['namespace']);
     this.namespace = assertDnsLabel(this, 'namespace', props.namespace.name);
     this.name = assertDnsLabel(this, 'name', props.name ?? 'allow-nothing');
     // `istio-injection: disabled` wins over pods asking for a sidecar: nothing there would enforce the policy.

@@ -12,7 +12,7 @@ import { EgressHost, EgressLeg, OriginationTlsSpec, ServiceEntryPortSpec, gatewa
 import { clientCredentialSecret, checkClientCredential, checkServerCa } from './private/egress-credentials';
 import { warnAtSynth } from './private/warnings';
 import { claim, holderOf, meshHostKey, objectKey } from './private/registry';
-import { assertDnsLabel, assertEnumValue, assertPort, isDnsSubdomain, quote } from './private/validate';
+import { assertDnsLabel, assertEnumValue, assertPort, isDnsSubdomain, quote, assertRequired } from './private/validate';
 
 /** What every route through the egress gateway needs. */
 export interface EgressRouteBaseProps {
@@ -108,6 +108,7 @@ export class EgressGatewayRoute extends Construct {
 
   public constructor(scope: Construct, id: string, props: EgressGatewayRouteProps) {
     super(scope, id);
+    assertRequired(this, props, ['egressGateway', 'host', 'mode']);
     const gateway = props.egressGateway;
     const mode = props.mode;
     gateway.validate(this);

@@ -4,7 +4,7 @@ import { EgressGateway } from './egress-gateway';
 import { IstioSecurityError } from './errors';
 import { IMeshNamespace } from './mesh-namespace';
 import { claimObjectName } from './private/registry';
-import { assertDnsLabel, assertLabels, assertPort, assertUnique, quote } from './private/validate';
+import { assertDnsLabel, assertLabels, assertPort, assertUnique, quote, assertRequired } from './private/validate';
 // Type-only: keeps this file free of a run-time dependency on the workload construct.
 import type { MeshWorkload } from './mesh-workload';
 
@@ -146,6 +146,7 @@ export class EgressLockdown extends Construct {
 
   public constructor(scope: Construct, id: string, props: EgressLockdownProps) {
     super(scope, id);
+    assertRequired(this, props, ['namespace', 'egressGateway']);
     this.namespace = assertDnsLabel(this, 'namespace', props.namespace.name);
     this.name = assertDnsLabel(this, 'name', props.name ?? 'egress-lockdown');
     const gateway = props.egressGateway;

@@ -13,7 +13,7 @@ import { WorkloadPort } from './workload-port';
 import { AllowOptions, WorkloadAuthorization } from './workload-authorization';
 import { clientTlsRule } from './private/destination-rules';
 import { claim, claimObjectName, meshHostKey } from './private/registry';
-import { assertDnsLabel, assertDnsSubdomain, assertEnumValue, assertLabelValue, assertPort, assertUnique, quote } from './private/validate';
+import { assertDnsLabel, assertDnsSubdomain, assertEnumValue, assertLabelValue, assertPort, assertUnique, quote, assertRequired } from './private/validate';
 
 /** Pod label and annotation Istio's injector reads on a pod. */
 export const SIDECAR_INJECT = 'sidecar.istio.io/inject';
@@ -155,6 +155,7 @@ export class MeshWorkload extends Construct {
 
   public constructor(scope: Construct, id: string, props: MeshWorkloadProps) {
     super(scope, id);
+    assertRequired(this, props, ['namespace', 'image']);
     this.meshNamespace = props.namespace;
     this.namespace = assertDnsLabel(this, 'namespace', props.namespace.name);
     this.name = assertDnsLabel(this, 'workload name', props.name ?? id);

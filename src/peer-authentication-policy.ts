@@ -4,7 +4,7 @@ import { IstioSecurityError } from './errors';
 import { MtlsMode } from './mtls-mode';
 import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io';
 import { claimObjectName } from './private/registry';
-import { assertDnsLabel, assertEnumValue, assertLabels, assertPort, quote } from './private/validate';
+import { assertDnsLabel, assertEnumValue, assertLabels, assertPort, quote, assertRequired } from './private/validate';
 
 /** An mTLS mode for one port of the selected workload. */
 export interface PortMtls {
@@ -53,6 +53,7 @@ export class PeerAuthenticationPolicy extends Construct {
 
   public constructor(scope: Construct, id: string, props: PeerAuthenticationPolicyProps) {
     super(scope, id);
+    assertRequired(this, props, ['namespace']);
     this.namespace = assertDnsLabel(this, 'namespace', props.namespace);
     this.name = assertDnsLabel(this, 'name', props.name ?? 'default');
     this.mode = assertEnumValue(this, 'mTLS mode', props.mode ?? MtlsMode.STRICT, MtlsMode);

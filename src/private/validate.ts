@@ -88,3 +88,15 @@ export function assertLabels(scope: IConstruct, what: string, labels: { [key: st
     assertLabelValue(scope, `${what} ${quote(key)}: value`, value);
   }
 }
+
+/**
+ * Required props, for callers that bypass the type checker (JavaScript, other jsii languages):
+ * a clear refusal instead of a TypeError further down.
+ */
+export function assertRequired(scope: IConstruct, props: unknown, names: string[]): void {
+  const given = (props ?? {}) as { [name: string]: unknown };
+  const missing = names.filter((name) => given[name] === undefined || given[name] === null);
+  if (missing.length > 0) {
+    throw new IstioSecurityError(scope, `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} required: give ${missing.length === 1 ? 'it' : 'them'} in the props.`);
+  }
+}
