@@ -21,3 +21,5 @@ export * from './peer';
 export * from './workload-authorization';
 export * from './default-deny';
 export * from './egress-lockdown';
+export * from './report';
+export * from './validation-plugin';

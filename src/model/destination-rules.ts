@@ -1,0 +1,67 @@
+// Which DestinationRule a client proxy applies to a host: Istio looks in the client's namespace,
+// then the namespace of the service (or ServiceEntry), then the root namespace, taking rules
+// exported to the client's namespace; in the first namespace that has one, the most specific host
+// wins (an exact host beats a wildcard). A rule with a workloadSelector applies only to the
+// matching pods of its own namespace, and before the namespace's other rules.
+
+import { hostMatches, hostSpecificity, visibleTo } from './hosts';
+import { Labels, matchesLabels } from './labels';
+import { DestinationRuleInfo, TlsSettings } from './resources';
+
+export class DestinationRules {
+  private readonly exact = new Map<string, DestinationRuleInfo[]>();
+  private readonly wildcard: DestinationRuleInfo[] = [];
+  private readonly selectorRules: DestinationRuleInfo[];
+
+  public constructor(rules: readonly DestinationRuleInfo[], private readonly rootNamespace: string) {
+    for (const rule of rules) {
+      if (rule.host.includes('*')) this.wildcard.push(rule);
+      else {
+        const list = this.exact.get(rule.host);
+        if (list) list.push(rule);
+        else this.exact.set(rule.host, [rule]);
+      }
+    }
+    this.selectorRules = rules.filter((r) => r.workloadSelector);
+  }
+
+  /** Every rule whose host covers `host` (any namespace, any visibility). */
+  public candidates(host: string): DestinationRuleInfo[] {
+    return [...(this.exact.get(host) ?? []), ...this.wildcard.filter((r) => hostMatches(r.host, host))];
+  }
+
+  /** Rules with a workloadSelector that select a pod with `labels` in `namespace`. */
+  public selectorRulesFor(namespace: string, labels: Labels): DestinationRuleInfo[] {
+    return this.selectorRules.filter((r) => r.namespace === namespace && matchesLabels(r.workloadSelector!, labels));
+  }
+
+  /**
+   * The rule a proxy in `clientNamespace` (pod labels `clientLabels`) applies to `host`, whose
+   * service or ServiceEntry lives in `hostNamespace`. `candidates` may be passed when known.
+   */
+  public lookup(clientNamespace: string, clientLabels: Labels, host: string, hostNamespace: string | undefined,
+    candidates: readonly DestinationRuleInfo[] = this.candidates(host)): DestinationRuleInfo | undefined {
+    if (candidates.length === 0) return undefined;
+    const order = [clientNamespace];
+    if (hostNamespace && !order.includes(hostNamespace)) order.push(hostNamespace);
+    if (!order.includes(this.rootNamespace)) order.push(this.rootNamespace);
+    for (const namespace of order) {
+      const usable = candidates.filter((r) => r.namespace === namespace
+        && visibleTo(r.exportTo, r.namespace, clientNamespace)
+        && (!r.workloadSelector || (namespace === clientNamespace && matchesLabels(r.workloadSelector, clientLabels))));
+      if (usable.length === 0) continue;
+      return usable.sort((a, b) => hostSpecificity(b.host) - hostSpecificity(a.host)
+        || Number(!!b.workloadSelector) - Number(!!a.workloadSelector)
+        || a.index - b.index)[0];
+    }
+    return undefined;
+  }
+}
+
+/** The TLS settings a rule gives one port (of a subset, when routed to one): port level beats rule level. */
+export function tlsForPort(rule: DestinationRuleInfo, port: number, subset?: string): TlsSettings | undefined {
+  let tls = rule.policy.portTls.get(port) ?? rule.policy.tls;
+  const s = subset ? rule.subsets.get(subset) : undefined;
+  if (s) tls = s.portTls.get(port) ?? s.tls ?? tls;
+  return tls;
+}

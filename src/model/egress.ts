@@ -1,0 +1,253 @@
+// Egress: for a client and an external host and port, whether its traffic goes directly or through
+// the egress gateway, where TLS is originated, and whether NetworkPolicy stops a direct bypass.
+// External destinations are the ServiceEntry hosts outside the mesh (location MESH_EXTERNAL) and
+// the hosts VirtualServices send from the mesh to an egress gateway (e.g. a cluster Service
+// outside the mesh, as in Istio's mutual TLS origination task).
+
+import { DestinationRules, tlsForPort } from './destination-rules';
+import { hostMatches, serviceHostNamespace, shortHost, visibleTo } from './hosts';
+import { Inventory } from './inventory';
+import { NetworkPolicies } from './network-policy';
+import { isTlsProtocol } from './protocols';
+import { GatewayInfo, GatewayServer, Route, RouteDestination, RouteKind, ServiceEntryInfo, VirtualServiceInfo, WorkloadInfo } from './resources';
+import { EgressTls, EgressVia, ResolvedOptions } from './types';
+
+export interface EgressTarget {
+  readonly host: string;
+  readonly port: number;
+  /** Upper-case protocol (HTTP, HTTPS, TLS, TCP, ...), or UNKNOWN. */
+  readonly protocol: string;
+  /** Namespace of the ServiceEntry or Service that declares the host. */
+  readonly hostNamespace?: string;
+  readonly serviceEntry?: ServiceEntryInfo;
+  /** Pods behind the host when it is a cluster Service. */
+  readonly pods: readonly WorkloadInfo[];
+  /** A VirtualService that sends mesh traffic for this host and port to an egress gateway. */
+  readonly gatewayRoute?: VirtualServiceInfo;
+}
+
+export interface EgressVerdict {
+  readonly via: EgressVia;
+  readonly tls: EgressTls;
+  readonly bypassBlocked: boolean;
+  readonly reason: string;
+  /** The same without the client's details, for aggregation. */
+  readonly summary: string;
+}
+
+interface RouteChoice {
+  readonly vs: VirtualServiceInfo;
+  readonly route: Route;
+  readonly destination: RouteDestination;
+}
+
+function kindsFor(protocol: string): RouteKind[] {
+  if (['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB'].includes(protocol)) return ['http'];
+  if (['HTTPS', 'TLS'].includes(protocol)) return ['tls'];
+  if (protocol === 'UNKNOWN') return ['http', 'tls', 'tcp'];
+  return ['tcp'];
+}
+
+function heaviest(destinations: readonly RouteDestination[]): RouteDestination | undefined {
+  return [...destinations].sort((a, b) => b.weight - a.weight)[0];
+}
+
+/** The first route of `vs` that `gateway` traffic for host:port takes. */
+function pickRoute(vs: VirtualServiceInfo, gateway: string, host: string, port: number, kinds: RouteKind[]): Route | undefined {
+  for (const kind of kinds) {
+    for (const route of vs.routes.filter((r) => r.kind === kind)) {
+      if (route.matches.length === 0 && vs.gateways.includes(gateway)) return route;
+      if (route.matches.some((m) => (m.gateways ?? vs.gateways).includes(gateway)
+        && (m.port === undefined || m.port === port)
+        && (!m.sniHosts || m.sniHosts.some((p) => hostMatches(p, host))))) return route;
+    }
+  }
+  return undefined;
+}
+
+export class EgressAnalysis {
+  public readonly targets: readonly EgressTarget[];
+  private readonly gatewayHosts: Set<string>;
+
+  public constructor(private readonly inventory: Inventory, private readonly options: ResolvedOptions,
+    private readonly destinationRules: DestinationRules, private readonly networkPolicies: NetworkPolicies) {
+    this.gatewayHosts = new Set(options.egressGatewayHosts);
+    for (const svc of inventory.services) {
+      if (svc.selector && inventory.workloadIndex.select(svc.namespace, svc.selector).some((w) => w.gateway)) this.gatewayHosts.add(svc.host);
+    }
+    this.targets = this.findTargets();
+  }
+
+  /** The mesh route a sidecar in `namespace` uses for host:port, if a VirtualService has one. */
+  public meshRoute(namespace: string, host: string, port: number, protocol: string): RouteChoice | undefined {
+    const candidates = this.inventory.virtualServices
+      .filter((vs) => vs.gateways.includes('mesh') || vs.routes.some((r) => r.matches.some((m) => m.gateways?.includes('mesh'))))
+      .filter((vs) => vs.hosts.some((h) => hostMatches(h, host)) && visibleTo(vs.exportTo, vs.namespace, namespace))
+      .sort((a, b) => Number(b.namespace === namespace) - Number(a.namespace === namespace) || a.index - b.index);
+    for (const vs of candidates) {
+      const route = pickRoute(vs, 'mesh', host, port, kindsFor(protocol));
+      const destination = route && heaviest(route.destinations);
+      if (route && destination) return { vs, route, destination };
+    }
+    return undefined;
+  }
+
+  /** Whether `host` is an egress gateway's Service. */
+  public isGateway(host: string): boolean {
+    return this.gatewayHosts.has(host);
+  }
+
+  /** The path one client's traffic to `target` takes. */
+  public decide(client: WorkloadInfo, target: EgressTarget): EgressVerdict {
+    const { host, port } = target;
+    const appTls: EgressTls = isTlsProtocol(target.protocol) ? 'passthrough' : 'none';
+    if (!client.sidecar) {
+      const ignored = target.gatewayRoute ? `, ignoring VirtualService ${target.gatewayRoute.namespace}/${target.gatewayRoute.ref.name} (it routes sidecars through the egress gateway)` : '';
+      return this.finish(client, target, [port], {
+        via: 'direct', tls: appTls,
+        reason: `no sidecar: the app connects to ${host}:${port} itself${ignored}`,
+        summary: `no sidecar: direct${target.gatewayRoute ? ', bypassing the gateway route' : ''}`,
+      });
+    }
+    const choice = this.meshRoute(client.namespace, host, port, target.protocol);
+    if (choice && this.isGateway(choice.destination.host)) return this.viaGateway(client, target, choice);
+    const destHost = choice?.destination.host ?? host;
+    const destPort = choice?.destination.port ?? port;
+    const hostNs = destHost === host ? target.hostNamespace : serviceHostNamespace(destHost, this.options.clusterDomain);
+    const rule = this.destinationRules.lookup(client.namespace, client.podLabels, destHost, hostNs);
+    const mode = rule ? tlsForPort(rule, destPort, choice?.destination.subset)?.mode : undefined;
+    const routed = choice ? ` (VirtualService ${choice.vs.namespace}/${choice.vs.ref.name} sends it to ${destHost}:${destPort})` : '';
+    const dr = rule ? `DestinationRule ${rule.namespace}/${rule.ref.name}` : '';
+    if (mode === 'SIMPLE' || mode === 'MUTUAL') {
+      return this.finish(client, target, [port, destPort], {
+        via: 'direct', tls: mode === 'SIMPLE' ? 'originated' : 'mutual-originated',
+        reason: `sidecar connects directly${routed}; ${mode === 'SIMPLE' ? 'TLS' : 'mutual TLS'} originated by the sidecar (${dr} ${mode})`,
+        summary: `sidecar direct; sidecar originates ${mode}`,
+      });
+    }
+    const tls: EgressTls = appTls === 'passthrough' || choice?.route.kind === 'tls' ? 'passthrough' : 'none';
+    return this.finish(client, target, [port, destPort], {
+      via: 'direct', tls,
+      reason: `sidecar connects directly${routed}; ${tls === 'passthrough' ? 'the app\'s own TLS passes through' : 'plaintext to the host'}`,
+      summary: `sidecar direct; ${tls}`,
+    });
+  }
+
+  private viaGateway(client: WorkloadInfo, target: EgressTarget, choice: RouteChoice): EgressVerdict {
+    const { host, port } = target;
+    const gwHost = choice.destination.host;
+    const gwPort = choice.destination.port ?? port;
+    const gwNamespace = serviceHostNamespace(gwHost, this.options.clusterDomain) ?? this.options.rootNamespace;
+    const hopRule = this.destinationRules.lookup(client.namespace, client.podLabels, gwHost, gwNamespace);
+    const hopMode = hopRule ? tlsForPort(hopRule, gwPort, choice.destination.subset)?.mode : undefined;
+    const hop = hopMode === 'ISTIO_MUTUAL' ? 'mTLS' : hopMode === 'DISABLE' ? 'plaintext' : hopMode ? hopMode : 'auto mTLS';
+    const toGateway = `sidecar -> egress gateway ${shortHost(gwHost, this.options.clusterDomain)}:${gwPort}`
+      + `${choice.destination.subset ? ` subset ${choice.destination.subset}` : ''} (${hop}, VirtualService ${choice.vs.namespace}/${choice.vs.ref.name})`;
+    const leg = this.gatewayLeg(host, gwPort);
+    if (!leg) {
+      return this.finish(client, target, [port], {
+        via: 'egress-gateway', tls: 'none',
+        reason: `${toGateway}, but no Gateway route for ${host} on port ${gwPort}: the gateway has nowhere to send it`,
+        summary: 'egress gateway without a Gateway route',
+      });
+    }
+    const upHost = leg.destination.host;
+    const upPort = leg.destination.port ?? gwPort;
+    const upNs = upHost === host ? target.hostNamespace : serviceHostNamespace(upHost, this.options.clusterDomain);
+    const rule = this.destinationRules.lookup(gwNamespace, {}, upHost, upNs);
+    const mode = rule ? tlsForPort(rule, upPort)?.mode : undefined;
+    const dr = rule ? `DestinationRule ${rule.namespace}/${rule.ref.name}` : '';
+    let tls: EgressTls;
+    let how: string;
+    if (mode === 'SIMPLE') {
+      tls = 'originated'; how = `TLS originated by the gateway (${dr} SIMPLE)`;
+    } else if (mode === 'MUTUAL') {
+      const credential = tlsForPort(rule!, upPort)?.credentialName;
+      tls = 'mutual-originated'; how = `mutual TLS originated by the gateway (${dr} MUTUAL${credential ? `, credential ${credential}` : ''})`;
+    } else if (leg.server.tlsMode === 'PASSTHROUGH' || leg.route.kind === 'tls' || isTlsProtocol(target.protocol)) {
+      tls = 'passthrough'; how = 'the app\'s own TLS passes through the gateway (SNI routing)';
+    } else {
+      tls = 'none'; how = `plaintext from the gateway to the host${mode === 'ISTIO_MUTUAL' ? ` (${dr} sets ISTIO_MUTUAL, which an external host cannot accept)` : ''}`;
+    }
+    return this.finish(client, target, [port, upPort], {
+      via: 'egress-gateway', tls,
+      reason: `${toGateway} -> ${upHost}:${upPort} (Gateway ${leg.gateway.namespace}/${leg.gateway.ref.name}); ${how}`,
+      summary: `egress gateway; ${tls}`,
+    });
+  }
+
+  /** The gateway's route for `host` arriving on gateway port `gwPort`. */
+  private gatewayLeg(host: string, gwPort: number): { gateway: GatewayInfo; server: GatewayServer; route: Route; destination: RouteDestination } | undefined {
+    for (const vs of [...this.inventory.virtualServices].sort((a, b) => a.index - b.index)) {
+      if (!vs.hosts.some((h) => hostMatches(h, host))) continue;
+      for (const gateway of this.inventory.gateways) {
+        const server = gateway.servers.find((s) => s.port === gwPort && s.hosts.some((h) => hostMatches(h, host)));
+        if (!server) continue;
+        const route = pickRoute(vs, gateway.key, host, gwPort, ['http', 'tls', 'tcp']);
+        const destination = route && heaviest(route.destinations);
+        if (route && destination) return { gateway, server, route, destination };
+      }
+    }
+    return undefined;
+  }
+
+  private finish(client: WorkloadInfo, target: EgressTarget, ports: number[],
+    v: { via: EgressVia; tls: EgressTls; reason: string; summary: string }): EgressVerdict {
+    const unique = [...new Set(ports)];
+    const blocked = this.networkPolicies.blocks(client, { pods: target.pods, ports: unique });
+    const policies = this.networkPolicies.policiesFor(client).map((p) => `${p.namespace}/${p.ref.name}`).join(', ');
+    let note: string;
+    if (!blocked) {
+      note = policies ? `NetworkPolicy ${policies} still lets the pod reach ${target.host} directly` : 'no NetworkPolicy stops the pod from reaching it directly';
+    } else {
+      note = v.via === 'direct' ? `NetworkPolicy ${policies} blocks direct connections, so this call fails` : `NetworkPolicy ${policies} blocks any bypass`;
+    }
+    return { ...v, bypassBlocked: blocked, reason: `${v.reason}; ${note}`, summary: `${v.summary}; ${blocked ? 'bypass blocked' : 'bypass open'}` };
+  }
+
+  private findTargets(): EgressTarget[] {
+    const byKey = new Map<string, EgressTarget>();
+    const add = (t: Omit<EgressTarget, 'gatewayRoute' | 'pods'>) => {
+      const key = `${t.host}:${t.port}`;
+      if (byKey.has(key)) return;
+      const svc = this.inventory.services.find((s) => s.host === t.host);
+      const pods = svc?.selector ? this.inventory.workloadIndex.select(svc.namespace, svc.selector) : [];
+      // A cluster Service whose pods are in the mesh is not egress.
+      if (pods.length > 0 && pods.every((p) => p.sidecar)) return;
+      byKey.set(key, { ...t, pods, hostNamespace: t.hostNamespace ?? svc?.namespace, gatewayRoute: this.gatewayRouteFor(t.host, t.port, t.protocol) });
+    };
+    for (const se of this.inventory.serviceEntries) {
+      if (se.location === 'MESH_INTERNAL') continue;
+      for (const host of se.hosts) {
+        if (host.includes('*')) continue;
+        for (const p of se.ports) add({ host, port: p.number, protocol: p.protocol, hostNamespace: se.namespace, serviceEntry: se });
+      }
+    }
+    for (const vs of this.inventory.virtualServices) {
+      for (const route of vs.routes) {
+        const dest = heaviest(route.destinations);
+        if (!dest || !this.isGateway(dest.host)) continue;
+        for (const match of route.matches) {
+          if (!(match.gateways ?? vs.gateways).includes('mesh') || match.port === undefined) continue;
+          for (const host of vs.hosts) {
+            if (host.includes('*') || this.isGateway(host)) continue;
+            const protocol = route.kind === 'http' ? 'HTTP' : route.kind === 'tls' ? 'TLS' : 'TCP';
+            add({ host, port: match.port, protocol, hostNamespace: serviceHostNamespace(host, this.options.clusterDomain) });
+          }
+        }
+      }
+    }
+    return [...byKey.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : a.port - b.port));
+  }
+
+  private gatewayRouteFor(host: string, port: number, protocol: string): VirtualServiceInfo | undefined {
+    for (const vs of this.inventory.virtualServices) {
+      if (!vs.hosts.some((h) => hostMatches(h, host))) continue;
+      const route = pickRoute(vs, 'mesh', host, port, kindsFor(protocol));
+      const dest = route && heaviest(route.destinations);
+      if (dest && this.isGateway(dest.host)) return vs;
+    }
+    return undefined;
+  }
+}
+

@@ -1,0 +1,134 @@
+// Configurations the model knows are broken. A call that fails because its client has no sidecar
+// (a legacy plaintext client refused by a STRICT server) is an expected outcome, not a finding:
+// findings are what a configuration surely gets wrong.
+
+import { MeshModel } from './model';
+import { Finding, FindingResource, FindingRule, refText } from './types';
+
+const FIXES: Record<FindingRule, string> = {
+  'istio-mutual-without-sidecar': 'Give the server a sidecar (namespace label istio-injection=enabled or pod label sidecar.istio.io/inject=true), '
+    + 'or drop tls.mode from the DestinationRule so that auto mTLS sends plaintext to it.',
+  'plaintext-to-strict': 'Drop tls.mode DISABLE from the DestinationRule (auto mTLS then uses mTLS), or make the server\'s PeerAuthentication PERMISSIVE.',
+  'client-tls-mismatch': 'Towards a server with a sidecar use ISTIO_MUTUAL or no tls.mode; never ISTIO_MUTUAL to a port whose PeerAuthentication is DISABLE.',
+  'principal-never-matches': 'Name an identity that exists in the mesh, as <trust domain>/ns/<namespace>/sa/<service account> without spiffe://, '
+    + 'and give its workloads a sidecar: callers without one have no mTLS identity.',
+  'egress-gateway-bypass': 'Lock the client namespace down with a NetworkPolicy that allows only the egress gateway, DNS and istiod (EgressLockdown).',
+};
+
+const MAX_RESOURCES = 10;
+
+interface Accumulator {
+  rule: FindingRule;
+  message: string;
+  resources: FindingResource[];
+  count: number;
+}
+
+function key(rule: FindingRule, resources: readonly FindingResource[]): string {
+  return `${rule}|${resources.map((r) => refText(r.ref)).join('|')}`;
+}
+
+function callFindings(model: MeshModel, into: Map<string, Accumulator>): void {
+  for (const pair of model.groupPairs()) {
+    const f = pair.verdict.finding;
+    if (!f) continue;
+    const k = key(f.rule, f.resources);
+    const acc = into.get(k);
+    if (acc) {
+      acc.count += pair.count;
+      continue;
+    }
+    const example = pair.endpoint.members[0];
+    const call = `${pair.client.representative.id} -> ${example.workload.id}:${example.port.port}`;
+    into.set(k, { rule: f.rule, message: `${call} ${pair.verdict.outcome}: ${pair.verdict.reason}`, resources: [...f.resources], count: pair.count });
+  }
+}
+
+const PRINCIPAL = /^([^/]+)\/ns\/([^/]+)\/sa\/([^/]+)$/;
+
+function principalFindings(model: MeshModel, into: Map<string, Accumulator>): void {
+  const { inventory } = model;
+  const bySa = new Map<string, boolean>();
+  for (const w of inventory.workloads) {
+    const k = `${w.namespace}/${w.serviceAccount}`;
+    bySa.set(k, (bySa.get(k) ?? false) || w.sidecar);
+  }
+  const disabled = (ns: string) => inventory.namespaces.get(ns)?.labels['istio-injection'] === 'disabled';
+  for (const policy of inventory.authorizationPolicies) {
+    if (policy.action === 'AUDIT') continue;
+    policy.rules.forEach((rule: any, i: number) => {
+      (Array.isArray(rule?.from) ? rule.from : []).forEach((from: any, j: number) => {
+        const source = from?.source ?? {};
+        const check = (field: string, value: string, k: number, why: string | undefined) => {
+          if (!why) return;
+          const resources = [{ ref: policy.ref, locations: [`spec.rules[${i}].from[${j}].source.${field}[${k}]`] }];
+          into.set(key('principal-never-matches', resources) + value, {
+            rule: 'principal-never-matches',
+            message: `${policy.action} AuthorizationPolicy ${policy.namespace}/${policy.ref.name}: ${field} "${value}" can never match: ${why}`,
+            resources,
+            count: 1,
+          });
+        };
+        (Array.isArray(source.principals) ? source.principals : []).map(String).forEach((p: string, k: number) => {
+          if (p.includes('*')) return;
+          if (p.startsWith('spiffe://')) return check('principals', p, k, 'principals are written without the spiffe:// scheme');
+          const m = PRINCIPAL.exec(p);
+          if (!m) return;
+          const [, , ns, sa] = m;
+          if (disabled(ns)) return check('principals', p, k, `namespace ${ns} has istio-injection=disabled, so its pods have no sidecar and no mTLS identity`);
+          if (bySa.get(`${ns}/${sa}`) === false) {
+            return check('principals', p, k, `every workload running as ${ns}/${sa} is without a sidecar, so it has no mTLS identity`);
+          }
+        });
+        (Array.isArray(source.namespaces) ? source.namespaces : []).map(String).forEach((ns: string, k: number) => {
+          if (!ns.includes('*') && disabled(ns)) {
+            check('namespaces', ns, k, `namespace ${ns} has istio-injection=disabled, so its callers have no mTLS identity`);
+          }
+        });
+      });
+    });
+  }
+}
+
+function egressFindings(model: MeshModel, into: Map<string, Accumulator>): void {
+  const byRoute = new Map<string, { acc: Accumulator; clients: Set<string> }>();
+  for (const pair of model.egressPairs()) {
+    const route = pair.target.gatewayRoute;
+    if (!route || pair.verdict.bypassBlocked) continue;
+    const k = `egress|${refText(route.ref)}|${pair.target.host}:${pair.target.port}`;
+    let entry = byRoute.get(k);
+    if (!entry) {
+      const resources: FindingResource[] = [{ ref: route.ref, locations: [`spec (mesh route for ${pair.target.host}:${pair.target.port})`] }];
+      entry = {
+        acc: {
+          rule: 'egress-gateway-bypass',
+          message: `${pair.target.host}:${pair.target.port} goes through the egress gateway (VirtualService ${route.namespace}/${route.ref.name}), `
+            + `but ${pair.members[0].id} can reach it directly: ${pair.verdict.reason}`,
+          resources,
+          count: 0,
+        },
+        clients: new Set(),
+      };
+      byRoute.set(k, entry);
+      into.set(k, entry.acc);
+    }
+    entry.acc.count += pair.members.length;
+    for (const m of pair.members) {
+      if (entry.acc.resources.length > MAX_RESOURCES) break;
+      if (entry.clients.has(m.id)) continue;
+      entry.clients.add(m.id);
+      entry.acc.resources.push({ ref: m.ref, locations: ['spec.template (no NetworkPolicy stops its direct egress)'] });
+    }
+  }
+}
+
+/** Everything the model knows is broken, most calls first. */
+export function findFindings(model: MeshModel): Finding[] {
+  const found = new Map<string, Accumulator>();
+  callFindings(model, found);
+  principalFindings(model, found);
+  egressFindings(model, found);
+  return [...found.values()]
+    .map((a) => ({ rule: a.rule, message: a.message, fix: FIXES[a.rule], resources: a.resources, count: a.count }))
+    .sort((a, b) => b.count - a.count || (a.message < b.message ? -1 : 1));
+}

@@ -1,0 +1,134 @@
+// Groups of clients and of server endpoints that every policy treats alike. The model decides one
+// call per (client group, endpoint group) pair, so its memory grows with the number of workloads
+// and groups, never with workloads squared.
+
+import { AuthorizationPolicies } from './authorization';
+import { DestinationRules } from './destination-rules';
+import { NetworkPolicies } from './network-policy';
+import { EffectiveMode, PeerAuthentications } from './peer-authentication';
+import { AuthorizationPolicyInfo, DestinationRuleInfo, ServiceInfo, ServicePortInfo, WorkloadInfo } from './resources';
+import { ClientFacts, EndpointFacts } from './verdict';
+
+export interface ClientGroup {
+  readonly id: number;
+  readonly namespace: string;
+  readonly facts: ClientFacts;
+  readonly representative: WorkloadInfo;
+  readonly members: WorkloadInfo[];
+}
+
+/** One port of one Service on one workload it selects. */
+export interface Endpoint {
+  readonly workload: WorkloadInfo;
+  readonly service: ServiceInfo;
+  readonly port: ServicePortInfo;
+  readonly targetPort: number;
+  readonly group: EndpointGroup;
+}
+
+export interface EndpointGroup {
+  readonly id: number;
+  readonly namespace: string;
+  readonly facts: EndpointFacts;
+  readonly members: Endpoint[];
+}
+
+/** Groups clients: same namespace, sidecar, authorization signature and workload-selected DestinationRules. */
+export function groupClients(workloads: readonly WorkloadInfo[], authorization: AuthorizationPolicies,
+  destinationRules: DestinationRules): ClientGroup[] {
+  const groups = new Map<string, ClientGroup>();
+  for (const w of workloads) {
+    const key = w.sidecar
+      ? `${w.namespace}|s|${authorization.callerSignature(w.principal, w.namespace)}|${destinationRules.selectorRulesFor(w.namespace, w.podLabels).map((r) => r.index).join(',')}`
+      : `${w.namespace}|n`;
+    let group = groups.get(key);
+    if (!group) {
+      group = {
+        id: groups.size,
+        namespace: w.namespace,
+        facts: { namespace: w.namespace, sidecar: w.sidecar, labels: w.podLabels, principal: w.principal },
+        representative: w,
+        members: [],
+      };
+      groups.set(key, group);
+    }
+    group.members.push(w);
+  }
+  return [...groups.values()];
+}
+
+/** Groups clients for egress: also by the NetworkPolicies that select them. */
+export function groupEgressClients(workloads: readonly WorkloadInfo[], destinationRules: DestinationRules,
+  networkPolicies: NetworkPolicies): ClientGroup[] {
+  const groups = new Map<string, ClientGroup>();
+  for (const w of workloads) {
+    const np = networkPolicies.policiesFor(w).map((p) => `${p.namespace}/${p.ref.name}`).join(',');
+    const dr = w.sidecar ? destinationRules.selectorRulesFor(w.namespace, w.podLabels).map((r) => r.index).join(',') : '';
+    const key = `${w.namespace}|${w.sidecar}|${np}|${dr}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = {
+        id: groups.size,
+        namespace: w.namespace,
+        facts: { namespace: w.namespace, sidecar: w.sidecar, labels: w.podLabels, principal: w.principal },
+        representative: w,
+        members: [],
+      };
+      groups.set(key, group);
+    }
+    group.members.push(w);
+  }
+  return [...groups.values()];
+}
+
+function resolveTargetPort(workload: WorkloadInfo, port: ServicePortInfo): number {
+  if (typeof port.targetPort === 'number') return port.targetPort;
+  return workload.containerPorts.find((c) => c.name === port.targetPort)?.port ?? port.port;
+}
+
+function ids(list: ReadonlyArray<{ readonly index: number }>): string {
+  return list.map((x) => x.index).join(',');
+}
+
+/** Every endpoint, grouped: same namespace, sidecar, mode, policies, ports, protocol and candidate DestinationRules. */
+export function groupEndpoints(services: readonly ServiceInfo[], select: (svc: ServiceInfo) => WorkloadInfo[],
+  peerAuthentications: PeerAuthentications, authorization: AuthorizationPolicies,
+  destinationRules: DestinationRules): { endpoints: Endpoint[]; groups: EndpointGroup[] } {
+  const groups = new Map<string, EndpointGroup>();
+  const endpoints: Endpoint[] = [];
+  const policyCache = new Map<WorkloadInfo, AuthorizationPolicyInfo[]>();
+  for (const service of services) {
+    if (!service.selector || service.ports.length === 0) continue;
+    const workloads = select(service);
+    if (workloads.length === 0) continue;
+    const drCandidates: DestinationRuleInfo[] = destinationRules.candidates(service.host);
+    const drKey = ids(drCandidates);
+    for (const workload of workloads) {
+      let policies = policyCache.get(workload);
+      if (!policies) policyCache.set(workload, policies = authorization.policiesFor(workload));
+      for (const port of service.ports) {
+        const targetPort = resolveTargetPort(workload, port);
+        const mode: EffectiveMode = workload.sidecar ? peerAuthentications.modeFor(workload, targetPort) : { mode: 'PERMISSIVE', scope: 'default' };
+        const key = [service.namespace, workload.sidecar, mode.mode, mode.scope, mode.source?.name ?? '', ids(policies),
+          targetPort, port.port, port.istioProtocol, port.name ?? '', drKey].join('|');
+        let group = groups.get(key);
+        if (!group) {
+          group = {
+            id: groups.size,
+            namespace: service.namespace,
+            facts: { workload, service, port, targetPort, mode, policies, drCandidates },
+            members: [],
+          };
+          groups.set(key, group);
+        }
+        const endpoint: Endpoint = { workload, service, port, targetPort, group };
+        group.members.push(endpoint);
+        endpoints.push(endpoint);
+      }
+    }
+  }
+  endpoints.sort((a, b) => a.workload.index - b.workload.index
+    || (a.service.name < b.service.name ? -1 : a.service.name > b.service.name ? 1 : 0)
+    || a.port.port - b.port.port);
+  return { endpoints, groups: [...groups.values()] };
+}

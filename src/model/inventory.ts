@@ -1,0 +1,374 @@
+// Reads the input objects into the typed resources the model works on.
+
+import { resolveHost, serviceHost } from './hosts';
+import { decideSidecar } from './injection';
+import { LabelIndex, labelMap, Labels, matchesLabels } from './labels';
+import { istioProtocol } from './protocols';
+import {
+  AuthorizationPolicyInfo, ContainerPort, DestinationRuleInfo, GatewayInfo, GatewayServer, NamespaceInfo, NetworkPolicyInfo,
+  NetworkPolicyPeer, NetworkPolicyRule, PeerAuthenticationInfo, Route, RouteKind, RouteMatch, ServiceEntryInfo, ServiceInfo,
+  TlsSettings, TrafficTls, VirtualServiceInfo, WorkloadInfo,
+} from './resources';
+import { K8sObject, ResolvedOptions, ResourceRef, SourcedObject } from './types';
+
+/** Kinds that run pods, and where their pod template is. */
+const WORKLOAD_KINDS: { readonly [kind: string]: (o: K8sObject) => K8sObject | undefined } = {
+  Deployment: (o) => o.spec?.template,
+  StatefulSet: (o) => o.spec?.template,
+  DaemonSet: (o) => o.spec?.template,
+  ReplicaSet: (o) => o.spec?.template,
+  ReplicationController: (o) => o.spec?.template,
+  Job: (o) => o.spec?.template,
+  CronJob: (o) => o.spec?.jobTemplate?.spec?.template,
+  Pod: (o) => o,
+};
+
+export interface Inventory {
+  readonly namespaces: ReadonlyMap<string, NamespaceInfo>;
+  /** Sorted by id. */
+  readonly workloads: readonly WorkloadInfo[];
+  readonly workloadIndex: LabelIndex<WorkloadInfo>;
+  readonly services: readonly ServiceInfo[];
+  readonly peerAuthentications: readonly PeerAuthenticationInfo[];
+  readonly destinationRules: readonly DestinationRuleInfo[];
+  readonly authorizationPolicies: readonly AuthorizationPolicyInfo[];
+  readonly serviceEntries: readonly ServiceEntryInfo[];
+  readonly gateways: readonly GatewayInfo[];
+  readonly virtualServices: readonly VirtualServiceInfo[];
+  readonly networkPolicies: readonly NetworkPolicyInfo[];
+  /** Notes about the input (duplicates, objects the model skipped). */
+  readonly warnings: readonly string[];
+}
+
+function refOf(o: K8sObject, manifest: string | undefined, clusterScoped = false): ResourceRef {
+  return {
+    kind: String(o.kind),
+    namespace: clusterScoped ? '' : namespaceOf(o),
+    name: String(o.metadata?.name ?? ''),
+    manifest,
+  };
+}
+
+function namespaceOf(o: K8sObject): string {
+  return String(o.metadata?.namespace ?? 'default');
+}
+
+function list<T = any>(value: unknown): T[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function portNumber(value: unknown): number | undefined {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) ? n : undefined;
+}
+
+/** Removes duplicates (same kind, namespace and name): the later object wins, as with `kubectl apply`. */
+function dedupe(objects: readonly SourcedObject[], warnings: string[]): SourcedObject[] {
+  const byKey = new Map<string, SourcedObject>();
+  for (const item of objects) {
+    const o = item.object;
+    if (!o || typeof o !== 'object' || !o.kind) continue;
+    if (o.kind === 'List') {
+      for (const inner of list(o.items)) dedupeAdd(byKey, { object: inner, manifest: item.manifest }, warnings);
+      continue;
+    }
+    dedupeAdd(byKey, item, warnings);
+  }
+  return [...byKey.values()];
+}
+
+function dedupeAdd(byKey: Map<string, SourcedObject>, item: SourcedObject, warnings: string[]): void {
+  const o = item.object;
+  if (!o || typeof o !== 'object' || !o.kind) return;
+  const name = o.kind === 'Namespace' ? String(o.metadata?.name ?? '') : `${namespaceOf(o)}/${o.metadata?.name ?? ''}`;
+  const key = `${o.kind}/${name}`;
+  const previous = byKey.get(key);
+  if (previous) {
+    warnings.push(`${o.kind} ${name} appears more than once${item.manifest ? ` (last in ${item.manifest})` : ''}: the last one is used`);
+    byKey.delete(key);
+  }
+  byKey.set(key, item);
+}
+
+function tlsSettings(value: any): TlsSettings | undefined {
+  if (!value || typeof value !== 'object' || !value.mode) return undefined;
+  return { mode: String(value.mode).toUpperCase(), sni: value.sni, credentialName: value.credentialName };
+}
+
+function trafficTls(policy: any): TrafficTls {
+  const portTls = new Map<number, TlsSettings>();
+  for (const setting of list(policy?.portLevelSettings)) {
+    const port = portNumber(setting?.port?.number);
+    const tls = tlsSettings(setting?.tls);
+    if (port !== undefined && tls) portTls.set(port, tls);
+  }
+  return { tls: tlsSettings(policy?.tls), portTls };
+}
+
+function resolveGatewayRef(ref: string, namespace: string): string {
+  if (ref === 'mesh') return 'mesh';
+  return ref.includes('/') ? ref : `${namespace}/${ref}`;
+}
+
+function routeMatches(kind: RouteKind, route: any, namespace: string): RouteMatch[] {
+  return list(route?.match).map((m: any) => {
+    const { gateways, port, sniHosts, ...rest } = m ?? {};
+    const conditional = Object.keys(rest).some((k) => !['name', 'ignoreUriCase', 'sourceNamespace'].includes(k));
+    return {
+      gateways: Array.isArray(gateways) && gateways.length > 0 ? gateways.map((g: string) => resolveGatewayRef(String(g), namespace)) : undefined,
+      port: portNumber(port),
+      sniHosts: kind === 'tls' && Array.isArray(sniHosts) ? sniHosts.map((h: string) => String(h).toLowerCase()) : undefined,
+      conditional,
+    };
+  });
+}
+
+function parseVirtualService(o: K8sObject, manifest: string | undefined, index: number, clusterDomain: string): VirtualServiceInfo {
+  const namespace = namespaceOf(o);
+  const spec = o.spec ?? {};
+  const gateways = list<string>(spec.gateways).map((g) => resolveGatewayRef(String(g), namespace));
+  const routes: Route[] = [];
+  for (const kind of ['http', 'tls', 'tcp'] as RouteKind[]) {
+    list(spec[kind]).forEach((route: any, i: number) => {
+      routes.push({
+        kind,
+        index: i,
+        matches: routeMatches(kind, route, namespace),
+        destinations: list(route?.route).map((r: any) => ({
+          host: resolveHost(String(r?.destination?.host ?? ''), namespace, clusterDomain),
+          port: portNumber(r?.destination?.port?.number),
+          subset: r?.destination?.subset,
+          weight: typeof r?.weight === 'number' ? r.weight : 100,
+        })),
+      });
+    });
+  }
+  return {
+    ref: refOf(o, manifest),
+    index,
+    namespace,
+    hosts: list<string>(spec.hosts).map((h) => resolveHost(String(h), namespace, clusterDomain)),
+    gateways: gateways.length > 0 ? gateways : ['mesh'],
+    exportTo: Array.isArray(spec.exportTo) ? spec.exportTo.map(String) : undefined,
+    routes,
+  };
+}
+
+function parseNetworkPolicy(o: K8sObject, manifest: string | undefined): NetworkPolicyInfo {
+  const spec = o.spec ?? {};
+  const types: string[] | undefined = Array.isArray(spec.policyTypes) ? spec.policyTypes : undefined;
+  const egressIsolated = types ? types.includes('Egress') : Array.isArray(spec.egress);
+  const egress: NetworkPolicyRule[] = list(spec.egress).map((rule: any) => ({
+    ports: Array.isArray(rule?.ports) ? rule.ports.map((p: any) => ({
+      port: portNumber(p?.port) ?? (typeof p?.port === 'string' ? p.port : undefined),
+      endPort: portNumber(p?.endPort),
+      protocol: String(p?.protocol ?? 'TCP').toUpperCase(),
+    })) : undefined,
+    to: Array.isArray(rule?.to) ? rule.to.map((peer: any): NetworkPolicyPeer => ({
+      podSelector: peer?.podSelector,
+      namespaceSelector: peer?.namespaceSelector,
+      ipBlock: peer?.ipBlock?.cidr ? { cidr: String(peer.ipBlock.cidr), except: list<string>(peer.ipBlock.except) } : undefined,
+    })) : undefined,
+  }));
+  return { ref: refOf(o, manifest), namespace: namespaceOf(o), podSelector: spec.podSelector ?? {}, egressIsolated, egress };
+}
+
+interface PendingWorkload {
+  readonly id: string;
+  readonly object: K8sObject;
+  readonly template: K8sObject;
+  readonly manifest?: string;
+}
+
+/** Reads the objects into the model's resources. Unknown kinds are ignored. */
+export function buildInventory(input: readonly SourcedObject[], options: ResolvedOptions): Inventory {
+  const warnings: string[] = [];
+  const objects = dedupe(input, warnings);
+  const { clusterDomain, trustDomain } = options;
+  const namespaces = new Map<string, NamespaceInfo>();
+  const pending: PendingWorkload[] = [];
+  const services: ServiceInfo[] = [];
+  const peerAuthentications: PeerAuthenticationInfo[] = [];
+  const destinationRules: DestinationRuleInfo[] = [];
+  const authorizationPolicies: AuthorizationPolicyInfo[] = [];
+  const serviceEntries: ServiceEntryInfo[] = [];
+  const gateways: GatewayInfo[] = [];
+  const virtualServices: VirtualServiceInfo[] = [];
+  const networkPolicies: NetworkPolicyInfo[] = [];
+  const ids = new Set<string>();
+
+  for (const { object: o, manifest } of objects) {
+    const kind = String(o.kind);
+    const spec = o.spec ?? {};
+    const namespace = namespaceOf(o);
+    if (kind === 'Namespace') {
+      const name = String(o.metadata?.name ?? '');
+      namespaces.set(name, {
+        name,
+        labels: { ...labelMap(o.metadata?.labels), 'kubernetes.io/metadata.name': name },
+        ref: refOf(o, manifest, true),
+      });
+    } else if (WORKLOAD_KINDS[kind]) {
+      const template = WORKLOAD_KINDS[kind](o);
+      if (!template) continue;
+      const name = String(o.metadata?.name ?? '');
+      let id = `${namespace}/${name}`;
+      if (ids.has(id)) id = `${namespace}/${kind.toLowerCase()}/${name}`;
+      ids.add(id);
+      pending.push({ id, object: o, template, manifest });
+    } else if (kind === 'Service') {
+      services.push({
+        ref: refOf(o, manifest),
+        namespace,
+        name: String(o.metadata?.name ?? ''),
+        host: serviceHost(String(o.metadata?.name ?? ''), namespace, clusterDomain),
+        selector: spec.selector && Object.keys(spec.selector).length > 0 ? labelMap(spec.selector) : undefined,
+        ports: list(spec.ports).filter((p: any) => String(p?.protocol ?? 'TCP').toUpperCase() !== 'UDP' && portNumber(p?.port) !== undefined)
+          .map((p: any) => ({
+            port: portNumber(p.port)!,
+            name: p.name,
+            targetPort: portNumber(p.targetPort) ?? (typeof p.targetPort === 'string' ? p.targetPort : portNumber(p.port)!),
+            appProtocol: p.appProtocol,
+            istioProtocol: istioProtocol(p.name, p.appProtocol),
+          })),
+      });
+    } else if (kind === 'PeerAuthentication') {
+      const portModes = new Map<number, string>();
+      for (const [port, setting] of Object.entries(spec.portLevelMtls ?? {})) {
+        const n = portNumber(port);
+        const mode = (setting as any)?.mode;
+        if (n !== undefined && mode) portModes.set(n, String(mode).toUpperCase());
+      }
+      const selector = labelMap(spec.selector?.matchLabels);
+      peerAuthentications.push({
+        ref: refOf(o, manifest),
+        index: peerAuthentications.length,
+        namespace,
+        selector: Object.keys(selector).length > 0 ? selector : undefined,
+        mode: spec.mtls?.mode ? String(spec.mtls.mode).toUpperCase() : undefined,
+        portModes,
+      });
+    } else if (kind === 'DestinationRule') {
+      const subsets = new Map<string, TrafficTls>();
+      for (const subset of list(spec.subsets)) {
+        if (subset?.name) subsets.set(String(subset.name), trafficTls(subset.trafficPolicy));
+      }
+      const selector = labelMap(spec.workloadSelector?.matchLabels);
+      destinationRules.push({
+        ref: refOf(o, manifest),
+        index: destinationRules.length,
+        namespace,
+        host: resolveHost(String(spec.host ?? ''), namespace, clusterDomain),
+        exportTo: Array.isArray(spec.exportTo) ? spec.exportTo.map(String) : undefined,
+        workloadSelector: Object.keys(selector).length > 0 ? selector : undefined,
+        policy: trafficTls(spec.trafficPolicy),
+        subsets,
+      });
+    } else if (kind === 'AuthorizationPolicy') {
+      const selector = labelMap(spec.selector?.matchLabels);
+      if (spec.targetRef || spec.targetRefs) {
+        warnings.push(`AuthorizationPolicy ${namespace}/${o.metadata?.name} uses targetRef(s) (gateways, waypoints): not modelled`);
+        continue;
+      }
+      authorizationPolicies.push({
+        ref: refOf(o, manifest),
+        index: authorizationPolicies.length,
+        namespace,
+        selector: Object.keys(selector).length > 0 ? selector : undefined,
+        action: String(spec.action ?? 'ALLOW').toUpperCase(),
+        provider: spec.provider?.name,
+        rules: list(spec.rules),
+      });
+    } else if (kind === 'ServiceEntry') {
+      serviceEntries.push({
+        ref: refOf(o, manifest),
+        namespace,
+        hosts: list<string>(spec.hosts).map((h) => String(h).toLowerCase()),
+        ports: list(spec.ports).filter((p: any) => portNumber(p?.number) !== undefined).map((p: any) => ({
+          number: portNumber(p.number)!,
+          name: p.name,
+          protocol: String(p.protocol ?? 'TCP').toUpperCase(),
+          targetPort: portNumber(p.targetPort),
+        })),
+        location: String(spec.location ?? 'MESH_EXTERNAL').toUpperCase(),
+        exportTo: Array.isArray(spec.exportTo) ? spec.exportTo.map(String) : undefined,
+      });
+    } else if (kind === 'Gateway' && String(o.apiVersion ?? '').startsWith('networking.istio.io/')) {
+      const servers: GatewayServer[] = list(spec.servers).filter((s: any) => portNumber(s?.port?.number) !== undefined).map((s: any) => ({
+        port: portNumber(s.port.number)!,
+        protocol: String(s.port.protocol ?? 'TCP').toUpperCase(),
+        hosts: list<string>(s.hosts).map((h) => String(h).toLowerCase().replace(/^[^/]*\//, '')),
+        tlsMode: s.tls?.mode ? String(s.tls.mode).toUpperCase() : undefined,
+      }));
+      gateways.push({
+        ref: refOf(o, manifest),
+        namespace,
+        key: `${namespace}/${o.metadata?.name}`,
+        selector: labelMap(spec.selector),
+        servers,
+      });
+    } else if (kind === 'VirtualService') {
+      virtualServices.push(parseVirtualService(o, manifest, virtualServices.length, clusterDomain));
+    } else if (kind === 'NetworkPolicy') {
+      networkPolicies.push(parseNetworkPolicy(o, manifest));
+    }
+  }
+
+  const workloads = pending
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((p, index) => toWorkload(p, index, namespaces, gateways, trustDomain));
+  return {
+    namespaces,
+    workloads,
+    workloadIndex: new LabelIndex(workloads),
+    services,
+    peerAuthentications,
+    destinationRules,
+    authorizationPolicies,
+    serviceEntries,
+    gateways,
+    virtualServices,
+    networkPolicies,
+    warnings,
+  };
+}
+
+function toWorkload(p: PendingWorkload, index: number, namespaces: Map<string, NamespaceInfo>,
+  gateways: readonly GatewayInfo[], trustDomain: string): WorkloadInfo {
+  const o = p.object;
+  const namespace = namespaceOf(o);
+  const podLabels: Labels = labelMap(p.template.metadata?.labels);
+  const annotations: Labels = labelMap(p.template.metadata?.annotations);
+  const podSpec = p.template.spec ?? {};
+  const serviceAccount = String(podSpec.serviceAccountName ?? podSpec.serviceAccount ?? 'default');
+  const containerPorts: ContainerPort[] = [];
+  for (const c of [...list(podSpec.containers), ...list(podSpec.initContainers).filter((i: any) => i?.restartPolicy === 'Always')]) {
+    for (const port of list(c?.ports)) {
+      const n = portNumber(port?.containerPort);
+      if (n !== undefined) containerPorts.push({ port: n, name: port.name });
+    }
+  }
+  const nsLabels = namespaces.get(namespace)?.labels ?? {};
+  const gateway = gateways.find((g) => Object.keys(g.selector).length > 0 && matchesLabels(g.selector, podLabels));
+  const decision = gateway
+    ? { sidecar: true, reason: `Istio gateway proxy (pods of ${gateway.ref.namespace}/${gateway.ref.name})` }
+    : decideSidecar(nsLabels, podLabels, annotations);
+  const principal = `${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
+  return {
+    index,
+    id: p.id,
+    namespace,
+    name: String(o.metadata?.name ?? ''),
+    kind: String(o.kind),
+    ref: refOf(o, p.manifest),
+    serviceAccount,
+    podLabels,
+    annotations,
+    sidecar: decision.sidecar,
+    sidecarReason: decision.reason,
+    gateway: gateway !== undefined,
+    containerPorts,
+    principal,
+    identity: `spiffe://${principal}`,
+  };
+}

@@ -1,0 +1,53 @@
+// The JSON report, written piece by piece: the model never holds every call in memory, and
+// neither does this writer (it yields about 64 KiB at a time, as the reader asks for it).
+
+import { MeshModel } from './model';
+import { ConnectionRow, EgressRow, WorkloadRow } from './types';
+
+/** The JSON report as one object (for small models). */
+export interface JsonReport {
+  readonly workloads: Array<{ id: string; namespace: string; serviceAccount: string; identity: string; sidecar: boolean }>;
+  readonly connections: ConnectionRow[];
+  readonly egress: EgressRow[];
+}
+
+function workloadJson(w: WorkloadRow) {
+  return { id: w.id, namespace: w.namespace, serviceAccount: w.serviceAccount, identity: w.identity, sidecar: w.sidecar };
+}
+
+/** The JSON report in chunks of about 64 KiB, generated as they are consumed. */
+export function* jsonChunks(model: MeshModel): IterableIterator<string> {
+  let buffer = '';
+  function* array(name: string, items: Iterable<unknown>, last: boolean): IterableIterator<string> {
+    buffer += `  "${name}": [`;
+    let first = true;
+    for (const item of items) {
+      buffer += `${first ? '\n' : ',\n'}    ${JSON.stringify(item)}`;
+      first = false;
+      if (buffer.length >= 65536) {
+        yield buffer;
+        buffer = '';
+      }
+    }
+    buffer += `${first ? '' : '\n  '}]${last ? '\n' : ',\n'}`;
+  }
+  buffer += '{\n';
+  yield* array('workloads', model.workloads().map(workloadJson), false);
+  yield* array('connections', model.connections(), false);
+  yield* array('egress', model.egress(), true);
+  yield `${buffer}}\n`;
+}
+
+/** Writes the JSON report to `write`, chunk by chunk (a synchronous sink, such as a file). */
+export function writeJson(model: MeshModel, write: (chunk: string) => void): void {
+  for (const chunk of jsonChunks(model)) write(chunk);
+}
+
+/** The JSON report as an object. Holds every call: for small models only. */
+export function toJsonReport(model: MeshModel): JsonReport {
+  return {
+    workloads: model.workloads().map(workloadJson),
+    connections: [...model.connections()],
+    egress: [...model.egress()],
+  };
+}

@@ -1,0 +1,192 @@
+// The content of the text and Markdown reports, as blocks both renderers lay out.
+// Small models get a matrix per namespace pair; large ones (or on request) get groups of alike calls.
+
+import { aggregate, Aggregate } from './aggregate';
+import { MeshModel } from './model';
+import { Footnotes, num, some } from './table';
+import { ConnectionRow, Outcome, OUTCOMES, refText } from './types';
+
+export type Block =
+  | { readonly kind: 'heading'; readonly level: 1 | 2 | 3; readonly text: string }
+  | { readonly kind: 'para'; readonly text: string }
+  | { readonly kind: 'table'; readonly rows: string[][] }
+  | { readonly kind: 'list'; readonly items: string[] };
+
+/** How calls are shown. */
+export type DetailMode = 'auto' | 'detailed' | 'aggregated';
+
+export interface TextOptions {
+  /**
+   * `detailed`: a matrix per namespace pair and a row per egress path; `aggregated`: groups of
+   * alike calls; `auto` (default): detailed up to 1,000 calls and 80 workloads.
+   */
+  readonly detail?: DetailMode;
+}
+
+const CODES: Record<Outcome, string> = { mtls: 'M', plaintext: 'P', rejected: 'R', denied: 'D', failed: 'F' };
+const MAX_MATRIX_NAMESPACES = 30;
+const MAX_NAMESPACE_ROWS = 50;
+const MAX_EGRESS_ROWS = 200;
+
+export function isDetailed(agg: Aggregate, options: TextOptions): boolean {
+  const mode = options.detail ?? 'auto';
+  if (mode !== 'auto') return mode === 'detailed';
+  return agg.calls <= 1000 && agg.workloads <= 80 && agg.egressRows <= MAX_EGRESS_ROWS;
+}
+
+export function buildReport(model: MeshModel, options: TextOptions = {}): Block[] {
+  const agg = aggregate(model);
+  const detailed = isDetailed(agg, options);
+  const { rootNamespace, trustDomain } = model.options;
+  const blocks: Block[] = [
+    { kind: 'heading', level: 1, text: 'Istio mesh model' },
+    {
+      kind: 'para',
+      text: `${num(agg.workloads)} workloads (${num(agg.withSidecar)} with a sidecar) in ${num(agg.namespaces.length)} namespaces, `
+        + `${num(agg.endpoints)} Service ports on workloads, ${num(agg.calls)} calls, ${num(agg.egressRows)} egress paths. `
+        + `Root namespace ${rootNamespace}, trust domain ${trustDomain}.`,
+    },
+    { kind: 'para', text: `Calls: ${OUTCOMES.map((o) => `${o} ${num(agg.outcomes[o])}`).join(', ')}.` },
+  ];
+  findingsSection(agg, blocks);
+  workloadsSection(model, agg, detailed, blocks);
+  if (detailed) detailedCalls(model, blocks);
+  else aggregatedCalls(agg, blocks);
+  egressSection(model, agg, detailed, blocks);
+  if (model.warnings.length > 0) {
+    blocks.push({ kind: 'heading', level: 2, text: 'Warnings' }, { kind: 'list', items: [...model.warnings] });
+  }
+  return blocks;
+}
+
+function findingsSection(agg: Aggregate, blocks: Block[]): void {
+  blocks.push({ kind: 'heading', level: 2, text: `Findings (${agg.findings.length})` });
+  if (agg.findings.length === 0) {
+    blocks.push({ kind: 'para', text: 'None: no configuration the model knows is broken. Expected refusals (e.g. clients without a sidecar calling STRICT servers) are listed with the calls.' });
+    return;
+  }
+  blocks.push({
+    kind: 'list',
+    items: agg.findings.map((f) => `${f.rule} (${num(f.count)}): ${f.message} Resources: `
+      + `${f.resources.map((r) => `${refText(r.ref)} (${r.locations.join(', ')})`).join('; ')}. Fix: ${f.fix}`),
+  });
+}
+
+function workloadsSection(model: MeshModel, agg: Aggregate, detailed: boolean, blocks: Block[]): void {
+  blocks.push({ kind: 'heading', level: 2, text: 'Workloads' });
+  if (detailed) {
+    blocks.push({
+      kind: 'table',
+      rows: [['WORKLOAD', 'SIDECAR', 'IDENTITY', 'WHY'],
+        ...model.workloads().map((w) => [w.id, w.sidecar ? 'yes' : 'no', w.identity, w.sidecarReason])],
+    });
+    return;
+  }
+  const perNs = new Map<string, [number, number]>();
+  for (const w of model.inventory.workloads) {
+    const c = perNs.get(w.namespace) ?? [0, 0];
+    c[0]++;
+    if (w.sidecar) c[1]++;
+    perNs.set(w.namespace, c);
+  }
+  const rows = [...perNs.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  blocks.push({
+    kind: 'table',
+    rows: [['NAMESPACE', 'WORKLOADS', 'WITH SIDECAR'], ...rows.slice(0, MAX_NAMESPACE_ROWS).map(([ns, [n, s]]) => [ns, num(n), num(s)])],
+  });
+  if (rows.length > MAX_NAMESPACE_ROWS) blocks.push({ kind: 'para', text: `... and ${num(rows.length - MAX_NAMESPACE_ROWS)} more namespaces (${num(agg.workloads)} workloads in all).` });
+}
+
+function endpointLabel(row: ConnectionRow): string {
+  const name = row.service.split('/')[1];
+  return row.to.endsWith(`/${name}`) ? `${row.to}:${row.port}` : `${row.to}:${row.port} (${name})`;
+}
+
+function detailedCalls(model: MeshModel, blocks: Block[]): void {
+  blocks.push({ kind: 'heading', level: 2, text: 'Calls' });
+  if (model.endpoints.length === 0) {
+    blocks.push({ kind: 'para', text: 'No Service selects a workload: there are no calls to predict.' });
+    return;
+  }
+  blocks.push({ kind: 'para', text: 'One matrix per client namespace -> server namespace; rows are clients, columns Service ports of server workloads.' });
+  const pairs = new Map<string, { columns: string[]; rows: Map<string, Map<string, string>> }>();
+  const notes = new Footnotes();
+  for (const row of model.connections()) {
+    const key = `${row.from.split('/')[0]} -> ${row.service.split('/')[0]}`;
+    let pair = pairs.get(key);
+    if (!pair) pairs.set(key, pair = { columns: [], rows: new Map() });
+    const column = endpointLabel(row);
+    if (!pair.columns.includes(column)) pair.columns.push(column);
+    let cells = pair.rows.get(row.from);
+    if (!cells) pair.rows.set(row.from, cells = new Map());
+    cells.set(column, `${row.outcome} ${notes.ref(row.reason)}`);
+  }
+  for (const key of [...pairs.keys()].sort()) {
+    const { columns, rows } = pairs.get(key)!;
+    blocks.push({ kind: 'heading', level: 3, text: key });
+    blocks.push({
+      kind: 'table',
+      rows: [['FROM \\ TO', ...columns], ...[...rows.entries()].map(([from, cells]) => [from, ...columns.map((c) => cells.get(c) ?? '')])],
+    });
+  }
+  blocks.push({ kind: 'heading', level: 3, text: 'Why' });
+  blocks.push({ kind: 'list', items: notes.entries().map(([id, text]) => `${id} ${text}`) });
+}
+
+function aggregatedCalls(agg: Aggregate, blocks: Block[]): void {
+  blocks.push({ kind: 'heading', level: 2, text: 'Calls (aggregated)' });
+  if (agg.calls === 0) {
+    blocks.push({ kind: 'para', text: 'No Service selects a workload: there are no calls to predict.' });
+    return;
+  }
+  const clientNs = [...new Set([...agg.namespaceMatrix.keys()].map((k) => k.split(' -> ')[0]))].sort();
+  const serverNs = [...new Set([...agg.namespaceMatrix.keys()].map((k) => k.split(' -> ')[1]))].sort();
+  if (clientNs.length <= MAX_MATRIX_NAMESPACES && serverNs.length <= MAX_MATRIX_NAMESPACES) {
+    blocks.push({ kind: 'para', text: `Outcomes per client namespace (rows) and server namespace (columns): ${OUTCOMES.map((o) => `${CODES[o]}=${o}`).join(', ')}.` });
+    blocks.push({
+      kind: 'table',
+      rows: [['FROM \\ TO', ...serverNs], ...clientNs.map((c) => [c, ...serverNs.map((s) => {
+        const cell = agg.namespaceMatrix.get(`${c} -> ${s}`);
+        return cell ? OUTCOMES.filter((o) => cell[o] > 0).map((o) => CODES[o]).join('') : '';
+      })])],
+    });
+  } else {
+    blocks.push({ kind: 'para', text: `${clientNs.length} client and ${serverNs.length} server namespaces: too many for a matrix; see the groups below.` });
+  }
+  blocks.push({ kind: 'para', text: `${num(agg.calls)} calls in ${agg.callGroups.length} groups of calls that every policy treats alike.` });
+  const notes = new Footnotes();
+  blocks.push({
+    kind: 'table',
+    rows: [['OUTCOME', 'CALLS', 'CLIENTS', 'SERVER PORTS', 'NAMESPACES (client -> server)', 'WHY'],
+      ...agg.callGroups.map((g) => [g.outcome, num(g.count), num(g.clients), num(g.endpoints), some(g.namespacePairs, 2),
+        `${g.summary} ${notes.ref(`e.g. ${g.example}: ${g.reason}`)}`])],
+  });
+  blocks.push({ kind: 'list', items: notes.entries().map(([id, text]) => `${id} ${text}`) });
+}
+
+function egressSection(model: MeshModel, agg: Aggregate, detailed: boolean, blocks: Block[]): void {
+  blocks.push({ kind: 'heading', level: 2, text: 'Egress' });
+  const targets = model.egressTargets;
+  if (targets.length === 0) {
+    blocks.push({ kind: 'para', text: 'No external hosts (ServiceEntry outside the mesh, or VirtualService to an egress gateway).' });
+    return;
+  }
+  if (agg.egressRows === 0) {
+    blocks.push({ kind: 'para', text: `External hosts ${some(targets.map((t) => `${t.host}:${t.port}`), 6)}, but no client workload in the input.` });
+    return;
+  }
+  const notes = new Footnotes();
+  if (detailed) {
+    const rows: string[][] = [['FROM', 'HOST:PORT', 'VIA', 'TLS', 'BYPASS BLOCKED', 'WHY']];
+    for (const r of model.egress()) rows.push([r.from, `${r.host}:${r.port}`, r.via, r.tls, r.bypassBlocked ? 'yes' : 'no', notes.ref(r.reason)]);
+    blocks.push({ kind: 'table', rows });
+  } else {
+    blocks.push({
+      kind: 'table',
+      rows: [['HOST:PORT', 'VIA', 'TLS', 'BYPASS BLOCKED', 'CLIENTS', 'NAMESPACES', 'WHY'],
+        ...agg.egressGroups.map((g) => [`${g.host}:${g.port}`, g.via, g.tls, g.bypassBlocked ? 'yes' : 'no', num(g.clients),
+          some(g.namespaces, 3), notes.ref(`e.g. ${g.example}: ${g.reason}`)])],
+    });
+  }
+  blocks.push({ kind: 'list', items: notes.entries().map(([id, text]) => `${id} ${text}`) });
+}

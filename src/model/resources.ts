@@ -1,0 +1,205 @@
+// The typed view of the input objects the model reads.
+
+import { LabelSelector, Labels } from './labels';
+import { ResourceRef } from './types';
+
+export interface NamespaceInfo {
+  readonly name: string;
+  /** Labels, including the automatic `kubernetes.io/metadata.name`. */
+  readonly labels: Labels;
+  /** Undefined when the namespace is only referenced by objects in it. */
+  readonly ref?: ResourceRef;
+}
+
+export interface ContainerPort {
+  readonly port: number;
+  readonly name?: string;
+}
+
+export interface WorkloadInfo {
+  /** Position in the sorted workload list. */
+  readonly index: number;
+  readonly id: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly ref: ResourceRef;
+  readonly serviceAccount: string;
+  readonly podLabels: Labels;
+  readonly annotations: Labels;
+  readonly sidecar: boolean;
+  readonly sidecarReason: string;
+  /** An Istio gateway proxy (its pods are selected by a Gateway): an Envoy of its own, not an app. */
+  readonly gateway: boolean;
+  readonly containerPorts: readonly ContainerPort[];
+  /** `<trust domain>/ns/<ns>/sa/<sa>`, as AuthorizationPolicy principals name it. */
+  readonly principal: string;
+  /** `spiffe://<principal>`. */
+  readonly identity: string;
+}
+
+export interface ServicePortInfo {
+  readonly port: number;
+  readonly name?: string;
+  readonly targetPort: number | string;
+  readonly appProtocol?: string;
+  /** Istio's protocol for the port, from appProtocol or the name prefix (`http`, `tcp`, `tls`, ...). */
+  readonly istioProtocol: string;
+}
+
+export interface ServiceInfo {
+  readonly ref: ResourceRef;
+  readonly namespace: string;
+  readonly name: string;
+  readonly host: string;
+  /** Undefined for a Service without a selector (no endpoints from pods). */
+  readonly selector?: Labels;
+  readonly ports: readonly ServicePortInfo[];
+}
+
+export interface TlsSettings {
+  readonly mode: string;
+  readonly sni?: string;
+  readonly credentialName?: string;
+}
+
+/** The TLS part of a traffic policy: the policy-level setting and per-port overrides. */
+export interface TrafficTls {
+  readonly tls?: TlsSettings;
+  readonly portTls: ReadonlyMap<number, TlsSettings>;
+}
+
+export interface DestinationRuleInfo {
+  readonly ref: ResourceRef;
+  readonly index: number;
+  readonly namespace: string;
+  /** Resolved host (FQDN or wildcard). */
+  readonly host: string;
+  readonly exportTo?: readonly string[];
+  readonly workloadSelector?: Labels;
+  readonly policy: TrafficTls;
+  readonly subsets: ReadonlyMap<string, TrafficTls>;
+}
+
+export interface PeerAuthenticationInfo {
+  readonly ref: ResourceRef;
+  readonly index: number;
+  readonly namespace: string;
+  /** Undefined (or empty) for a namespace-wide policy. */
+  readonly selector?: Labels;
+  /** `mtls.mode`; undefined when absent. */
+  readonly mode?: string;
+  /** `portLevelMtls`, keyed by container port. */
+  readonly portModes: ReadonlyMap<number, string>;
+}
+
+export interface AuthorizationPolicyInfo {
+  readonly ref: ResourceRef;
+  readonly index: number;
+  readonly namespace: string;
+  readonly selector?: Labels;
+  /** ALLOW, DENY, CUSTOM or AUDIT. */
+  readonly action: string;
+  readonly provider?: string;
+  /** The raw rules; an empty list with ALLOW allows nothing. */
+  readonly rules: readonly any[];
+}
+
+export interface ServiceEntryPort {
+  readonly number: number;
+  readonly name?: string;
+  readonly protocol: string;
+  readonly targetPort?: number;
+}
+
+export interface ServiceEntryInfo {
+  readonly ref: ResourceRef;
+  readonly namespace: string;
+  readonly hosts: readonly string[];
+  readonly ports: readonly ServiceEntryPort[];
+  /** MESH_EXTERNAL (the default) or MESH_INTERNAL. */
+  readonly location: string;
+  readonly exportTo?: readonly string[];
+}
+
+export interface GatewayServer {
+  readonly port: number;
+  readonly protocol: string;
+  /** Hosts without their `ns/` prefix. */
+  readonly hosts: readonly string[];
+  readonly tlsMode?: string;
+}
+
+export interface GatewayInfo {
+  readonly ref: ResourceRef;
+  readonly namespace: string;
+  /** `<namespace>/<name>`, as VirtualServices refer to it. */
+  readonly key: string;
+  readonly selector: Labels;
+  readonly servers: readonly GatewayServer[];
+}
+
+export type RouteKind = 'http' | 'tls' | 'tcp';
+
+export interface RouteMatch {
+  /** Resolved gateway keys (`ns/name` or `mesh`); undefined: the VirtualService's gateways. */
+  readonly gateways?: readonly string[];
+  readonly port?: number;
+  readonly sniHosts?: readonly string[];
+  /** The match also looks at request fields the model cannot know (URI, headers, ...). */
+  readonly conditional: boolean;
+}
+
+export interface RouteDestination {
+  readonly host: string;
+  readonly port?: number;
+  readonly subset?: string;
+  readonly weight: number;
+}
+
+export interface Route {
+  readonly kind: RouteKind;
+  readonly index: number;
+  /** Empty: the route matches everything. */
+  readonly matches: readonly RouteMatch[];
+  readonly destinations: readonly RouteDestination[];
+}
+
+export interface VirtualServiceInfo {
+  readonly ref: ResourceRef;
+  readonly index: number;
+  readonly namespace: string;
+  readonly hosts: readonly string[];
+  /** Resolved gateway keys; `mesh` when the spec names none. */
+  readonly gateways: readonly string[];
+  readonly exportTo?: readonly string[];
+  readonly routes: readonly Route[];
+}
+
+export interface NetworkPolicyPort {
+  readonly port?: number | string;
+  readonly endPort?: number;
+  readonly protocol: string;
+}
+
+export interface NetworkPolicyPeer {
+  readonly podSelector?: LabelSelector;
+  readonly namespaceSelector?: LabelSelector;
+  readonly ipBlock?: { readonly cidr: string; readonly except?: readonly string[] };
+}
+
+export interface NetworkPolicyRule {
+  /** Undefined or empty: every port. */
+  readonly ports?: readonly NetworkPolicyPort[];
+  /** Undefined or empty: every destination. */
+  readonly to?: readonly NetworkPolicyPeer[];
+}
+
+export interface NetworkPolicyInfo {
+  readonly ref: ResourceRef;
+  readonly namespace: string;
+  readonly podSelector: LabelSelector;
+  /** Whether the policy isolates the selected pods for egress. */
+  readonly egressIsolated: boolean;
+  readonly egress: readonly NetworkPolicyRule[];
+}

@@ -1,0 +1,137 @@
+// Types shared by the mesh model. Internal: TypeScript users reach them through
+// `cdk8s-istio-security/lib/src/model`; the jsii API is `MeshReport` (src/report.ts).
+
+/** A Kubernetes object as parsed from a manifest. */
+export type K8sObject = { [key: string]: any };
+
+/** An object and the manifest file it came from (when it came from a file). */
+export interface SourcedObject {
+  readonly object: K8sObject;
+  readonly manifest?: string;
+}
+
+/** Names one object of the input, for reasons and findings. */
+export interface ResourceRef {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly manifest?: string;
+}
+
+/** `Kind namespace/name`. */
+export function refText(ref: ResourceRef): string {
+  return ref.namespace ? `${ref.kind} ${ref.namespace}/${ref.name}` : `${ref.kind} ${ref.name}`;
+}
+
+/** Settings of the model that manifests do not carry. */
+export interface ModelOptions {
+  /** Istio's root (config) namespace. Default `istio-system`. */
+  readonly rootNamespace?: string;
+  /** Trust domain of workload identities. Default `cluster.local`. */
+  readonly trustDomain?: string;
+  /** Kubernetes cluster domain of Service hosts. Default `cluster.local`. */
+  readonly clusterDomain?: string;
+  /**
+   * Service hosts of egress gateways, in addition to those recognised from the manifests (a Service
+   * whose pods a Gateway selects). Default `istio-egressgateway.istio-system.svc.cluster.local`.
+   */
+  readonly egressGatewayHosts?: readonly string[];
+}
+
+/** Options with their defaults filled in. */
+export interface ResolvedOptions {
+  readonly rootNamespace: string;
+  readonly trustDomain: string;
+  readonly clusterDomain: string;
+  readonly egressGatewayHosts: readonly string[];
+}
+
+export function resolveOptions(options: ModelOptions = {}): ResolvedOptions {
+  const clusterDomain = options.clusterDomain ?? 'cluster.local';
+  return {
+    rootNamespace: options.rootNamespace ?? 'istio-system',
+    trustDomain: options.trustDomain ?? 'cluster.local',
+    clusterDomain,
+    egressGatewayHosts: options.egressGatewayHosts ?? [`istio-egressgateway.istio-system.svc.${clusterDomain}`],
+  };
+}
+
+/** What happens to a call from a client workload to a Service port. */
+export type Outcome = 'mtls' | 'plaintext' | 'rejected' | 'denied' | 'failed';
+
+/** Outcomes in report order. */
+export const OUTCOMES: readonly Outcome[] = ['mtls', 'plaintext', 'rejected', 'denied', 'failed'];
+
+/** Outcomes that mean the call succeeds. */
+export function succeeds(outcome: Outcome): boolean {
+  return outcome === 'mtls' || outcome === 'plaintext';
+}
+
+export type EgressVia = 'direct' | 'egress-gateway';
+export type EgressTls = 'none' | 'passthrough' | 'originated' | 'mutual-originated';
+
+/** One modelled workload (a Deployment, StatefulSet, DaemonSet, Job, ... or a bare Pod). */
+export interface WorkloadRow {
+  readonly id: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly serviceAccount: string;
+  readonly identity: string;
+  readonly sidecar: boolean;
+  /** Why the pod has (or lacks) a sidecar. */
+  readonly sidecarReason: string;
+}
+
+/** One predicted call: a client workload to one port of a Service that selects the server workload. */
+export interface ConnectionRow {
+  readonly from: string;
+  readonly to: string;
+  /** `<namespace>/<Service name>`. */
+  readonly service: string;
+  /** The Service port. */
+  readonly port: number;
+  readonly outcome: Outcome;
+  readonly reason: string;
+}
+
+/** One predicted path from a client workload to an external host and port. */
+export interface EgressRow {
+  readonly from: string;
+  readonly host: string;
+  readonly port: number;
+  readonly via: EgressVia;
+  readonly tls: EgressTls;
+  /** Whether a NetworkPolicy surely stops the pod from reaching the host directly. */
+  readonly bypassBlocked: boolean;
+  readonly reason: string;
+}
+
+/** Rules of findings: configurations the model knows are broken. */
+export type FindingRule =
+  | 'istio-mutual-without-sidecar'
+  | 'plaintext-to-strict'
+  | 'client-tls-mismatch'
+  | 'principal-never-matches'
+  | 'egress-gateway-bypass';
+
+export const FINDING_RULES: readonly FindingRule[] = [
+  'istio-mutual-without-sidecar', 'plaintext-to-strict', 'client-tls-mismatch', 'principal-never-matches', 'egress-gateway-bypass',
+];
+
+/** A resource a finding names, with where in it the problem is. */
+export interface FindingResource {
+  readonly ref: ResourceRef;
+  readonly locations: readonly string[];
+}
+
+/** A configuration the model knows is broken. */
+export interface Finding {
+  readonly rule: FindingRule;
+  /** One line: what is wrong, with an example call. */
+  readonly message: string;
+  readonly fix: string;
+  readonly resources: readonly FindingResource[];
+  /** How many calls (or egress paths) it breaks. */
+  readonly count: number;
+}

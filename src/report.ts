@@ -1,0 +1,257 @@
+import { App, Chart } from 'cdk8s';
+import { findFindings } from './model/findings';
+import { loadManifests } from './model/load';
+import { MeshModel } from './model/model';
+import { toJsonReport } from './model/render-json';
+import { renderMarkdown } from './model/render-markdown';
+import { renderSvg } from './model/render-svg';
+import { renderText } from './model/render-text';
+import { refText } from './model/types';
+
+/** What happens to a call. */
+export enum ConnectionOutcome {
+  /** Succeeds over Istio mutual TLS. */
+  MTLS = 'mtls',
+  /** Succeeds without mesh mTLS. */
+  PLAINTEXT = 'plaintext',
+  /** The server's PeerAuthentication refuses it (plaintext to a STRICT port). */
+  REJECTED = 'rejected',
+  /** An AuthorizationPolicy refuses it. */
+  DENIED = 'denied',
+  /** The client's own TLS settings break it (e.g. ISTIO_MUTUAL to a server without a sidecar). */
+  FAILED = 'failed',
+}
+
+/** How traffic to an external host leaves the mesh. */
+export enum EgressPath {
+  /** Straight from the client pod. */
+  DIRECT = 'direct',
+  /** Through the egress gateway. */
+  EGRESS_GATEWAY = 'egress-gateway',
+}
+
+/** TLS towards an external host. */
+export enum EgressTlsMode {
+  /** Plaintext. */
+  NONE = 'none',
+  /** The app's own TLS, passed through. */
+  PASSTHROUGH = 'passthrough',
+  /** TLS originated by the gateway or the sidecar. */
+  ORIGINATED = 'originated',
+  /** Mutual TLS (client certificate) originated by the gateway or the sidecar. */
+  MUTUAL_ORIGINATED = 'mutual-originated',
+}
+
+/** Formats of the mesh report. */
+export enum ReportFormat {
+  TEXT = 'text',
+  JSON = 'json',
+  MARKDOWN = 'markdown',
+  /** A Graphviz picture: use `renderSvg()`. */
+  SVG = 'svg',
+}
+
+/** How much of the calls the text and Markdown reports show. */
+export enum ReportDetail {
+  /** Detailed up to 1,000 calls and 80 workloads, aggregated above. */
+  AUTO = 'auto',
+  /** A matrix per namespace pair, one row per egress path. */
+  DETAILED = 'detailed',
+  /** Groups of calls that every policy treats alike. */
+  AGGREGATED = 'aggregated',
+}
+
+/** Settings of the mesh that manifests do not carry. */
+export interface MeshReportOptions {
+  /**
+   * Istio's root namespace (mesh-wide policies live there).
+   * @default "istio-system"
+   */
+  readonly rootNamespace?: string;
+  /**
+   * Trust domain of workload identities.
+   * @default "cluster.local"
+   */
+  readonly trustDomain?: string;
+  /**
+   * Cluster domain of Service hosts.
+   * @default "cluster.local"
+   */
+  readonly clusterDomain?: string;
+  /**
+   * Service hosts of egress gateways, besides Services whose pods a Gateway in the input selects.
+   * @default ["istio-egressgateway.istio-system.svc.cluster.local"]
+   */
+  readonly egressGatewayHosts?: string[];
+}
+
+/** Options of `MeshReport.render`. */
+export interface ReportRenderOptions {
+  /**
+   * How much detail the text and Markdown formats show.
+   * @default ReportDetail.AUTO
+   */
+  readonly detail?: ReportDetail;
+}
+
+/** A workload the model found. */
+export interface ModelledWorkload {
+  /** `<namespace>/<name>`. */
+  readonly id: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** Deployment, StatefulSet, DaemonSet, Job, Pod, ... */
+  readonly kind: string;
+  readonly serviceAccount: string;
+  /** SPIFFE identity `spiffe://<trust domain>/ns/<ns>/sa/<sa>`. */
+  readonly identity: string;
+  /** Whether Istio injects a sidecar. */
+  readonly sidecar: boolean;
+  /** Why it has (or lacks) a sidecar. */
+  readonly sidecarReason: string;
+}
+
+/** A predicted call from a client workload to a Service port of a server workload. */
+export interface PredictedConnection {
+  /** Client workload id. */
+  readonly from: string;
+  /** Server workload id. */
+  readonly to: string;
+  /** `<namespace>/<Service name>`. */
+  readonly service: string;
+  /** The Service port. */
+  readonly port: number;
+  readonly outcome: ConnectionOutcome;
+  /** Why, in one line. */
+  readonly reason: string;
+}
+
+/** A predicted path from a client workload to an external host and port. */
+export interface PredictedEgress {
+  /** Client workload id. */
+  readonly from: string;
+  readonly host: string;
+  readonly port: number;
+  readonly via: EgressPath;
+  readonly tls: EgressTlsMode;
+  /** Whether a NetworkPolicy surely stops the pod from reaching the host directly. */
+  readonly bypassBlocked: boolean;
+  /** Why, in one line. */
+  readonly reason: string;
+}
+
+/** A configuration the model knows is broken. */
+export interface MeshFinding {
+  /**
+   * `istio-mutual-without-sidecar`, `plaintext-to-strict`, `client-tls-mismatch`,
+   * `principal-never-matches` or `egress-gateway-bypass`.
+   */
+  readonly rule: string;
+  /** What is wrong, with an example. */
+  readonly message: string;
+  /** How to fix it. */
+  readonly fix: string;
+  /** Calls (or egress paths) it breaks. */
+  readonly count: number;
+  /** `Kind namespace/name (location)` of each resource involved. */
+  readonly resources: string[];
+}
+
+/**
+ * Predicts, from manifests alone, what Istio does with every call between workloads
+ * (mTLS, plaintext, rejected, denied, failed) and every path to an external host, without a cluster.
+ *
+ * TypeScript users who need the streaming model (10,000s of workloads) import `MeshModel` from
+ * `cdk8s-istio-security/lib/src/model`.
+ */
+export class MeshReport {
+  /** The model of every chart of an app, as if they were deployed together. */
+  public static fromApp(app: App, options: MeshReportOptions = {}): MeshReport {
+    return MeshReport.fromManifests(app.charts.flatMap((chart) => chart.toJson()), options);
+  }
+
+  /** The model of one chart. */
+  public static fromChart(chart: Chart, options: MeshReportOptions = {}): MeshReport {
+    return MeshReport.fromManifests(chart.toJson(), options);
+  }
+
+  /** The model of Kubernetes objects (parsed manifests). */
+  public static fromManifests(manifests: any[], options: MeshReportOptions = {}): MeshReport {
+    return new MeshReport(MeshModel.of(manifests, options));
+  }
+
+  /** The model of YAML or JSON manifest files, or folders of them. */
+  public static fromFiles(paths: string[], options: MeshReportOptions = {}): MeshReport {
+    return new MeshReport(new MeshModel(loadManifests(paths), options));
+  }
+
+  private readonly model: MeshModel;
+
+  private constructor(model: MeshModel) {
+    this.model = model;
+  }
+
+  /** Every workload, sorted by id. */
+  public get workloads(): ModelledWorkload[] {
+    return this.model.workloads().map((w) => ({ ...w }));
+  }
+
+  /** Number of calls (client workloads x Service ports on server workloads). */
+  public get connectionCount(): number {
+    return this.model.connectionCount();
+  }
+
+  /** Notes about the input (duplicate objects, objects not modelled). */
+  public get warnings(): string[] {
+    return [...this.model.warnings];
+  }
+
+  /** Every call. Materialises clients x ports rows: for apps, not for 10,000s of workloads. */
+  public connections(): PredictedConnection[] {
+    return [...this.model.connections()].map(toConnection);
+  }
+
+  /** The calls a workload makes. */
+  public connectionsFrom(workloadId: string): PredictedConnection[] {
+    return [...this.model.connectionsFrom(workloadId)].map(toConnection);
+  }
+
+  /** The call from one workload to a Service port of another, if there is such a port. */
+  public connection(from: string, to: string, port: number): PredictedConnection | undefined {
+    for (const c of this.model.connectionsFrom(from)) if (c.to === to && c.port === port) return toConnection(c);
+    return undefined;
+  }
+
+  /** Every path from a client workload to an external host and port. */
+  public egress(): PredictedEgress[] {
+    return [...this.model.egress()].map((e) => ({ ...e, via: e.via as EgressPath, tls: e.tls as EgressTlsMode }));
+  }
+
+  /** What the model knows is broken. */
+  public findings(): MeshFinding[] {
+    return findFindings(this.model).map((f) => ({
+      rule: f.rule, message: f.message, fix: f.fix, count: f.count,
+      resources: f.resources.map((r) => `${refText(r.ref)} (${r.locations.join(', ')})`),
+    }));
+  }
+
+  /** The report as text, Markdown or JSON (SVG needs `renderSvg()`). */
+  public render(format: ReportFormat, options: ReportRenderOptions = {}): string {
+    const detail = options.detail ?? ReportDetail.AUTO;
+    switch (format) {
+      case ReportFormat.TEXT: return renderText(this.model, { detail });
+      case ReportFormat.MARKDOWN: return renderMarkdown(this.model, { detail });
+      case ReportFormat.JSON: return `${JSON.stringify(toJsonReport(this.model), undefined, 2)}\n`;
+      default: throw new Error(`format ${format}: use renderSvg() for SVG`);
+    }
+  }
+
+  /** The picture of workloads and calls, coloured by outcome, as SVG (Graphviz). */
+  public async renderSvg(): Promise<string> {
+    return renderSvg(this.model);
+  }
+}
+
+function toConnection(c: { from: string; to: string; service: string; port: number; outcome: string; reason: string }): PredictedConnection {
+  return { from: c.from, to: c.to, service: c.service, port: c.port, outcome: c.outcome as ConnectionOutcome, reason: c.reason };
+}

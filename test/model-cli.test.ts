@@ -1,0 +1,106 @@
+// The command line `cdk8s-istio-security report|check`, run as a user runs it: node bin/... on
+// manifests written to a temporary folder (the example app synthesized there, as `npm run synth` does).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Yaml } from 'cdk8s';
+import { buildExampleApp } from '../example/main';
+import { deployment, destinationRule, ensureBuilt, namespace, peerAuthentication, ROOT, service } from './model-fixtures';
+
+const BIN = join(ROOT, 'bin', 'cdk8s-istio-security.js');
+let dir: string;
+
+beforeAll(() => {
+  ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'mesh-cli-'));
+  buildExampleApp(join(dir, 'dist')).synth();
+  Yaml.save(join(dir, 'broken.yaml'), [
+    namespace('shop'), deployment('shop', 'web'), deployment('shop', 'cart', { ports: [8080] }),
+    service('shop', 'cart', [{ port: 80, targetPort: 8080, name: 'http' }]),
+    peerAuthentication('shop', 'default', { mtls: { mode: 'STRICT' } }),
+    destinationRule('shop', 'cart-plain', { host: 'cart', trafficPolicy: { tls: { mode: 'DISABLE' } } }),
+  ]);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const A2 = () => join(dir, 'dist', 'a2-mesh-wide.k8s.yaml');
+
+test('text', () => {
+  const r = run('report', A2());
+  expect(r.status).toBe(0);
+  expect(r.stdout).toContain('ISTIO MESH MODEL');
+  expect(r.stdout).toContain('Calls: mtls 8, plaintext 6, rejected 4, denied 0, failed 0.');
+  expect(r.stdout).toMatch(/legacy\/sleep\s+rejected \[\d+\]/);
+});
+
+test('json', () => {
+  const r = run('report', A2(), '--format', 'json');
+  expect(r.status).toBe(0);
+  const json = JSON.parse(r.stdout);
+  expect(json.workloads).toHaveLength(6);
+  expect(json.connections).toHaveLength(18);
+  expect(json.connections.filter((c: any) => c.outcome === 'rejected').map((c: any) => `${c.from} -> ${c.to}`)).toEqual([
+    'legacy/httpbin -> bar/httpbin', 'legacy/httpbin -> foo/httpbin', 'legacy/sleep -> bar/httpbin', 'legacy/sleep -> foo/httpbin',
+  ]);
+});
+
+test('markdown, to a file', () => {
+  const out = join(dir, 'report.md');
+  const r = run('report', A2(), '--format=markdown', '--output', out);
+  expect(r.status).toBe(0);
+  expect(r.stdout).toBe('');
+  const md = readFileSync(out, 'utf8');
+  expect(md).toMatch(/^# Istio mesh model\n/);
+  expect(md).toContain('### legacy -> foo');
+});
+
+test('svg', () => {
+  const r = run('report', A2(), '--format', 'svg');
+  expect(r.status).toBe(0);
+  expect(r.stdout).toContain('<svg');
+  expect(r.stdout).toContain('8000 rejected');
+});
+
+test('a folder of charts, each on its own', () => {
+  const r = run('report', join(dir, 'dist'), '--each');
+  expect(r.status).toBe(0);
+  expect(r.stdout.match(/^##### /gm)).toHaveLength(12);
+  expect(r.stdout).toContain('ISTIO MESH MODEL');
+});
+
+test('a folder modelled as one deployment warns about objects given twice', () => {
+  const r = run('report', join(dir, 'dist'), '--detail', 'aggregated');
+  expect(r.status).toBe(0);
+  expect(r.stderr).toContain('warning: Namespace foo appears more than once');
+  expect(r.stdout).toContain('== Calls (aggregated) ==');
+});
+
+test('check: the example has no findings; a DISABLE DestinationRule against STRICT fails', () => {
+  expect(run('check', join(dir, 'dist'), '--each').status).toBe(0);
+  const r = run('check', join(dir, 'broken.yaml'));
+  expect(r.status).toBe(1);
+  expect(r.stdout).toMatch(/plaintext-to-strict \(2\): shop\/\w+ -> shop\/cart:80 rejected: DestinationRule shop\/cart-plain sets DISABLE/);
+  expect(r.stdout).toContain('DestinationRule shop/cart-plain in');
+  expect(r.stdout).toContain('PeerAuthentication shop/default in');
+});
+
+test('usage errors exit 2', () => {
+  expect(run('report', A2(), '--format', 'pdf')).toMatchObject({ status: 2, stderr: expect.stringContaining('--format pdf: use one of text, json, markdown, svg') });
+  expect(run('report').status).toBe(2);
+  expect(run('report', join(dir, 'missing.yaml')).status).toBe(2);
+  expect(run('--help')).toMatchObject({ status: 0, stdout: expect.stringContaining('Usage:') });
+});
+
+test('JSON input works as well as YAML', () => {
+  const file = join(dir, 'objects.json');
+  writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [namespace('a'), deployment('a', 'x', { ports: [80] }), service('a', 'x', [{ port: 80 }])] }));
+  const json = JSON.parse(run('report', file, '--format', 'json').stdout);
+  expect(json.connections).toEqual([expect.objectContaining({ from: 'a/x', to: 'a/x', outcome: 'mtls' })]);
+});

@@ -1,0 +1,100 @@
+// Raw manifests for the mesh model tests, written the way Helm or kubectl users write them
+// (including configurations the library's constructs would refuse).
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { MeshModel } from '../src/model';
+
+export const ROOT = join(__dirname, '..');
+
+export function namespace(name: string, labels: Record<string, string> = { 'istio-injection': 'enabled' }): any {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
+}
+
+export interface DeploymentOptions {
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+  readonly serviceAccount?: string;
+  readonly ports?: Array<number | { port: number; name: string }>;
+}
+
+export function deployment(ns: string, name: string, options: DeploymentOptions = {}): any {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: ns },
+    spec: {
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name, ...options.labels }, annotations: options.annotations },
+        spec: {
+          serviceAccountName: options.serviceAccount ?? name,
+          containers: [{
+            name,
+            image: 'example',
+            ports: (options.ports ?? []).map((p) => (typeof p === 'number' ? { containerPort: p } : { containerPort: p.port, name: p.name })),
+          }],
+        },
+      },
+    },
+  };
+}
+
+export function service(ns: string, name: string, ports: Array<{ port: number; targetPort?: number | string; name?: string }>, selector = { app: name }): any {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { selector, ports } };
+}
+
+export function peerAuthentication(ns: string, name: string, spec: any): any {
+  return { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name, namespace: ns }, spec };
+}
+
+export function destinationRule(ns: string, name: string, spec: any): any {
+  return { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name, namespace: ns }, spec };
+}
+
+export function authorizationPolicy(ns: string, name: string, spec: any): any {
+  return { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name, namespace: ns }, spec };
+}
+
+/** The outcome of the one call from `from` to `to` on Service port `port`. */
+export function call(model: MeshModel, from: string, to: string, port: number): { outcome: string; reason: string } {
+  const rows = [...model.connectionsFrom(from)].filter((c) => c.to === to && c.port === port);
+  if (rows.length !== 1) throw new Error(`expected one call ${from} -> ${to}:${port}, found ${rows.length}`);
+  return rows[0];
+}
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    t = Math.max(t, entry.isDirectory() ? newest(full) : entry.name.endsWith('.ts') ? statSync(full).mtimeMs : 0);
+  }
+  return t;
+}
+
+/**
+ * Makes sure lib/ (the compiled library the CLI and the cdk8s plugin run) is not older than src/:
+ * `npm test` builds first; a bare `npx jest` may not have. One jest worker builds at a time.
+ */
+export function ensureBuilt(): void {
+  const marker = join(ROOT, 'lib', 'src', 'validation-plugin.js');
+  const fresh = () => existsSync(marker) && statSync(marker).mtimeMs >= newest(join(ROOT, 'src'));
+  if (fresh()) return;
+  const lock = join(ROOT, 'lib.build-lock');
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${lock} stays locked`);
+      execFileSync(process.execPath, ['-e', 'setTimeout(() => {}, 500)']);
+    }
+  }
+  try {
+    if (!fresh()) execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'pipe' });
+  } finally {
+    rmdirSync(lock);
+  }
+}
