@@ -227,7 +227,7 @@ describe('MeshWorkload', () => {
 
 test('missing required props (from JavaScript or another language) are refused by name, not a TypeError', () => {
   const chart = newChart();
-  expect(refusal(() => new MeshWorkload(chart, 'w', {} as any)).message).toBe('test/w: namespace, image are required: give them in the props.');
-  expect(refusal(() => new MeshWorkload(chart, 'v', { namespace: MeshNamespace.fromName('x') } as any)).message).toBe('test/v: image is required: give it in the props.');
-  expect(refusal(() => new MeshWorkload(chart, 'u', undefined as any)).message).toMatch(/namespace, image are required/);
+  expect(refusal(() => new MeshWorkload(chart, 'w', {} as any)).message).toBe('test/w: required props are missing: namespace (undefined), image (undefined); give them in the props.');
+  expect(refusal(() => new MeshWorkload(chart, 'v', { namespace: MeshNamespace.fromName('x') } as any)).message).toBe('test/v: required props are missing: image (undefined); give it in the props.');
+  expect(refusal(() => new MeshWorkload(chart, 'u', undefined as any)).message).toMatch(/required props are missing: namespace \(undefined\), image \(undefined\)/);
 });

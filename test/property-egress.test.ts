@@ -235,7 +235,7 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 function hostFacts(host: any, clusterDomain: string): { kubernetesService: boolean; found: Violation[] } {
   const found: Violation[] = [];
   const refuse = (why: string, mention?: string[]) => ({ kubernetesService: false, found: [violation(why, host, mention)] });
-  if (typeof host !== 'string' || host === '') return refuse('host', host === '' || host === null ? ['host is empty'] : undefined);
+  if (typeof host !== 'string' || host === '') return refuse('host', host === '' || host === null ? ['host is empty', 'host (null)'] : undefined);
   if (host.includes('*')) return refuse('wildcard host');
   if (IPV4.test(host)) return refuse('IP host');
   if (!isDnsSubdomain(host)) return refuse('host name');

@@ -97,6 +97,7 @@ export function assertRequired(scope: IConstruct, props: unknown, names: string[
   const given = (props ?? {}) as { [name: string]: unknown };
   const missing = names.filter((name) => given[name] === undefined || given[name] === null);
   if (missing.length > 0) {
-    throw new IstioSecurityError(scope, `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} required: give ${missing.length === 1 ? 'it' : 'them'} in the props.`);
+    const list = missing.map((name) => `${name} (${quote(given[name])})`).join(', ');
+    throw new IstioSecurityError(scope, `required props are missing: ${list}; give ${missing.length === 1 ? 'it' : 'them'} in the props.`);
   }
 }
