@@ -21,6 +21,7 @@ const ROUTES_PER_NAMESPACE = 1;
 const [mode, ...rest] = process.argv.slice(2);
 if (mode === '--library') measureLibrary(Number(rest[0]), rest[1]);
 else if (mode === '--raw') measureRaw(rest[0]);
+else if (mode === '--model') measureModel(rest[0]);
 else main(process.argv.slice(2).map(Number).filter((n) => n > 0));
 
 function buildPlatform(n) {
@@ -77,6 +78,17 @@ function measureRaw(objectsFile) {
   report({ construct: t1 - t0, synth: t2 - t1, objects: objects.length });
 }
 
+// The mesh model of the report: every client against every Service port, aggregated into a text report.
+function measureModel(objectsFile) {
+  const lib = require(join(root, 'lib/src'));
+  const input = JSON.parse(readFileSync(objectsFile, 'utf8'));
+  const t0 = performance.now();
+  const model = lib.MeshReport.fromManifests(input);
+  const text = model.render(lib.ReportFormat.TEXT);
+  const t1 = performance.now();
+  report({ model: t1 - t0, calls: model.connectionCount, lines: text.split('\n').length });
+}
+
 function report(figures) {
   process.stdout.write(JSON.stringify({ ...figures, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
 }
@@ -111,14 +123,20 @@ function main(sizes) {
       const raw = run(['--raw', dump]);
       const libTotal = library.construct + library.synth;
       const rawTotal = raw.construct + raw.synth;
-      rows.push({ n, libTotal, rss: library.peakRssMb });
+      const model = run(['--model', dump]);
+      rows.push({ n, libTotal, rss: library.peakRssMb, model });
       console.log(`${String(n).padEnd(7)} ${String(library.objects).padStart(7)}  | ${fmt(library.construct)} ${fmt(library.synth)} ${fmt(libTotal)} ${library.peakRssMb.toFixed(0).padStart(6)} MB`
         + ` | ${fmt(raw.construct)} ${fmt(raw.synth)} ${fmt(rawTotal)} ${raw.peakRssMb.toFixed(0).padStart(6)} MB`
         + ` | ${(libTotal / rawTotal).toFixed(2).padStart(11)} ${(library.peakRssMb / raw.peakRssMb).toFixed(2).padStart(10)}`);
     }
+    for (const { n, model } of rows) {
+      console.log(`mesh model, N=${n}: ${model.calls} calls predicted and aggregated in ${model.model.toFixed(0)} ms, `
+        + `text report ${model.lines} lines, peak RSS ${model.peakRssMb.toFixed(0)} MB`);
+    }
     for (let i = 1; i < rows.length; i++) {
       const [a, b] = [rows[i - 1], rows[i]];
-      console.log(`growth ${a.n} -> ${b.n} (x${b.n / a.n}): time x${(b.libTotal / a.libTotal).toFixed(2)}, peak RSS x${(b.rss / a.rss).toFixed(2)}`);
+      console.log(`growth ${a.n} -> ${b.n} (x${b.n / a.n}): library time x${(b.libTotal / a.libTotal).toFixed(2)}, peak RSS x${(b.rss / a.rss).toFixed(2)}; `
+        + `model time x${(b.model.model / a.model.model).toFixed(2)}, peak RSS x${(b.model.peakRssMb / a.model.peakRssMb).toFixed(2)}`);
     }
     const synth = wallMs(join(root, 'node_modules/.bin/cdk8s'), ['synth', '--no-check-upgrade', '--output', join(work, 'dist')]);
     const bare = wallMs(process.execPath, ['-e', "require('cdk8s')"]);
