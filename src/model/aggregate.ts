@@ -3,7 +3,8 @@
 // the same for 10,000 workloads as for 10 when they are configured alike.
 
 import { findFindings } from './findings';
-import { MeshModel } from './model';
+import { ClientGroup } from './groups';
+import { BaseGroup, MeshModel } from './model';
 import { EgressTls, EgressVia, Finding, Outcome, OUTCOMES } from './types';
 
 export interface CallGroup {
@@ -16,8 +17,13 @@ export interface CallGroup {
   count: number;
   clients: number;
   endpoints: number;
-  /** `client ns -> server ns` pairs, in order of first appearance. */
+  /** `client ns -> server ns` pairs, in order of first appearance (at most MAX_NAMESPACE_PAIRS). */
   readonly namespacePairs: string[];
+  /** Whether there are more namespace pairs than `namespacePairs` lists. */
+  namespacePairsTruncated?: boolean;
+  /** Client and server namespaces of the calls, sorted. */
+  readonly clientNamespaces: string[];
+  readonly serverNamespaces: string[];
 }
 
 export interface EgressGroup {
@@ -39,8 +45,10 @@ export interface Aggregate {
   readonly endpoints: number;
   readonly calls: number;
   readonly outcomes: Record<Outcome, number>;
-  /** Calls per outcome for `client ns -> server ns`. */
+  /** Calls per outcome for `client ns -> server ns` (empty when `namespaceMatrixOmitted`). */
   readonly namespaceMatrix: ReadonlyMap<string, Record<Outcome, number>>;
+  /** Whether there are too many namespaces (over MAX_MATRIX_NAMESPACES) for a namespace matrix. */
+  readonly namespaceMatrixOmitted: boolean;
   readonly callGroups: readonly CallGroup[];
   readonly egressRows: number;
   readonly egressGroups: readonly EgressGroup[];
@@ -51,17 +59,64 @@ function zero(): Record<Outcome, number> {
   return Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
 }
 
+/** Above this many namespaces there is no namespace matrix (it would grow with their square). */
+export const MAX_MATRIX_NAMESPACES = 200;
+/** A call group lists at most this many namespace pairs. */
+export const MAX_NAMESPACE_PAIRS = 500;
+
+interface Building extends CallGroup {
+  readonly clientNs: Set<string>;
+  readonly serverNs: Set<string>;
+  readonly pairSet: Set<string>;
+  readonly seen: Set<ClientGroup>;
+  readonly endpointIds: Set<number>;
+  /** Client groups seen per base group, and base groups whose every client group was seen. */
+  readonly seenPerBase: Map<BaseGroup, number>;
+  readonly fullBases: Set<BaseGroup>;
+  /** Spans walked with nothing left to add (every client and namespace seen, pairs full). */
+  readonly doneSpans: Set<readonly BaseGroup[]>;
+}
+
 export function aggregate(model: MeshModel): Aggregate {
   const outcomes = zero();
   const namespaceMatrix = new Map<string, Record<Outcome, number>>();
-  const groups = new Map<string, CallGroup & { clientIds: Set<number>; endpointIds: Set<number>; pairSet: Set<string> }>();
-  for (const pair of model.groupPairs()) {
-    const { verdict, client, endpoint, count } = pair;
-    outcomes[verdict.outcome] += count;
-    const nsPair = `${client.namespace} -> ${endpoint.namespace}`;
+  const workloads = model.inventory.workloads;
+  const namespaces = new Set<string>(workloads.map((w) => w.namespace));
+  for (const e of model.endpoints) namespaces.add(e.service.namespace);
+  const withMatrix = namespaces.size <= MAX_MATRIX_NAMESPACES;
+  const baseOf = new Map<ClientGroup, BaseGroup>();
+  for (const b of model.baseGroups) for (const g of b.groups) baseOf.set(g, b);
+  const groups = new Map<string, Building>();
+
+  const addClients = (g: Building, client: ClientGroup, base: BaseGroup) => {
+    if (g.seen.has(client)) return;
+    g.seen.add(client);
+    g.clients += client.members.length;
+    const n = (g.seenPerBase.get(base) ?? 0) + 1;
+    g.seenPerBase.set(base, n);
+    if (n === base.groups.length) g.fullBases.add(base);
+  };
+  const addPair = (g: Building, clientNs: string, serverNs: string) => {
+    g.clientNs.add(clientNs);
+    const nsPair = `${clientNs} -> ${serverNs}`;
+    if (g.pairSet.has(nsPair)) return;
+    if (g.pairSet.size >= MAX_NAMESPACE_PAIRS) {
+      g.namespacePairsTruncated = true;
+      return;
+    }
+    g.pairSet.add(nsPair);
+    g.namespacePairs.push(nsPair);
+  };
+  const addCell = (clientNs: string, serverNs: string, outcome: Outcome, count: number) => {
+    const nsPair = `${clientNs} -> ${serverNs}`;
     let cell = namespaceMatrix.get(nsPair);
     if (!cell) namespaceMatrix.set(nsPair, cell = zero());
-    cell[verdict.outcome] += count;
+    cell[outcome] += count;
+  };
+
+  for (const pair of model.groupPairs()) {
+    const { verdict, client, endpoint, count, span } = pair;
+    outcomes[verdict.outcome] += count;
     const key = `${verdict.outcome}|${verdict.summary}`;
     let g = groups.get(key);
     if (!g) {
@@ -69,18 +124,38 @@ export function aggregate(model: MeshModel): Aggregate {
       g = {
         outcome: verdict.outcome, summary: verdict.summary, reason: verdict.reason,
         example: `${client.representative.id} -> ${e.workload.id}:${e.port.port}`,
-        count: 0, clients: 0, endpoints: 0, namespacePairs: [],
-        clientIds: new Set(), endpointIds: new Set(), pairSet: new Set(),
+        count: 0, clients: 0, endpoints: 0, namespacePairs: [], clientNamespaces: [], serverNamespaces: [],
+        clientNs: new Set(), serverNs: new Set(), pairSet: new Set(), seen: new Set(), endpointIds: new Set(), seenPerBase: new Map(), fullBases: new Set(), doneSpans: new Set(),
       };
       groups.set(key, g);
     }
     g.count += count;
-    if (!g.clientIds.has(client.id)) { g.clientIds.add(client.id); g.clients += client.members.length; }
+    g.serverNs.add(endpoint.namespace);
     if (!g.endpointIds.has(endpoint.id)) { g.endpointIds.add(endpoint.id); g.endpoints += endpoint.members.length; }
-    if (!g.pairSet.has(nsPair)) { g.pairSet.add(nsPair); g.namespacePairs.push(nsPair); }
+    if (!span) {
+      addClients(g, client, baseOf.get(client)!);
+      addPair(g, client.namespace, endpoint.namespace);
+      if (withMatrix) addCell(client.namespace, endpoint.namespace, verdict.outcome, count);
+      continue;
+    }
+    // Skip the walk when it cannot add anything: every client and namespace seen, pairs full, no matrix.
+    if (!withMatrix && g.namespacePairsTruncated && g.doneSpans.has(span.bases)) continue;
+    let complete = true;
+    for (const base of span.bases) {
+      const n = base.size - (span.namedCount.get(base) ?? 0);
+      if (n > 0) {
+        if (!g.fullBases.has(base)) for (const c of base.groups) if (!span.named.has(c)) addClients(g, c, base);
+        addPair(g, base.namespace, endpoint.namespace);
+        if (withMatrix) addCell(base.namespace, endpoint.namespace, verdict.outcome, n * endpoint.members.length);
+      }
+      complete &&= g.fullBases.has(base) && g.clientNs.has(base.namespace);
+    }
+    if (complete && g.namespacePairsTruncated) g.doneSpans.add(span.bases);
   }
   const callGroups = [...groups.values()]
-    .map(({ clientIds, endpointIds, pairSet, ...g }) => g)
+    .map(({ clientNs, serverNs, pairSet, seen, seenPerBase, fullBases, endpointIds, ...g }) => ({
+      ...g, clientNamespaces: [...clientNs].sort(), serverNamespaces: [...serverNs].sort(),
+    }))
     .sort((a, b) => OUTCOMES.indexOf(b.outcome) - OUTCOMES.indexOf(a.outcome) || b.count - a.count);
 
   const egress = new Map<string, EgressGroup & { nsSet: Set<string> }>();
@@ -100,9 +175,6 @@ export function aggregate(model: MeshModel): Aggregate {
     g.clients += members.length;
     if (!g.nsSet.has(client.namespace)) { g.nsSet.add(client.namespace); g.namespaces.push(client.namespace); }
   }
-  const workloads = model.inventory.workloads;
-  const namespaces = new Set<string>(workloads.map((w) => w.namespace));
-  for (const e of model.endpoints) namespaces.add(e.service.namespace);
   return {
     workloads: workloads.length,
     withSidecar: workloads.filter((w) => w.sidecar).length,
@@ -111,6 +183,7 @@ export function aggregate(model: MeshModel): Aggregate {
     calls: model.connectionCount(),
     outcomes,
     namespaceMatrix,
+    namespaceMatrixOmitted: !withMatrix,
     callGroups,
     egressRows,
     egressGroups: [...egress.values()].map(({ nsSet, ...g }) => g),

@@ -128,6 +128,7 @@ export class AuthorizationPolicies {
   private readonly byWorkload = new Map<WorkloadInfo, AuthorizationPolicyInfo[]>();
   private readonly exactPatterns = new Map<string, number>();
   private readonly wildcardPatterns: Array<{ pattern: string; id: number }> = [];
+  private readonly policyPatterns = new Map<AuthorizationPolicyInfo, number[]>();
 
   public constructor(inventory: Inventory, private readonly rootNamespace: string) {
     for (const policy of inventory.authorizationPolicies) {
@@ -139,7 +140,9 @@ export class AuthorizationPolicies {
       } else {
         for (const w of inventory.workloadIndex.select(root ? undefined : policy.namespace, policy.selector)) push(this.byWorkload, w, policy);
       }
-      for (const rule of policy.rules) this.collectPatterns(rule);
+      const ids = new Set<number>();
+      for (const rule of policy.rules) this.collectPatterns(rule, ids);
+      this.policyPatterns.set(policy, [...ids]);
     }
   }
 
@@ -164,6 +167,19 @@ export class AuthorizationPolicies {
       if (stringMatches(pattern.slice(2), value)) ids.push(id);
     }
     return ids.sort((a, b) => a - b).join(',');
+  }
+
+  /** Ids of the principal and namespace patterns that `policies` reference (as in `callerSignatureIds`). */
+  public patternIds(policies: readonly AuthorizationPolicyInfo[]): Set<number> {
+    const ids = new Set<number>();
+    for (const p of policies) for (const id of this.policyPatterns.get(p) ?? []) ids.add(id);
+    return ids;
+  }
+
+  /** `callerSignature` as sorted pattern ids. */
+  public callerSignatureIds(principal: string, namespace: string): number[] {
+    const s = this.callerSignature(principal, namespace);
+    return s === '' ? [] : s.split(',').map(Number);
   }
 
   /** The decision for a request to a server with `policies`. */
@@ -207,16 +223,21 @@ export class AuthorizationPolicies {
     };
   }
 
-  private collectPatterns(rule: any): void {
+  private collectPatterns(rule: any, ids: Set<number>): void {
     const add = (prefix: string, values: unknown) => {
       for (const v of strings(values) ?? []) {
         const key = `${prefix}${v}`;
         if (v.includes('*')) {
-          if (!this.wildcardPatterns.some((w) => w.pattern === key)) {
-            this.wildcardPatterns.push({ pattern: key, id: this.exactPatterns.size + this.wildcardPatterns.length });
+          let w = this.wildcardPatterns.find((x) => x.pattern === key);
+          if (!w) {
+            w = { pattern: key, id: this.exactPatterns.size + this.wildcardPatterns.length };
+            this.wildcardPatterns.push(w);
           }
-        } else if (!this.exactPatterns.has(key)) {
-          this.exactPatterns.set(key, this.exactPatterns.size + this.wildcardPatterns.length);
+          ids.add(w.id);
+        } else {
+          let id = this.exactPatterns.get(key);
+          if (id === undefined) this.exactPatterns.set(key, id = this.exactPatterns.size + this.wildcardPatterns.length);
+          ids.add(id);
         }
       }
     };

@@ -12,6 +12,9 @@ export class DestinationRules {
   private readonly exact = new Map<string, DestinationRuleInfo[]>();
   private readonly wildcard: DestinationRuleInfo[] = [];
   private readonly selectorRules: DestinationRuleInfo[];
+  private readonly lookups = new WeakMap<readonly DestinationRuleInfo[], Map<string, DestinationRuleInfo | undefined>>();
+  private readonly candidatesByHost = new Map<string, DestinationRuleInfo[]>();
+  private readonly byNamespace = new WeakMap<readonly DestinationRuleInfo[], Map<string, DestinationRuleInfo[]>>();
 
   public constructor(rules: readonly DestinationRuleInfo[], private readonly rootNamespace: string) {
     for (const rule of rules) {
@@ -27,7 +30,24 @@ export class DestinationRules {
 
   /** Every rule whose host covers `host` (any namespace, any visibility). */
   public candidates(host: string): DestinationRuleInfo[] {
-    return [...(this.exact.get(host) ?? []), ...this.wildcard.filter((r) => hostMatches(r.host, host))];
+    let list = this.candidatesByHost.get(host);
+    if (!list) this.candidatesByHost.set(host, list = [...(this.exact.get(host) ?? []), ...this.wildcard.filter((r) => hostMatches(r.host, host))]);
+    return list;
+  }
+
+  /** Candidates per namespace (memoised per candidate list). */
+  private perNamespace(candidates: readonly DestinationRuleInfo[]): Map<string, DestinationRuleInfo[]> {
+    let map = this.byNamespace.get(candidates);
+    if (!map) {
+      map = new Map();
+      for (const r of candidates) {
+        const list = map.get(r.namespace);
+        if (list) list.push(r);
+        else map.set(r.namespace, [r]);
+      }
+      this.byNamespace.set(candidates, map);
+    }
+    return map;
   }
 
   /** Rules with a workloadSelector that select a pod with `labels` in `namespace`. */
@@ -42,12 +62,27 @@ export class DestinationRules {
   public lookup(clientNamespace: string, clientLabels: Labels, host: string, hostNamespace: string | undefined,
     candidates: readonly DestinationRuleInfo[] = this.candidates(host)): DestinationRuleInfo | undefined {
     if (candidates.length === 0) return undefined;
+    const perNamespace = this.perNamespace(candidates);
+    // Pod labels matter only through workload-selected rules of the client's namespace.
+    const labelFree = !(perNamespace.get(clientNamespace) ?? []).some((r) => r.workloadSelector);
+    const key = `${clientNamespace}|${hostNamespace ?? ''}`;
+    let memo = this.lookups.get(candidates);
+    if (labelFree && memo?.has(key)) return memo.get(key);
+    const found = this.find(perNamespace, clientNamespace, clientLabels, hostNamespace);
+    if (labelFree) {
+      if (!memo) this.lookups.set(candidates, memo = new Map());
+      memo.set(key, found);
+    }
+    return found;
+  }
+
+  private find(perNamespace: Map<string, DestinationRuleInfo[]>, clientNamespace: string, clientLabels: Labels,
+    hostNamespace: string | undefined): DestinationRuleInfo | undefined {
     const order = [clientNamespace];
     if (hostNamespace && !order.includes(hostNamespace)) order.push(hostNamespace);
     if (!order.includes(this.rootNamespace)) order.push(this.rootNamespace);
     for (const namespace of order) {
-      const usable = candidates.filter((r) => r.namespace === namespace
-        && visibleTo(r.exportTo, r.namespace, clientNamespace)
+      const usable = (perNamespace.get(namespace) ?? []).filter((r) => visibleTo(r.exportTo, r.namespace, clientNamespace)
         && (!r.workloadSelector || (namespace === clientNamespace && matchesLabels(r.workloadSelector, clientLabels))));
       if (usable.length === 0) continue;
       return usable.sort((a, b) => hostSpecificity(b.host) - hostSpecificity(a.host)

@@ -68,6 +68,10 @@ function pickRoute(vs: VirtualServiceInfo, gateway: string, host: string, port: 
 export class EgressAnalysis {
   public readonly targets: readonly EgressTarget[];
   private readonly gatewayHosts: Set<string>;
+  /** Mesh VirtualServices per host, in meshRoute's order before visibility (memoised). */
+  private readonly meshServicesByHost = new Map<string, VirtualServiceInfo[]>();
+  private readonly gatewayLegs = new Map<string, ReturnType<EgressAnalysis['findGatewayLeg']>>();
+  private readonly relevantNamespaces: Array<Set<string> | undefined> = [];
 
   public constructor(private readonly inventory: Inventory, private readonly options: ResolvedOptions,
     private readonly destinationRules: DestinationRules, private readonly networkPolicies: NetworkPolicies) {
@@ -80,9 +84,15 @@ export class EgressAnalysis {
 
   /** The mesh route a sidecar in `namespace` uses for host:port, if a VirtualService has one. */
   public meshRoute(namespace: string, host: string, port: number, protocol: string): RouteChoice | undefined {
-    const candidates = this.inventory.virtualServices
-      .filter((vs) => vs.gateways.includes('mesh') || vs.routes.some((r) => r.matches.some((m) => m.gateways?.includes('mesh'))))
-      .filter((vs) => vs.hosts.some((h) => hostMatches(h, host)) && visibleTo(vs.exportTo, vs.namespace, namespace))
+    let forHost = this.meshServicesByHost.get(host);
+    if (!forHost) {
+      forHost = this.inventory.virtualServices
+        .filter((vs) => vs.gateways.includes('mesh') || vs.routes.some((r) => r.matches.some((m) => m.gateways?.includes('mesh'))))
+        .filter((vs) => vs.hosts.some((h) => hostMatches(h, host)));
+      this.meshServicesByHost.set(host, forHost);
+    }
+    const candidates = forHost
+      .filter((vs) => visibleTo(vs.exportTo, vs.namespace, namespace))
       .sort((a, b) => Number(b.namespace === namespace) - Number(a.namespace === namespace) || a.index - b.index);
     for (const vs of candidates) {
       const route = pickRoute(vs, 'mesh', host, port, kindsFor(protocol));
@@ -90,6 +100,27 @@ export class EgressAnalysis {
       if (route && destination) return { vs, route, destination };
     }
     return undefined;
+  }
+
+  /**
+   * Client namespaces whose traffic to a target may take another path than from anywhere else:
+   * where a mesh VirtualService for the host, or a DestinationRule for a host the traffic may
+   * reach (the target, a route's destination, an egress gateway), lives or is exported by name.
+   */
+  public namespacesThatMatter(targetIndex: number): Set<string> {
+    let found = this.relevantNamespaces[targetIndex];
+    if (found) return found;
+    found = new Set();
+    const target = this.targets[targetIndex];
+    const hosts = new Set<string>([target.host, ...this.gatewayHosts]);
+    this.meshRoute('', target.host, target.port, target.protocol); // fills the per-host cache
+    for (const vs of this.meshServicesByHost.get(target.host) ?? []) {
+      addScope(found, vs.namespace, vs.exportTo);
+      for (const route of vs.routes) for (const d of route.destinations) hosts.add(d.host);
+    }
+    for (const host of hosts) for (const rule of this.destinationRules.candidates(host)) addScope(found, rule.namespace, rule.exportTo);
+    this.relevantNamespaces[targetIndex] = found;
+    return found;
   }
 
   /** Whether `host` is an egress gateway's Service. */
@@ -176,8 +207,14 @@ export class EgressAnalysis {
     });
   }
 
-  /** The gateway's route for `host` arriving on gateway port `gwPort`. */
-  private gatewayLeg(host: string, gwPort: number): { gateway: GatewayInfo; server: GatewayServer; route: Route; destination: RouteDestination } | undefined {
+  /** The gateway's route for `host` arriving on gateway port `gwPort` (memoised). */
+  private gatewayLeg(host: string, gwPort: number): ReturnType<EgressAnalysis['findGatewayLeg']> {
+    const key = `${host}|${gwPort}`;
+    if (!this.gatewayLegs.has(key)) this.gatewayLegs.set(key, this.findGatewayLeg(host, gwPort));
+    return this.gatewayLegs.get(key);
+  }
+
+  private findGatewayLeg(host: string, gwPort: number): { gateway: GatewayInfo; server: GatewayServer; route: Route; destination: RouteDestination } | undefined {
     for (const vs of [...this.inventory.virtualServices].sort((a, b) => a.index - b.index)) {
       if (!vs.hosts.some((h) => hostMatches(h, host))) continue;
       for (const gateway of this.inventory.gateways) {
@@ -251,3 +288,8 @@ export class EgressAnalysis {
   }
 }
 
+
+function addScope(into: Set<string>, namespace: string, exportTo: readonly string[] | undefined): void {
+  into.add(namespace);
+  for (const e of exportTo ?? []) if (e !== '*' && e !== '.') into.add(e);
+}

@@ -13,12 +13,34 @@ import {
 } from './types';
 import { decideCall, Verdict, VerdictContext } from './verdict';
 
-/** A decided (client group, endpoint group) pair and how many calls it stands for. */
+/** Clients alike but for their authorization signature: same namespace, sidecar and workload-selected DestinationRules. */
+export interface BaseGroup {
+  readonly id: number;
+  readonly namespace: string;
+  readonly sidecar: boolean;
+  /** Its client groups. */
+  readonly groups: ClientGroup[];
+  size: number;
+}
+
+/** The clients a pair stands for when they are more than one client group: members of `bases` but those of `named`. */
+export interface PairSpan {
+  readonly bases: readonly BaseGroup[];
+  readonly named: ReadonlySet<ClientGroup>;
+  /** Members of `named` per base group. */
+  readonly namedCount: ReadonlyMap<BaseGroup, number>;
+}
+
+/**
+ * A decided pair of clients and an endpoint group, and how many calls it stands for. Without
+ * `span` the clients are `client`'s members; with it, those of the span (`client` is one of them).
+ */
 export interface GroupPair {
   readonly client: ClientGroup;
   readonly endpoint: EndpointGroup;
   readonly verdict: Verdict;
   readonly count: number;
+  readonly span?: PairSpan;
 }
 
 /** A decided (egress client group, target) pair. */
@@ -46,11 +68,26 @@ export class MeshModel {
   public readonly endpointGroups: readonly EndpointGroup[];
   public readonly egressClientGroups: readonly ClientGroup[];
   public readonly egressAnalysis: EgressAnalysis;
+  /** How many calls the model has decided (verdicts computed, not looked up). */
+  public decisions = 0;
+  /**
+   * Up to this many (client group x endpoint group) pairs, `groupPairs()` lists them all, client
+   * group by client group; beyond, it lists per endpoint group the clients its policies tell apart.
+   */
+  public pairEnumerationLimit = 250_000;
+  public readonly baseGroups: readonly BaseGroup[];
+  private readonly baseOf = new Map<ClientGroup, BaseGroup>();
+  private readonly signatureOf = new Map<ClientGroup, readonly number[]>();
+  private readonly byPattern = new Map<number, ClientGroup[]>();
+  private readonly endpointPatterns: Array<Set<number> | undefined> = [];
+  private readonly endpointNamespaces: Array<Set<string> | undefined> = [];
   private readonly context: VerdictContext;
   private readonly clientGroupOf = new Map<WorkloadInfo, ClientGroup>();
   private readonly egressGroupOf = new Map<WorkloadInfo, ClientGroup>();
-  private readonly verdicts = new Map<number, Verdict>();
-  private readonly egressVerdicts = new Map<number, EgressVerdict>();
+  private readonly verdicts = new Map<string, Verdict>();
+  private readonly egressVerdicts = new Map<string, EgressVerdict>();
+  /** Per egress client group, what tells it apart from groups of other namespaces (sidecar, NetworkPolicies, selector rules). */
+  private readonly egressBaseKey = new Map<ClientGroup, string>();
 
   public constructor(objects: readonly SourcedObject[], options?: ModelOptions) {
     this.options = resolveOptions(options);
@@ -62,12 +99,36 @@ export class MeshModel {
     this.context = { destinationRules, authorization };
     this.clientGroups = groupClients(this.inventory.workloads, authorization, destinationRules);
     for (const g of this.clientGroups) for (const m of g.members) this.clientGroupOf.set(m, g);
+    const bases = new Map<string, BaseGroup>();
+    for (const g of this.clientGroups) {
+      const r = g.representative;
+      const key = r.sidecar ? `${r.namespace}|s|${destinationRules.selectorRulesFor(r.namespace, r.podLabels).map((x) => x.index).join(',')}` : `${r.namespace}|n`;
+      let base = bases.get(key);
+      if (!base) bases.set(key, base = { id: bases.size, namespace: r.namespace, sidecar: r.sidecar, groups: [], size: 0 });
+      base.groups.push(g);
+      base.size += g.members.length;
+      this.baseOf.set(g, base);
+      const signature = r.sidecar ? authorization.callerSignatureIds(r.principal, r.namespace) : [];
+      this.signatureOf.set(g, signature);
+      for (const id of signature) {
+        const list = this.byPattern.get(id);
+        if (list) list.push(g);
+        else this.byPattern.set(id, [g]);
+      }
+    }
+    this.baseGroups = [...bases.values()];
     const { endpoints, groups } = groupEndpoints(this.inventory.services,
       (svc) => this.inventory.workloadIndex.select(svc.namespace, svc.selector!), peerAuthentications, authorization, destinationRules);
     this.endpoints = endpoints;
     this.endpointGroups = groups;
     this.egressAnalysis = new EgressAnalysis(this.inventory, this.options, destinationRules, networkPolicies);
     this.egressClientGroups = groupEgressClients(this.inventory.workloads, destinationRules, networkPolicies);
+    for (const g of this.egressClientGroups) {
+      const r = g.representative;
+      const np = networkPolicies.policiesFor(r).map((p) => `${p.namespace}/${p.ref.name}`).join(',');
+      const dr = r.sidecar ? destinationRules.selectorRulesFor(r.namespace, r.podLabels).map((x) => x.index).join(',') : '';
+      this.egressBaseKey.set(g, `${r.sidecar}|${np}|${dr}`);
+    }
     for (const g of this.egressClientGroups) for (const m of g.members) this.egressGroupOf.set(m, g);
   }
 
@@ -89,16 +150,53 @@ export class MeshModel {
     return this.inventory.workloads.length * this.endpoints.length;
   }
 
-  /** The verdict for calls from `client` to `endpoint` (memoised per group pair, within a bounded cache). */
+  /**
+   * The verdict for calls from `client` to `endpoint`, memoised (within a bounded cache) per what
+   * tells clients apart for this endpoint group: the patterns of its policies that the client's
+   * identity matches and, where one of the DestinationRules that may apply to its host lives in
+   * the client's namespace (or is exported to it by name), the namespace and workload-selected
+   * rules. A client without a sidecar sends plaintext wherever it is.
+   */
   public verdict(client: ClientGroup, endpoint: EndpointGroup): Verdict {
-    const key = client.id * this.endpointGroups.length + endpoint.id;
+    const key = this.relativeKey(client, endpoint);
     let v = this.verdicts.get(key);
     if (!v) {
       if (this.verdicts.size >= CACHE_LIMIT) this.verdicts.clear();
       v = decideCall(this.context, client.facts, endpoint.facts);
+      this.decisions++;
       this.verdicts.set(key, v);
     }
     return v;
+  }
+
+  private relativeKey(client: ClientGroup, endpoint: EndpointGroup): string {
+    if (!client.facts.sidecar) return `${endpoint.id}|n`;
+    const patterns = this.patternsOf(endpoint);
+    let named = '';
+    if (patterns.size > 0) for (const id of this.signatureOf.get(client)!) if (patterns.has(id)) named += `,${id}`;
+    const base = this.baseOf.get(client)!;
+    return `${endpoint.id}|${this.namespacesOf(endpoint).has(base.namespace) ? base.id : '*'}|${named}`;
+  }
+
+  /** Pattern ids the policies of an endpoint group reference. */
+  private patternsOf(endpoint: EndpointGroup): Set<number> {
+    let ids = this.endpointPatterns[endpoint.id];
+    if (!ids) this.endpointPatterns[endpoint.id] = ids = this.context.authorization.patternIds(endpoint.facts.policies);
+    return ids;
+  }
+
+  /** Client namespaces where the DestinationRule lookup for an endpoint group's host may differ from elsewhere. */
+  private namespacesOf(endpoint: EndpointGroup): Set<string> {
+    let ns = this.endpointNamespaces[endpoint.id];
+    if (!ns) {
+      ns = new Set();
+      for (const r of endpoint.facts.drCandidates) {
+        ns.add(r.namespace);
+        for (const e of r.exportTo ?? []) if (e !== '*' && e !== '.') ns.add(e);
+      }
+      this.endpointNamespaces[endpoint.id] = ns;
+    }
+    return ns;
   }
 
   /** Every call, one row per client workload and Service port of a server workload; generated, not stored. */
@@ -123,12 +221,70 @@ export class MeshModel {
     }
   }
 
-  /** Every (client group, endpoint group) pair with its verdict and the number of calls it stands for. */
+  /**
+   * Pairs of clients and endpoint groups with their verdict and the number of calls they stand for,
+   * together every call once. Small models: every (client group, endpoint group) pair. Larger
+   * ones: per endpoint group, the client groups its policies name, then the other clients of a
+   * base group in a namespace whose DestinationRules matter to it, then all other clients with a
+   * sidecar, and all without (see `PairSpan`): about (named + a few) pairs per endpoint group.
+   */
   public* groupPairs(): IterableIterator<GroupPair> {
-    for (const client of this.clientGroups) {
-      for (const endpoint of this.endpointGroups) {
-        yield { client, endpoint, verdict: this.verdict(client, endpoint), count: client.members.length * endpoint.members.length };
+    if (this.clientGroups.length * this.endpointGroups.length <= this.pairEnumerationLimit) {
+      for (const client of this.clientGroups) {
+        for (const endpoint of this.endpointGroups) {
+          yield { client, endpoint, verdict: this.verdict(client, endpoint), count: client.members.length * endpoint.members.length };
+        }
       }
+      return;
+    }
+    const sidecarBases = this.baseGroups.filter((b) => b.sidecar);
+    const plainBases = this.baseGroups.filter((b) => !b.sidecar);
+    const plainSize = plainBases.reduce((n, b) => n + b.size, 0);
+    const noNames: ReadonlyMap<BaseGroup, number> = new Map();
+    const noGroups: ReadonlySet<ClientGroup> = new Set();
+    if (plainSize > 0) {
+      // Without a sidecar a client sends plaintext: its namespace and identity do not matter.
+      for (const endpoint of this.endpointGroups) {
+        const client = plainBases[0].groups[0];
+        yield { client, endpoint, verdict: this.verdict(client, endpoint), count: plainSize * endpoint.members.length,
+          span: { bases: plainBases, named: noGroups, namedCount: noNames } };
+      }
+    }
+    for (const endpoint of this.endpointGroups) {
+      const size = endpoint.members.length;
+      const named = new Set<ClientGroup>();
+      for (const id of this.patternsOf(endpoint)) for (const g of this.byPattern.get(id) ?? []) named.add(g);
+      const namedCount = new Map<BaseGroup, number>();
+      for (const client of named) {
+        const base = this.baseOf.get(client)!;
+        namedCount.set(base, (namedCount.get(base) ?? 0) + client.members.length);
+        yield { client, endpoint, verdict: this.verdict(client, endpoint), count: client.members.length * size };
+      }
+      const span = { named, namedCount };
+      const relevant = this.namespacesOf(endpoint);
+      let others: BaseGroup[] = sidecarBases;
+      if (relevant.size > 0 && sidecarBases.some((b) => relevant.has(b.namespace))) {
+        others = [];
+        for (const base of sidecarBases) {
+          if (!relevant.has(base.namespace)) {
+            others.push(base);
+            continue;
+          }
+          const rest = base.size - (namedCount.get(base) ?? 0);
+          if (rest === 0) continue;
+          const client = base.groups.find((g) => !named.has(g))!;
+          yield { client, endpoint, verdict: this.verdict(client, endpoint), count: rest * size, span: { ...span, bases: [base] } };
+        }
+      }
+      let rest = 0;
+      let client: ClientGroup | undefined;
+      for (const base of others) {
+        const n = base.size - (namedCount.get(base) ?? 0);
+        if (n === 0) continue;
+        rest += n;
+        if (!client) client = base.groups.find((g) => !named.has(g));
+      }
+      if (client) yield { client, endpoint, verdict: this.verdict(client, endpoint), count: rest * size, span: { ...span, bases: others } };
     }
   }
 
@@ -144,10 +300,18 @@ export class MeshModel {
     return this.egressAnalysis.targets;
   }
 
+  /**
+   * The path a group's traffic to a target takes, memoised per what tells clients apart for that
+   * target: sidecar, NetworkPolicies and selector rules, and the namespace only where a
+   * VirtualService or DestinationRule for the target lives or is exported by name.
+   */
   public egressVerdict(client: ClientGroup, targetIndex: number): EgressVerdict {
-    const key = client.id * this.egressTargets.length + targetIndex;
+    const relevant = this.egressAnalysis.namespacesThatMatter(targetIndex);
+    const ns = client.representative.namespace;
+    const key = `${targetIndex}|${this.egressBaseKey.get(client)}|${relevant.has(ns) ? ns : '*'}`;
     let v = this.egressVerdicts.get(key);
     if (!v) {
+      this.decisions++;
       if (this.egressVerdicts.size >= CACHE_LIMIT) this.egressVerdicts.clear();
       v = this.egressAnalysis.decide(client.representative, this.egressTargets[targetIndex]);
       this.egressVerdicts.set(key, v);

@@ -42,6 +42,7 @@ export function toDot(model: MeshModel): string {
   const workloads = model.inventory.workloads;
   if (workloads.length <= MAX_DETAILED_WORKLOADS && model.connectionCount() <= MAX_DETAILED_EDGES) return detailedDot(model);
   const agg = aggregate(model);
+  if (agg.namespaceMatrixOmitted) return groupDot(agg);
   let edges = 0;
   for (const cell of agg.namespaceMatrix.values()) edges += OUTCOMES.filter((o) => cell[o] > 0).length;
   return edges <= MAX_NAMESPACE_EDGES ? namespaceDot(model, agg) : groupDot(agg);
@@ -130,8 +131,8 @@ function groupDot(agg: Aggregate): string {
     return id;
   };
   for (const g of agg.callGroups) {
-    const from = node([...new Set(g.namespacePairs.map((p) => p.split(' -> ')[0]))].sort());
-    const to = node([...new Set(g.namespacePairs.map((p) => p.split(' -> ')[1]))].sort());
+    const from = node(g.clientNamespaces);
+    const to = node(g.serverNamespaces);
     lines.push(`  ${from} -> ${to} ${attrs({
       color: COLORS[g.outcome], fontcolor: COLORS[g.outcome], label: `${num(g.count)} ${g.outcome}\n${g.summary}`, tooltip: g.reason,
       penwidth: Math.round((1 + Math.log10(g.count)) * 10) / 10, style: g.outcome === 'mtls' || g.outcome === 'plaintext' ? 'solid' : 'dashed',

@@ -139,9 +139,9 @@ function aggregatedCalls(agg: Aggregate, blocks: Block[]): void {
     blocks.push({ kind: 'para', text: 'No Service selects a workload: there are no calls to predict.' });
     return;
   }
-  const clientNs = [...new Set([...agg.namespaceMatrix.keys()].map((k) => k.split(' -> ')[0]))].sort();
-  const serverNs = [...new Set([...agg.namespaceMatrix.keys()].map((k) => k.split(' -> ')[1]))].sort();
-  if (clientNs.length <= MAX_MATRIX_NAMESPACES && serverNs.length <= MAX_MATRIX_NAMESPACES) {
+  const clientNs = [...new Set(agg.callGroups.flatMap((g) => g.clientNamespaces))].sort();
+  const serverNs = [...new Set(agg.callGroups.flatMap((g) => g.serverNamespaces))].sort();
+  if (!agg.namespaceMatrixOmitted && clientNs.length <= MAX_MATRIX_NAMESPACES && serverNs.length <= MAX_MATRIX_NAMESPACES) {
     blocks.push({ kind: 'para', text: `Outcomes per client namespace (rows) and server namespace (columns): ${OUTCOMES.map((o) => `${CODES[o]}=${o}`).join(', ')}.` });
     blocks.push({
       kind: 'table',
@@ -158,7 +158,7 @@ function aggregatedCalls(agg: Aggregate, blocks: Block[]): void {
   blocks.push({
     kind: 'table',
     rows: [['OUTCOME', 'CALLS', 'CLIENTS', 'SERVER PORTS', 'NAMESPACES (client -> server)', 'WHY'],
-      ...agg.callGroups.map((g) => [g.outcome, num(g.count), num(g.clients), num(g.endpoints), some(g.namespacePairs, 2),
+      ...agg.callGroups.map((g) => [g.outcome, num(g.count), num(g.clients), num(g.endpoints), g.namespacePairsTruncated ? `${g.namespacePairs.slice(0, 2).join(', ')}, +over ${num(g.namespacePairs.length - 2)} more` : some(g.namespacePairs, 2),
         `${g.summary} ${notes.ref(`e.g. ${g.example}: ${g.reason}`)}`])],
   });
   blocks.push({ kind: 'list', items: notes.entries().map(([id, text]) => `${id} ${text}`) });
