@@ -4,11 +4,12 @@ import {
   MeshNamespace, MeshWorkload, OriginateMtls, ServerCa,
 } from '../src';
 import { newChart, refusal } from './util';
+import { TEST_KEY } from './test-keys';
 
 const gateway = EgressGateway.istio();
 const CA = ServerCa.fromFile('/etc/ssl/certs/ca-certificates.crt');
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
-const KEY = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
+const KEY = TEST_KEY;
 
 function route(props: Partial<EgressGatewayRouteProps>, chart: Chart = newChart(), id = 'r'): EgressGatewayRoute {
   return new EgressGatewayRoute(chart, id, { egressGateway: gateway, host: 'api.example.com', mode: EgressMode.http(), ...props });

@@ -15,13 +15,14 @@ import {
   Violation, announce, attempt, chart, checkProperty, domainArb, enumArb, expectBothOutcomes, isDnsLabel, isDnsSubdomain, isPort,
   labelViolations, labelsArb, mixed, nameArb, portArb, validDomain, validLabel, validPort, violation,
 } from './property-util';
+import { KEY_HEADER_ONLY, TEST_EC_KEY, TEST_KEY } from './test-keys';
 
 announce('test/property-egress.test.ts');
 
 const PROTOCOLS = Object.values(AppProtocol) as string[];
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n';
-const KEY = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0B\n-----END PRIVATE KEY-----\n';
-const EC_KEY = '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEI\n-----END EC PRIVATE KEY-----\n';
+const KEY = TEST_KEY;
+const EC_KEY = TEST_EC_KEY;
 
 // ------------------------------------------------------------------------------------------------
 // Inputs
@@ -108,7 +109,7 @@ const anyCredential: fc.Arbitrary<CredentialInput> = fc.oneof(
   fc.record({
     kind: fc.constant('pem' as const), secretName: fc.option(domainArb, { nil: undefined }),
     certificate: fc.constantFrom<any>(CERT, '', 'MIIB', '-----BEGIN CERTIFICATE-----', KEY, 5),
-    privateKey: fc.constantFrom<any>(KEY, EC_KEY, '', CERT, '-----BEGIN PRIVATE KEY-----', 5),
+    privateKey: fc.constantFrom<any>(KEY, EC_KEY, '', CERT, KEY_HEADER_ONLY, 5),
     caCertificate: fc.option(fc.constantFrom<any>(CERT, '', KEY, 5), { nil: undefined }),
     ack: fc.constantFrom<any>(true, false, 'true', undefined, 1),
   }),

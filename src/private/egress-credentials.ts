@@ -40,7 +40,7 @@ export function checkClientCredential(scope: IConstruct, credential: ClientCrede
     throw new IstioSecurityError(scope, 'client credential certificate is not a PEM certificate (-----BEGIN CERTIFICATE-----).');
   }
   if (typeof pem.privateKey !== 'string' || !PRIVATE_KEY.test(pem.privateKey)) {
-    throw new IstioSecurityError(scope, 'client credential privateKey is not a PEM private key (-----BEGIN PRIVATE KEY-----).');
+    throw new IstioSecurityError(scope, 'client credential privateKey is not a PEM private key (a BEGIN PRIVATE KEY block, PKCS#8 or PKCS#1/SEC1).');
   }
   if (pem.caCertificate !== undefined && (typeof pem.caCertificate !== 'string' || !CERTIFICATE.test(pem.caCertificate))) {
     throw new IstioSecurityError(scope, 'client credential caCertificate is not a PEM certificate (-----BEGIN CERTIFICATE-----).');
