@@ -36,35 +36,29 @@ export interface EndpointGroup {
 /** Groups clients: same namespace, sidecar, authorization signature and workload-selected DestinationRules. */
 export function groupClients(workloads: readonly WorkloadInfo[], authorization: AuthorizationPolicies,
   destinationRules: DestinationRules): ClientGroup[] {
-  const groups = new Map<string, ClientGroup>();
-  for (const w of workloads) {
-    const key = w.sidecar
-      ? `${w.namespace}|s|${authorization.callerSignature(w.principal, w.namespace)}|${destinationRules.selectorRulesFor(w.namespace, w.podLabels).map((r) => r.index).join(',')}`
-      : `${w.namespace}|n`;
-    let group = groups.get(key);
-    if (!group) {
-      group = {
-        id: groups.size,
-        namespace: w.namespace,
-        facts: { namespace: w.namespace, sidecar: w.sidecar, labels: w.podLabels, principal: w.principal },
-        representative: w,
-        members: [],
-      };
-      groups.set(key, group);
-    }
-    group.members.push(w);
-  }
-  return [...groups.values()];
+  return groupWorkloads(workloads, (w) => (w.sidecar
+    ? `${w.namespace}|s|${authorization.callerSignature(w.principal, w.namespace)}|${selectorRuleIds(destinationRules, w)}`
+    : `${w.namespace}|n`));
 }
 
 /** Groups clients for egress: also by the NetworkPolicies that select them. */
 export function groupEgressClients(workloads: readonly WorkloadInfo[], destinationRules: DestinationRules,
   networkPolicies: NetworkPolicies): ClientGroup[] {
+  return groupWorkloads(workloads, (w) => {
+    const np = networkPolicies.policiesFor(w).map((p) => `${p.namespace}/${p.ref.name}`).join(',');
+    return `${w.namespace}|${w.sidecar}|${np}|${w.sidecar ? selectorRuleIds(destinationRules, w) : ''}`;
+  });
+}
+
+function selectorRuleIds(destinationRules: DestinationRules, w: WorkloadInfo): string {
+  return destinationRules.selectorRulesFor(w.namespace, w.podLabels).map((r) => r.index).join(',');
+}
+
+/** Workloads with the same key form one group; the first one stands for it. */
+function groupWorkloads(workloads: readonly WorkloadInfo[], keyOf: (w: WorkloadInfo) => string): ClientGroup[] {
   const groups = new Map<string, ClientGroup>();
   for (const w of workloads) {
-    const np = networkPolicies.policiesFor(w).map((p) => `${p.namespace}/${p.ref.name}`).join(',');
-    const dr = w.sidecar ? destinationRules.selectorRulesFor(w.namespace, w.podLabels).map((r) => r.index).join(',') : '';
-    const key = `${w.namespace}|${w.sidecar}|${np}|${dr}`;
+    const key = keyOf(w);
     let group = groups.get(key);
     if (!group) {
       group = {
