@@ -22,6 +22,7 @@ const [mode, ...rest] = process.argv.slice(2);
 if (mode === '--library') measureLibrary(Number(rest[0]), rest[1]);
 else if (mode === '--raw') measureRaw(rest[0]);
 else if (mode === '--model') measureModel(rest[0]);
+else if (mode === '--by-hand') measureByHand(Number(rest[0]));
 else main(process.argv.slice(2).map(Number).filter((n) => n > 0));
 
 function buildPlatform(n) {
@@ -78,6 +79,66 @@ function measureRaw(objectsFile) {
   report({ construct: t1 - t0, synth: t2 - t1, objects: objects.length });
 }
 
+// The same platform written by hand with cdk8s-plus L2s and the Istio L1s, as a user would without
+// this library (no validation, no registry): what the library adds on top of its dependencies.
+function buildByHand(n) {
+  const { App, Chart, ApiObject, JsonPatch } = require('cdk8s');
+  const kplus = require('cdk8s-plus-28');
+  const net = require(join(root, 'lib/imports/networking.istio.io'));
+  const sec = require(join(root, 'lib/imports/security.istio.io'));
+  const chart = new Chart(new App(), 'platform');
+  new sec.PeerAuthentication(chart, 'mesh', { metadata: { name: 'default', namespace: 'istio-system' }, spec: { mtls: { mode: 'STRICT' } } });
+  const gwHost = 'istio-egressgateway.istio-system.svc.cluster.local';
+  let made = 0;
+  for (let i = 0; made < n; i++) {
+    const ns = `team-${i}`;
+    new kplus.Namespace(chart, `ns-${i}`, { metadata: { name: ns, labels: { 'istio-injection': 'enabled' } } });
+    new sec.PeerAuthentication(chart, `pa-${i}`, { metadata: { name: 'default', namespace: ns }, spec: { mtls: { mode: 'STRICT' } } });
+    new net.DestinationRule(chart, `dr-${i}`, { metadata: { name: 'default', namespace: ns }, spec: { host: `*.${ns}.svc.cluster.local`, trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } } });
+    new sec.AuthorizationPolicy(chart, `deny-${i}`, { metadata: { name: 'allow-nothing', namespace: ns }, spec: {} });
+    let previous;
+    for (let j = 0; j < WORKLOADS_PER_NAMESPACE && made < n; j++, made++) {
+      const name = `svc-${j}`;
+      const sa = new kplus.ServiceAccount(chart, `sa-${i}-${j}`, { metadata: { name, namespace: ns } });
+      const labels = { app: name };
+      const d = new kplus.Deployment(chart, `d-${i}-${j}`, {
+        metadata: { name, namespace: ns, labels }, replicas: 1, select: false, serviceAccount: sa,
+        podMetadata: { labels: { ...labels, version: 'v1', 'sidecar.istio.io/inject': 'true' }, annotations: { 'sidecar.istio.io/inject': 'true' } },
+      });
+      d.select(kplus.LabelSelector.of({ labels }));
+      d.addContainer({ name, image: 'docker.io/nginxinc/nginx-unprivileged:1.27', ports: [{ number: 8080 }] });
+      const svc = new kplus.Service(chart, `s-${i}-${j}`, { metadata: { name, namespace: ns, labels }, ports: [{ name: 'http-80', port: 80, targetPort: 8080 }] });
+      svc.selectLabel('app', name);
+      ApiObject.of(svc).addJsonPatch(JsonPatch.add('/spec/ports/0/appProtocol', 'http'));
+      const from = previous ? [{ source: { principals: [`cluster.local/ns/${ns}/sa/${previous}`] } }] : [{ source: { namespaces: [ns] } }];
+      new sec.AuthorizationPolicy(chart, `ap-${i}-${j}`, { metadata: { name: `${name}-allow`, namespace: ns }, spec: {
+        action: 'ALLOW', selector: { matchLabels: labels }, rules: [{ from, to: previous ? [{ operation: { methods: ['GET'], ports: ['8080'] } }] : undefined }] } });
+      previous = name;
+    }
+    const host = `api-${i}-0.partner.example`;
+    const hostName = host.replace(/\./g, '-');
+    new net.ServiceEntry(chart, `se-${i}`, { metadata: { name: hostName, namespace: ns }, spec: { hosts: [host], ports: [{ number: 80, name: 'http-80', protocol: 'HTTP' }], resolution: 'DNS' } });
+    new net.Gateway(chart, `gw-${i}`, { metadata: { name: hostName, namespace: ns }, spec: { selector: { istio: 'egressgateway' }, servers: [{ port: { number: 80, name: 'http-80', protocol: 'HTTP' }, hosts: [host] }] } });
+    new net.DestinationRule(chart, `gwdr-${i}`, { metadata: { name: `egressgateway-for-${hostName}`, namespace: 'istio-system' }, spec: { host: gwHost, subsets: [{ name: hostName }] } });
+    new net.VirtualService(chart, `vs-${i}`, { metadata: { name: hostName, namespace: ns }, spec: { hosts: [host], gateways: [hostName, 'mesh'], http: [
+      { match: [{ gateways: ['mesh'], port: 80 }], route: [{ destination: { host: gwHost, subset: hostName, port: { number: 80 } } }] },
+      { match: [{ gateways: [hostName], port: 80 }], route: [{ destination: { host, port: { number: 80 } } }] },
+    ] } });
+  }
+  return chart;
+}
+
+function measureByHand(n) {
+  require('cdk8s-plus-28');
+  require(join(root, 'lib/imports/networking.istio.io'));
+  const t0 = performance.now();
+  const chart = buildByHand(n);
+  const t1 = performance.now();
+  const objects = chart.toJson();
+  const t2 = performance.now();
+  report({ construct: t1 - t0, synth: t2 - t1, objects: objects.length });
+}
+
 // The mesh model of the report: every client against every Service port, aggregated into a text report.
 function measureModel(objectsFile) {
   const lib = require(join(root, 'lib/src'));
@@ -124,10 +185,16 @@ function main(sizes) {
       const libTotal = library.construct + library.synth;
       const rawTotal = raw.construct + raw.synth;
       const model = run(['--model', dump]);
-      rows.push({ n, libTotal, rss: library.peakRssMb, model });
+      const byHand = run(['--by-hand', String(n)]);
+      rows.push({ n, libTotal, rss: library.peakRssMb, model, byHand });
       console.log(`${String(n).padEnd(7)} ${String(library.objects).padStart(7)}  | ${fmt(library.construct)} ${fmt(library.synth)} ${fmt(libTotal)} ${library.peakRssMb.toFixed(0).padStart(6)} MB`
         + ` | ${fmt(raw.construct)} ${fmt(raw.synth)} ${fmt(rawTotal)} ${raw.peakRssMb.toFixed(0).padStart(6)} MB`
         + ` | ${(libTotal / rawTotal).toFixed(2).padStart(11)} ${(library.peakRssMb / raw.peakRssMb).toFixed(2).padStart(10)}`);
+    }
+    for (const { n, libTotal, byHand } of rows) {
+      const total = byHand.construct + byHand.synth;
+      console.log(`by hand with cdk8s-plus + Istio L1s, N=${n}: ${byHand.objects} objects, construct ${byHand.construct.toFixed(0)} ms, `
+        + `synth ${byHand.synth.toFixed(0)} ms, total ${total.toFixed(0)} ms, peak RSS ${byHand.peakRssMb.toFixed(0)} MB; library / by hand ${(libTotal / total).toFixed(2)}`);
     }
     for (const { n, model } of rows) {
       console.log(`mesh model, N=${n}: ${model.calls} calls predicted and aggregated in ${model.model.toFixed(0)} ms, `
