@@ -190,3 +190,15 @@ export function aggregate(model: MeshModel): Aggregate {
     findings: findFindings(model),
   };
 }
+
+/** Per namespace: how many workloads, and how many of them run a sidecar. */
+export function workloadsPerNamespace(model: MeshModel): Map<string, [number, number]> {
+  const perNs = new Map<string, [number, number]>();
+  for (const w of model.inventory.workloads) {
+    const c = perNs.get(w.namespace) ?? [0, 0];
+    c[0]++;
+    if (w.sidecar) c[1]++;
+    perNs.set(w.namespace, c);
+  }
+  return perNs;
+}

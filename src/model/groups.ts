@@ -50,7 +50,7 @@ export function groupEgressClients(workloads: readonly WorkloadInfo[], destinati
   });
 }
 
-function selectorRuleIds(destinationRules: DestinationRules, w: WorkloadInfo): string {
+export function selectorRuleIds(destinationRules: DestinationRules, w: WorkloadInfo): string {
   return destinationRules.selectorRulesFor(w.namespace, w.podLabels).map((r) => r.index).join(',');
 }
 

@@ -3,7 +3,7 @@
 import { AuthorizationPolicies } from './authorization';
 import { DestinationRules } from './destination-rules';
 import { EgressAnalysis, EgressTarget, EgressVerdict } from './egress';
-import { ClientGroup, Endpoint, EndpointGroup, groupClients, groupEgressClients, groupEndpoints } from './groups';
+import { ClientGroup, Endpoint, EndpointGroup, groupClients, groupEgressClients, groupEndpoints, selectorRuleIds } from './groups';
 import { buildInventory, Inventory } from './inventory';
 import { NetworkPolicies } from './network-policy';
 import { PeerAuthentications } from './peer-authentication';
@@ -102,7 +102,7 @@ export class MeshModel {
     const bases = new Map<string, BaseGroup>();
     for (const g of this.clientGroups) {
       const r = g.representative;
-      const key = r.sidecar ? `${r.namespace}|s|${destinationRules.selectorRulesFor(r.namespace, r.podLabels).map((x) => x.index).join(',')}` : `${r.namespace}|n`;
+      const key = r.sidecar ? `${r.namespace}|s|${selectorRuleIds(destinationRules, r)}` : `${r.namespace}|n`;
       let base = bases.get(key);
       if (!base) bases.set(key, base = { id: bases.size, namespace: r.namespace, sidecar: r.sidecar, groups: [], size: 0 });
       base.groups.push(g);
@@ -126,7 +126,7 @@ export class MeshModel {
     for (const g of this.egressClientGroups) {
       const r = g.representative;
       const np = networkPolicies.policiesFor(r).map((p) => `${p.namespace}/${p.ref.name}`).join(',');
-      const dr = r.sidecar ? destinationRules.selectorRulesFor(r.namespace, r.podLabels).map((x) => x.index).join(',') : '';
+      const dr = r.sidecar ? selectorRuleIds(destinationRules, r) : '';
       this.egressBaseKey.set(g, `${r.sidecar}|${np}|${dr}`);
     }
     for (const g of this.egressClientGroups) for (const m of g.members) this.egressGroupOf.set(m, g);

@@ -2,7 +2,7 @@
 // grouped by namespace, and the calls between them coloured by outcome. Large models are drawn
 // per namespace, with one edge per namespace pair and outcome.
 
-import { aggregate, Aggregate } from './aggregate';
+import { aggregate, Aggregate, workloadsPerNamespace } from './aggregate';
 import { MeshModel } from './model';
 import { num, some } from './table';
 import { Outcome, OUTCOMES } from './types';
@@ -85,13 +85,7 @@ function detailedDot(model: MeshModel): string {
 
 function namespaceDot(model: MeshModel, agg: Aggregate): string {
   const lines = header(`Istio mesh model: ${num(agg.workloads)} workloads in ${num(agg.namespaces.length)} namespaces, ${num(agg.calls)} calls, per namespace (edge colour: outcome)`);
-  const perNs = new Map<string, [number, number]>();
-  for (const w of model.inventory.workloads) {
-    const c = perNs.get(w.namespace) ?? [0, 0];
-    c[0]++;
-    if (w.sidecar) c[1]++;
-    perNs.set(w.namespace, c);
-  }
+  const perNs = workloadsPerNamespace(model);
   for (const ns of agg.namespaces) {
     const [n, s] = perNs.get(ns) ?? [0, 0];
     lines.push(`  ${q(ns)} ${attrs({ label: `${ns}\n${num(n)} workloads, ${num(s)} with sidecar`, fillcolor: s === n ? '#e3f2fd' : s === 0 ? '#ffffff' : '#fff8e1' })};`);

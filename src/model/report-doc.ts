@@ -1,7 +1,7 @@
 // The content of the text and Markdown reports, as blocks both renderers lay out.
 // Small models get a matrix per namespace pair; large ones (or on request) get groups of alike calls.
 
-import { aggregate, Aggregate } from './aggregate';
+import { aggregate, Aggregate, workloadsPerNamespace } from './aggregate';
 import { MeshModel } from './model';
 import { Footnotes, num, some } from './table';
 import { ConnectionRow, Outcome, OUTCOMES, refText } from './types';
@@ -82,13 +82,7 @@ function workloadsSection(model: MeshModel, agg: Aggregate, detailed: boolean, b
     });
     return;
   }
-  const perNs = new Map<string, [number, number]>();
-  for (const w of model.inventory.workloads) {
-    const c = perNs.get(w.namespace) ?? [0, 0];
-    c[0]++;
-    if (w.sidecar) c[1]++;
-    perNs.set(w.namespace, c);
-  }
+  const perNs = workloadsPerNamespace(model);
   const rows = [...perNs.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
   blocks.push({
     kind: 'table',
