@@ -104,3 +104,38 @@ test('a sidecar that originates TLS itself (DestinationRule SIMPLE, no gateway r
   expect(row(m, 'default/sleep', 'api.example.com', 80)).toMatchObject({ via: 'direct', tls: 'originated', bypassBlocked: false });
   expect(findFindings(m)).toEqual([]);
 });
+
+describe('egress pairs, target by target and class by class, stand for every row once', () => {
+  /** Per path (host:port, via, TLS, bypass), how many rows and from which namespaces. */
+  function byPath(entries: Iterable<{ host: string; port: number; via: string; tls: string; bypassBlocked: boolean; count: number; namespaces: Iterable<string> }>) {
+    const paths = new Map<string, { count: number; namespaces: Set<string> }>();
+    for (const e of entries) {
+      const key = `${e.host}:${e.port}|${e.via}|${e.tls}|${e.bypassBlocked}`;
+      const p = paths.get(key) ?? { count: 0, namespaces: new Set<string>() };
+      p.count += e.count;
+      for (const ns of e.namespaces) p.namespaces.add(ns);
+      paths.set(key, p);
+    }
+    return paths;
+  }
+
+  test.each([
+    ['B1 with locked-down, open and sidecar-less namespaces', () => route(httpEgressChart, true, [
+      namespace('team'), deployment('team', 'worker'), deployment('team', 'cron'),
+      namespace('legacy', { 'istio-injection': 'disabled' }), deployment('legacy', 'batch'),
+      namespace('edge'), deployment('edge', 'proxy'), destinationRule('edge', 'direct-tls', { host: 'edition.cnn.com', trafficPolicy: { tls: { mode: 'SIMPLE' } } }),
+    ])],
+    ['B4, whose host is a Service with pods of its own', () => route(mtlsOriginationChart, false, [namespace('team'), deployment('team', 'worker')])],
+  ])('%s', (_, build) => {
+    const m = build();
+    const rows = [...m.egress()].map((r) => ({ ...r, count: 1, namespaces: [r.from.split('/')[0]] }));
+    const pairs = [...m.egressPairs()].map((p) => ({ ...p.target, ...p.verdict, count: p.count, namespaces: [...p.namespaces()] }));
+    expect(byPath(pairs)).toEqual(byPath(rows));
+    expect(m.egressCount()).toBe(rows.length);
+    for (const p of m.egressPairs()) {
+      const members = [...p.groups()].flatMap((g) => g.members).filter((w) => !p.target.pods.includes(w));
+      expect(members).toHaveLength(p.count);
+      expect(members[0]).toBe(p.example);
+    }
+  });
+});

@@ -5,6 +5,7 @@
 import { findFindings } from './findings';
 import { ClientGroup } from './groups';
 import { BaseGroup, MeshModel } from './model';
+import { EgressTarget, EgressVerdict } from './egress';
 import { EgressTls, EgressVia, Finding, Outcome, OUTCOMES } from './types';
 
 export interface CallGroup {
@@ -35,6 +36,7 @@ export interface EgressGroup {
   readonly reason: string;
   readonly example: string;
   clients: number;
+  /** Namespaces of the clients, sorted. */
   readonly namespaces: string[];
 }
 
@@ -87,6 +89,7 @@ export function aggregate(model: MeshModel): Aggregate {
   const baseOf = new Map<ClientGroup, BaseGroup>();
   for (const b of model.baseGroups) for (const g of b.groups) baseOf.set(g, b);
   const groups = new Map<string, Building>();
+  const allBases = model.baseGroups.length;
 
   const addClients = (g: Building, client: ClientGroup, base: BaseGroup) => {
     if (g.seen.has(client)) return;
@@ -98,6 +101,8 @@ export function aggregate(model: MeshModel): Aggregate {
   };
   const addPair = (g: Building, clientNs: string, serverNs: string) => {
     g.clientNs.add(clientNs);
+    // Once truncated, the list is final: a pair is either listed already or one too many.
+    if (g.namespacePairsTruncated) return;
     const nsPair = `${clientNs} -> ${serverNs}`;
     if (g.pairSet.has(nsPair)) return;
     if (g.pairSet.size >= MAX_NAMESPACE_PAIRS) {
@@ -138,8 +143,9 @@ export function aggregate(model: MeshModel): Aggregate {
       if (withMatrix) addCell(client.namespace, endpoint.namespace, verdict.outcome, count);
       continue;
     }
-    // Skip the walk when it cannot add anything: every client and namespace seen, pairs full, no matrix.
-    if (!withMatrix && g.namespacePairsTruncated && g.doneSpans.has(span.bases)) continue;
+    // Skip the walk when it cannot add anything: every client and namespace seen, pairs full, no
+    // matrix. A base group is full only once its clients (and so its namespace) are seen.
+    if (!withMatrix && g.namespacePairsTruncated && (g.fullBases.size === allBases || g.doneSpans.has(span.bases))) continue;
     let complete = true;
     for (const base of span.bases) {
       const n = base.size - (span.namedCount.get(base) ?? 0);
@@ -158,23 +164,37 @@ export function aggregate(model: MeshModel): Aggregate {
     }))
     .sort((a, b) => OUTCOMES.indexOf(b.outcome) - OUTCOMES.indexOf(a.outcome) || b.count - a.count);
 
-  const egress = new Map<string, EgressGroup & { nsSet: Set<string> }>();
+  type EgressBuilding = EgressGroup & { nsSet: Set<string>; readonly order: number };
+  const egress = new Map<string, EgressBuilding>();
+  // Verdicts are shared objects: look groups up by target and verdict before building a key.
+  const byVerdict = new Map<EgressTarget, Map<EgressVerdict, EgressBuilding>>();
+  const targetIndex = new Map(model.egressTargets.map((t, i) => [t, i]));
   let egressRows = 0;
   for (const pair of model.egressPairs()) {
-    const { verdict: v, target, members, client } = pair;
-    egressRows += members.length;
-    const key = `${target.host}:${target.port}|${v.via}|${v.tls}|${v.bypassBlocked}|${v.summary}`;
-    let g = egress.get(key);
+    const { verdict: v, target, count, client } = pair;
+    egressRows += count;
+    let known = byVerdict.get(target);
+    if (!known) byVerdict.set(target, known = new Map());
+    let g = known.get(v);
     if (!g) {
-      g = {
-        host: target.host, port: target.port, via: v.via, tls: v.tls, bypassBlocked: v.bypassBlocked, reason: v.reason,
-        example: members[0].id, clients: 0, namespaces: [], nsSet: new Set(),
-      };
-      egress.set(key, g);
+      const key = `${target.host}:${target.port}|${v.via}|${v.tls}|${v.bypassBlocked}|${v.summary}`;
+      g = egress.get(key);
+      if (!g) {
+        g = {
+          host: target.host, port: target.port, via: v.via, tls: v.tls, bypassBlocked: v.bypassBlocked, reason: v.reason,
+          example: pair.example.id, clients: 0, namespaces: [], nsSet: new Set(),
+          // Listed as if client group by client group, then target by target.
+          order: client.id * targetIndex.size + targetIndex.get(target)!,
+        };
+        egress.set(key, g);
+      }
+      known.set(v, g);
     }
-    g.clients += members.length;
-    if (!g.nsSet.has(client.namespace)) { g.nsSet.add(client.namespace); g.namespaces.push(client.namespace); }
+    g.clients += count;
+    for (const ns of pair.namespaces()) g.nsSet.add(ns);
   }
+  const egressGroups = [...egress.values()].sort((a, b) => a.order - b.order)
+    .map(({ nsSet, order, ...g }) => ({ ...g, namespaces: [...nsSet].sort() }));
   return {
     workloads: workloads.length,
     withSidecar: workloads.filter((w) => w.sidecar).length,
@@ -186,7 +206,7 @@ export function aggregate(model: MeshModel): Aggregate {
     namespaceMatrixOmitted: !withMatrix,
     callGroups,
     egressRows,
-    egressGroups: [...egress.values()].map(({ nsSet, ...g }) => g),
+    egressGroups,
     findings: findFindings(model),
   };
 }

@@ -9,7 +9,7 @@ import { hostMatches, serviceHostNamespace, shortHost, visibleTo } from './hosts
 import { Inventory } from './inventory';
 import { NetworkPolicies } from './network-policy';
 import { isTlsProtocol } from './protocols';
-import { GatewayInfo, GatewayServer, Route, RouteDestination, RouteKind, ServiceEntryInfo, VirtualServiceInfo, WorkloadInfo } from './resources';
+import { GatewayInfo, GatewayServer, Route, RouteDestination, RouteKind, ServiceEntryInfo, ServiceInfo, VirtualServiceInfo, WorkloadInfo } from './resources';
 import { EgressTls, EgressVia, ResolvedOptions } from './types';
 
 export interface EgressTarget {
@@ -244,10 +244,12 @@ export class EgressAnalysis {
 
   private findTargets(): EgressTarget[] {
     const byKey = new Map<string, EgressTarget>();
+    const serviceByHost = new Map<string, ServiceInfo>();
+    for (const s of this.inventory.services) if (!serviceByHost.has(s.host)) serviceByHost.set(s.host, s);
     const add = (t: Omit<EgressTarget, 'gatewayRoute' | 'pods'>) => {
       const key = `${t.host}:${t.port}`;
       if (byKey.has(key)) return;
-      const svc = this.inventory.services.find((s) => s.host === t.host);
+      const svc = serviceByHost.get(t.host);
       const pods = svc?.selector ? this.inventory.workloadIndex.select(svc.namespace, svc.selector) : [];
       // A cluster Service whose pods are in the mesh is not egress.
       if (pods.length > 0 && pods.every((p) => p.sidecar)) return;

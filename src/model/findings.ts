@@ -2,7 +2,9 @@
 // (a legacy plaintext client refused by a STRICT server) is an expected outcome, not a finding:
 // findings are what a configuration surely gets wrong.
 
+import { EgressTarget } from './egress';
 import { MeshModel } from './model';
+import { WorkloadInfo } from './resources';
 import { Finding, FindingResource, FindingRule, refText } from './types';
 
 const FIXES: Record<FindingRule, string> = {
@@ -91,33 +93,56 @@ function principalFindings(model: MeshModel, into: Map<string, Accumulator>): vo
 }
 
 function egressFindings(model: MeshModel, into: Map<string, Accumulator>): void {
-  const byRoute = new Map<string, { acc: Accumulator; clients: Set<string> }>();
+  type Candidate = { readonly group: number; readonly position: number; readonly workload: WorkloadInfo };
+  type Entry = { acc: Accumulator; candidates: Candidate[] };
+  const byRoute = new Map<string, Entry>();
+  const byTarget = new Map<EgressTarget, Entry>();
   for (const pair of model.egressPairs()) {
-    const route = pair.target.gatewayRoute;
-    if (!route || pair.verdict.bypassBlocked) continue;
-    const k = `egress|${refText(route.ref)}|${pair.target.host}:${pair.target.port}`;
-    let entry = byRoute.get(k);
+    const { target, verdict } = pair;
+    const route = target.gatewayRoute;
+    if (!route || verdict.bypassBlocked) continue;
+    let entry = byTarget.get(target);
     if (!entry) {
-      const resources: FindingResource[] = [{ ref: route.ref, locations: [`spec (mesh route for ${pair.target.host}:${pair.target.port})`] }];
-      entry = {
-        acc: {
-          rule: 'egress-gateway-bypass',
-          message: `${pair.target.host}:${pair.target.port} goes through the egress gateway (VirtualService ${route.namespace}/${route.ref.name}), `
-            + `but ${pair.members[0].id} can reach it directly: ${pair.verdict.reason}`,
-          resources,
-          count: 0,
-        },
-        clients: new Set(),
-      };
-      byRoute.set(k, entry);
-      into.set(k, entry.acc);
+      const k = `egress|${refText(route.ref)}|${target.host}:${target.port}`;
+      entry = byRoute.get(k);
+      if (!entry) {
+        const resources: FindingResource[] = [{ ref: route.ref, locations: [`spec (mesh route for ${target.host}:${target.port})`] }];
+        entry = {
+          acc: {
+            rule: 'egress-gateway-bypass',
+            message: `${target.host}:${target.port} goes through the egress gateway (VirtualService ${route.namespace}/${route.ref.name}), `
+              + `but ${pair.example.id} can reach it directly: ${verdict.reason}`,
+            resources,
+            count: 0,
+          },
+          candidates: [],
+        };
+        byRoute.set(k, entry);
+        into.set(k, entry.acc);
+      }
+      byTarget.set(target, entry);
     }
-    entry.acc.count += pair.members.length;
-    for (const m of pair.members) {
-      if (entry.acc.resources.length > MAX_RESOURCES) break;
-      if (entry.clients.has(m.id)) continue;
-      entry.clients.add(m.id);
-      entry.acc.resources.push({ ref: m.ref, locations: ['spec.template (no NetworkPolicy stops its direct egress)'] });
+    entry.acc.count += pair.count;
+    // The first clients of each pair; which of them are listed is decided once all pairs are in.
+    let taken = 0;
+    for (const group of pair.groups()) {
+      for (let position = 0; position < group.members.length && taken < MAX_RESOURCES; position++) {
+        const workload = group.members[position];
+        if (target.pods.includes(workload)) continue;
+        entry.candidates.push({ group: group.id, position, workload });
+        taken++;
+      }
+      if (taken >= MAX_RESOURCES) break;
+    }
+  }
+  // The first clients in client-group order, whatever order the pairs came in.
+  for (const { acc, candidates } of byRoute.values()) {
+    const listed = new Set<string>();
+    for (const c of candidates.sort((a, b) => a.group - b.group || a.position - b.position)) {
+      if (acc.resources.length > MAX_RESOURCES) break;
+      if (listed.has(c.workload.id)) continue;
+      listed.add(c.workload.id);
+      acc.resources.push({ ref: c.workload.ref, locations: ['spec.template (no NetworkPolicy stops its direct egress)'] });
     }
   }
 }

@@ -43,13 +43,33 @@ export interface GroupPair {
   readonly span?: PairSpan;
 }
 
-/** A decided (egress client group, target) pair. */
+/**
+ * A decided egress path for some clients: one egress client group, or (a span) every group of an
+ * egress class outside the namespaces that matter to the target, which all take the same path.
+ */
 export interface EgressPair {
+  /** The first client group it stands for. */
   readonly client: ClientGroup;
   readonly target: EgressTarget;
   readonly verdict: EgressVerdict;
-  /** Members of the group that take this path (those behind the host itself are left out). */
-  readonly members: readonly WorkloadInfo[];
+  /** How many workloads take this path (those behind the host itself are left out). */
+  readonly count: number;
+  /** The first of them. */
+  readonly example: WorkloadInfo;
+  /** The client groups it stands for, in order. */
+  groups(): Iterable<ClientGroup>;
+  /** The namespaces of those groups, each once. */
+  namespaces(): Iterable<string>;
+}
+
+/** Egress client groups alike but for their namespace (same sidecar, NetworkPolicies, selector rules). */
+interface EgressClass {
+  readonly groups: ClientGroup[];
+  /** Namespaces of the groups, each once, in order. */
+  readonly namespaces: string[];
+  /** Members per namespace. */
+  readonly sizeByNs: Map<string, number>;
+  size: number;
 }
 
 const CACHE_LIMIT = 100_000;
@@ -85,9 +105,16 @@ export class MeshModel {
   private readonly clientGroupOf = new Map<WorkloadInfo, ClientGroup>();
   private readonly egressGroupOf = new Map<WorkloadInfo, ClientGroup>();
   private readonly verdicts = new Map<string, Verdict>();
-  private readonly egressVerdicts = new Map<string, EgressVerdict>();
-  /** Per egress client group, what tells it apart from groups of other namespaces (sidecar, NetworkPolicies, selector rules). */
-  private readonly egressBaseKey = new Map<ClientGroup, string>();
+  /** Per target, verdicts by base id (clients outside the namespaces that matter) or `base|namespace`. */
+  private egressVerdicts: Array<Map<number | string, EgressVerdict> | undefined> = [];
+  private egressVerdictCount = 0;
+  /**
+   * Per egress client group (by id), what tells it apart from groups of other namespaces (sidecar,
+   * NetworkPolicies, selector rules), numbered.
+   */
+  private readonly egressBaseId: number[] = [];
+  private readonly egressClasses: EgressClass[] = [];
+  private readonly egressGroupsByNs = new Map<string, ClientGroup[]>();
 
   public constructor(objects: readonly SourcedObject[], options?: ModelOptions) {
     this.options = resolveOptions(options);
@@ -123,11 +150,27 @@ export class MeshModel {
     this.endpointGroups = groups;
     this.egressAnalysis = new EgressAnalysis(this.inventory, this.options, destinationRules, networkPolicies);
     this.egressClientGroups = groupEgressClients(this.inventory.workloads, destinationRules, networkPolicies);
+    const egressBases = new Map<string, number>();
     for (const g of this.egressClientGroups) {
       const r = g.representative;
       const np = networkPolicies.policiesFor(r).map((p) => `${p.namespace}/${p.ref.name}`).join(',');
       const dr = r.sidecar ? selectorRuleIds(destinationRules, r) : '';
-      this.egressBaseKey.set(g, `${r.sidecar}|${np}|${dr}`);
+      const baseKey = `${r.sidecar}|${np}|${dr}`;
+      let id = egressBases.get(baseKey);
+      if (id === undefined) {
+        egressBases.set(baseKey, id = egressBases.size);
+        this.egressClasses.push({ groups: [], namespaces: [], sizeByNs: new Map(), size: 0 });
+      }
+      this.egressBaseId[g.id] = id;
+      const cls = this.egressClasses[id];
+      cls.groups.push(g);
+      cls.size += g.members.length;
+      const inNs = cls.sizeByNs.get(g.namespace);
+      if (inNs === undefined) cls.namespaces.push(g.namespace);
+      cls.sizeByNs.set(g.namespace, (inNs ?? 0) + g.members.length);
+      const sameNs = this.egressGroupsByNs.get(g.namespace);
+      if (sameNs) sameNs.push(g);
+      else this.egressGroupsByNs.set(g.namespace, [g]);
     }
     for (const g of this.egressClientGroups) for (const m of g.members) this.egressGroupOf.set(m, g);
   }
@@ -242,6 +285,14 @@ export class MeshModel {
     const plainSize = plainBases.reduce((n, b) => n + b.size, 0);
     const noNames: ReadonlyMap<BaseGroup, number> = new Map();
     const noGroups: ReadonlySet<ClientGroup> = new Set();
+    const othersCache = new Map<string, Span>();
+    const everySidecar = spanOf(sidecarBases);
+    const sidecarBasesByNs = new Map<string, BaseGroup[]>();
+    for (const b of sidecarBases) {
+      const list = sidecarBasesByNs.get(b.namespace);
+      if (list) list.push(b);
+      else sidecarBasesByNs.set(b.namespace, [b]);
+    }
     if (plainSize > 0) {
       // Without a sidecar a client sends plaintext: its namespace and identity do not matter.
       for (const endpoint of this.endpointGroups) {
@@ -262,30 +313,43 @@ export class MeshModel {
       }
       const span = { named, namedCount };
       const relevant = this.namespacesOf(endpoint);
-      let others: BaseGroup[] = sidecarBases;
-      if (relevant.size > 0 && sidecarBases.some((b) => relevant.has(b.namespace))) {
-        others = [];
-        for (const base of sidecarBases) {
-          if (!relevant.has(base.namespace)) {
-            others.push(base);
-            continue;
+      let others: Span = everySidecar;
+      if (relevant.size > 0) {
+        const inRelevant: BaseGroup[] = [];
+        for (const ns of relevant) inRelevant.push(...sidecarBasesByNs.get(ns) ?? []);
+        if (inRelevant.length > 0) {
+          others = this.basesOutside(relevant, sidecarBases, othersCache);
+          for (const base of inRelevant.sort((a, b) => a.id - b.id)) {
+            const rest = base.size - (namedCount.get(base) ?? 0);
+            if (rest === 0) continue;
+            const client = base.groups.find((g) => !named.has(g))!;
+            yield { client, endpoint, verdict: this.verdict(client, endpoint), count: rest * size, span: { ...span, bases: [base] } };
           }
-          const rest = base.size - (namedCount.get(base) ?? 0);
-          if (rest === 0) continue;
-          const client = base.groups.find((g) => !named.has(g))!;
-          yield { client, endpoint, verdict: this.verdict(client, endpoint), count: rest * size, span: { ...span, bases: [base] } };
         }
       }
-      let rest = 0;
+      // The clients of `others` but the named ones, without walking every base group.
+      let rest = others.size;
+      for (const [base, n] of namedCount) if (base.sidecar && !relevant.has(base.namespace)) rest -= n;
+      if (rest === 0) continue;
       let client: ClientGroup | undefined;
-      for (const base of others) {
-        const n = base.size - (namedCount.get(base) ?? 0);
-        if (n === 0) continue;
-        rest += n;
-        if (!client) client = base.groups.find((g) => !named.has(g));
+      for (const base of others.bases) {
+        if (base.size === (namedCount.get(base) ?? 0)) continue;
+        client = base.groups.find((g) => !named.has(g));
+        if (client) break;
       }
-      if (client) yield { client, endpoint, verdict: this.verdict(client, endpoint), count: rest * size, span: { ...span, bases: others } };
+      yield { client: client!, endpoint, verdict: this.verdict(client!, endpoint), count: rest * size, span: { ...span, bases: others.bases } };
     }
+  }
+
+  /**
+   * The sidecar base groups outside `relevant`, one shared array per distinct set of namespaces,
+   * so that `aggregate()` can tell a span it has walked already by its identity.
+   */
+  private basesOutside(relevant: ReadonlySet<string>, sidecarBases: readonly BaseGroup[], cache: Map<string, Span>): Span {
+    const key = [...relevant].sort().join(',');
+    let span = cache.get(key);
+    if (!span) cache.set(key, span = spanOf(sidecarBases.filter((b) => !relevant.has(b.namespace))));
+    return span;
   }
 
   /** Calls per outcome. */
@@ -303,18 +367,27 @@ export class MeshModel {
   /**
    * The path a group's traffic to a target takes, memoised per what tells clients apart for that
    * target: sidecar, NetworkPolicies and selector rules, and the namespace only where a
-   * VirtualService or DestinationRule for the target lives or is exported by name.
+   * VirtualService or DestinationRule for the target lives or is exported by name. `client` is
+   * one of `egressClientGroups`.
    */
   public egressVerdict(client: ClientGroup, targetIndex: number): EgressVerdict {
     const relevant = this.egressAnalysis.namespacesThatMatter(targetIndex);
     const ns = client.representative.namespace;
-    const key = `${targetIndex}|${this.egressBaseKey.get(client)}|${relevant.has(ns) ? ns : '*'}`;
-    let v = this.egressVerdicts.get(key);
+    const base = this.egressBaseId[client.id];
+    const key = relevant.has(ns) ? `${base}|${ns}` : base;
+    let verdicts = this.egressVerdicts[targetIndex];
+    let v = verdicts?.get(key);
     if (!v) {
       this.decisions++;
-      if (this.egressVerdicts.size >= CACHE_LIMIT) this.egressVerdicts.clear();
+      if (this.egressVerdictCount >= CACHE_LIMIT) {
+        this.egressVerdicts = [];
+        this.egressVerdictCount = 0;
+        verdicts = undefined;
+      }
       v = this.egressAnalysis.decide(client.representative, this.egressTargets[targetIndex]);
-      this.egressVerdicts.set(key, v);
+      if (!verdicts) this.egressVerdicts[targetIndex] = verdicts = new Map();
+      verdicts.set(key, v);
+      this.egressVerdictCount++;
     }
     return v;
   }
@@ -332,24 +405,66 @@ export class MeshModel {
     }
   }
 
-  /** Every (egress client group, target) pair. */
+  /**
+   * Decided egress paths that together stand for every egress row once, target by target and,
+   * within a target, by their first client group. Per target: each group in a namespace that
+   * matters to it, then one span per egress class for the rest (see `EgressPair`), so a platform
+   * of many namespaces costs targets x (classes + a few), not targets x namespaces.
+   */
   public* egressPairs(): IterableIterator<EgressPair> {
     const targets = this.egressTargets;
-    for (const client of this.egressClientGroups) {
-      for (let i = 0; i < targets.length; i++) {
-        const members = targets[i].pods.length > 0 ? client.members.filter((m) => !targets[i].pods.includes(m)) : client.members;
-        if (members.length === 0) continue;
-        yield { client, target: targets[i], verdict: this.egressVerdict(client, i), members };
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[i];
+      if (target.pods.length > 0) {
+        // A cluster Service outside the mesh: its own pods are left out, group by group.
+        for (const client of this.egressClientGroups) {
+          const members = client.members.filter((m) => !target.pods.includes(m));
+          if (members.length > 0) yield this.singlePair(client, i, members);
+        }
+        continue;
       }
+      const relevant = this.egressAnalysis.namespacesThatMatter(i);
+      const pairs: EgressPair[] = [];
+      for (const ns of relevant) for (const g of this.egressGroupsByNs.get(ns) ?? []) pairs.push(this.singlePair(g, i, g.members));
+      for (const cls of this.egressClasses) {
+        let count = cls.size;
+        for (const ns of relevant) count -= cls.sizeByNs.get(ns) ?? 0;
+        if (count === 0) continue;
+        const outside = (g: ClientGroup) => !relevant.has(g.namespace);
+        const client = cls.groups.find(outside)!;
+        pairs.push({
+          client, target, verdict: this.egressVerdict(client, i), count, example: client.members[0],
+          groups: () => (relevant.size === 0 ? cls.groups : cls.groups.filter(outside)),
+          namespaces: () => (relevant.size === 0 ? cls.namespaces : cls.namespaces.filter((ns) => !relevant.has(ns))),
+        });
+      }
+      yield* pairs.sort((a, b) => a.client.id - b.client.id);
     }
+  }
+
+  private singlePair(client: ClientGroup, targetIndex: number, members: readonly WorkloadInfo[]): EgressPair {
+    return {
+      client, target: this.egressTargets[targetIndex], verdict: this.egressVerdict(client, targetIndex), count: members.length,
+      example: members[0], groups: () => [client], namespaces: () => [client.namespace],
+    };
   }
 
   /** Number of egress rows. */
   public egressCount(): number {
     let n = 0;
-    for (const pair of this.egressPairs()) n += pair.members.length;
+    for (const pair of this.egressPairs()) n += pair.count;
     return n;
   }
+}
+
+/** Base groups and how many clients they have. */
+interface Span {
+  readonly bases: BaseGroup[];
+  readonly size: number;
+}
+
+function spanOf(bases: BaseGroup[]): Span {
+  return { bases, size: bases.reduce((n, b) => n + b.size, 0) };
 }
 
 function isSourced(o: K8sObject | SourcedObject): o is SourcedObject {
