@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Benchmark: a platform of N workloads (namespaces with STRICT mTLS and default-deny, workloads
 // with identity-based authorization, egress routes through one gateway) built with the library,
-// against the same output objects written as raw cdk8s ApiObjects. Each measurement runs in a
-// fresh process so peak memory is its own. Prints figures and ratios; asserts nothing.
+// against the same output objects written as raw cdk8s ApiObjects and through the generated L1
+// classes alone, and the same platform by hand with cdk8s-plus. Each measurement runs in a fresh
+// process so peak memory is its own; each figure is the median of BENCH_REPEAT (3) runs. Prints
+// figures and ratios; asserts nothing.
 //   npm run bench                 (N = 100, 1000, 10000)
 //   npm run bench -- 100 1000     (other sizes)
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -17,12 +19,15 @@ const require = createRequire(import.meta.url);
 const self = fileURLToPath(import.meta.url);
 const WORKLOADS_PER_NAMESPACE = 10;
 const ROUTES_PER_NAMESPACE = 1;
+/** Runs per figure; each figure is the median run. */
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 
 const [mode, ...rest] = process.argv.slice(2);
 if (mode === '--library') measureLibrary(Number(rest[0]), rest[1]);
 else if (mode === '--raw') measureRaw(rest[0]);
 else if (mode === '--model') measureModel(rest[0]);
 else if (mode === '--by-hand') measureByHand(Number(rest[0]));
+else if (mode === '--l1') measureL1(rest[0]);
 else main(process.argv.slice(2).map(Number).filter((n) => n > 0));
 
 function buildPlatform(n) {
@@ -77,6 +82,50 @@ function measureRaw(objectsFile) {
   const objects = chart.toJson();
   const t2 = performance.now();
   report({ construct: t1 - t0, synth: t2 - t1, objects: objects.length });
+}
+
+// The same output objects through the generated L1 classes (cdk8s-plus-28's k8s L1s and the Istio
+// L1s of imports/), with no library code and no L2s: the cost any typed cdk8s construct pays.
+function measureL1(objectsFile) {
+  const { App, Chart } = require('cdk8s');
+  const { k8s } = require('cdk8s-plus-28');
+  const net = require(join(root, 'lib/imports/networking.istio.io'));
+  const sec = require(join(root, 'lib/imports/security.istio.io'));
+  const classes = {
+    Namespace: k8s.KubeNamespace, ServiceAccount: k8s.KubeServiceAccount, Deployment: k8s.KubeDeployment, Service: k8s.KubeService,
+    NetworkPolicy: k8s.KubeNetworkPolicy, Secret: k8s.KubeSecret, ...net, ...sec,
+  };
+  // The k8s L1s take int-or-string and quantity fields as values of their own types.
+  const intOrString = (v) => (typeof v === 'number' ? k8s.IntOrString.fromNumber(v) : typeof v === 'string' ? k8s.IntOrString.fromString(v) : v);
+  const quantities = (m) => m && Object.fromEntries(Object.entries(m).map(([k, v]) => [k, k8s.Quantity.fromString(String(v))]));
+  const typed = (obj) => {
+    if (obj.kind === 'Deployment') {
+      const { strategy, template } = obj.spec;
+      const rollingUpdate = strategy?.rollingUpdate && { maxSurge: intOrString(strategy.rollingUpdate.maxSurge), maxUnavailable: intOrString(strategy.rollingUpdate.maxUnavailable) };
+      const containers = template.spec.containers.map((c) => ({ ...c, resources: c.resources && { limits: quantities(c.resources.limits), requests: quantities(c.resources.requests) } }));
+      const { setHostnameAsFQDN, ...podSpec } = template.spec; // the L1 spells it setHostnameAsFqdn
+      return { ...obj, spec: { ...obj.spec, strategy: { ...strategy, rollingUpdate },
+        template: { ...template, spec: { ...podSpec, setHostnameAsFqdn: setHostnameAsFQDN, containers } } } };
+    }
+    if (obj.kind === 'Service') return { ...obj, spec: { ...obj.spec, ports: obj.spec.ports.map((p) => ({ ...p, targetPort: intOrString(p.targetPort) })) } };
+    if (obj.kind === 'NetworkPolicy') {
+      return { ...obj, spec: { ...obj.spec, egress: obj.spec.egress?.map((r) => ({ ...r, ports: r.ports?.map((p) => ({ ...p, port: intOrString(p.port) })) })) } };
+    }
+    return obj;
+  };
+  const text = readFileSync(objectsFile, 'utf8');
+  const input = JSON.parse(text).map(typed);
+  const t0 = performance.now();
+  const chart = new Chart(new App(), 'platform');
+  input.forEach(({ apiVersion, kind, ...props }, i) => {
+    const L1 = classes[kind];
+    if (!L1) throw new Error(`no L1 class for ${kind}`);
+    new L1(chart, `o${i}`, props);
+  });
+  const t1 = performance.now();
+  const objects = chart.toJson();
+  const t2 = performance.now();
+  report({ construct: t1 - t0, synth: t2 - t1, objects: objects.length, same: JSON.stringify(objects) === text });
 }
 
 // The same platform written by hand with cdk8s-plus L2s and the Istio L1s, as a user would without
@@ -159,6 +208,14 @@ function run(args) {
   return JSON.parse(out);
 }
 
+/** The run (of REPEAT, each in a fresh process) with the median total time. */
+function median(args) {
+  const runs = [];
+  for (let i = 0; i < REPEAT; i++) runs.push(run(args));
+  const total = (r) => r.model ?? r.construct + r.synth;
+  return runs.sort((a, b) => total(a) - total(b))[Math.floor(REPEAT / 2)];
+}
+
 function wallMs(command, args, times = 5) {
   const samples = [];
   for (let i = 0; i < times; i++) {
@@ -176,20 +233,28 @@ function main(sizes) {
   const fmt = (ms) => `${ms.toFixed(0).padStart(7)} ms`;
   const rows = [];
   try {
-    console.log(`node ${process.version}, ${WORKLOADS_PER_NAMESPACE} workloads and ${ROUTES_PER_NAMESPACE} egress route per namespace`);
+    console.log(`node ${process.version}, ${WORKLOADS_PER_NAMESPACE} workloads and ${ROUTES_PER_NAMESPACE} egress route per namespace, median of ${REPEAT} runs`);
     console.log('N       objects  | library: construct    synth    total  peak RSS | raw cdk8s: construct    synth    total  peak RSS | total ratio  RSS ratio');
     for (const n of sizes) {
       const dump = join(work, `objects-${n}.json`);
-      const library = run(['--library', String(n), dump]);
-      const raw = run(['--raw', dump]);
+      const library = median(['--library', String(n), dump]);
+      const raw = median(['--raw', dump]);
+      const l1 = median(['--l1', dump]);
+      if (!l1.same) throw new Error(`the L1 run did not write the library's objects at N=${n}`);
       const libTotal = library.construct + library.synth;
       const rawTotal = raw.construct + raw.synth;
-      const model = run(['--model', dump]);
-      const byHand = run(['--by-hand', String(n)]);
-      rows.push({ n, libTotal, rss: library.peakRssMb, model, byHand });
+      const model = median(['--model', dump]);
+      const byHand = median(['--by-hand', String(n)]);
+      rows.push({ n, libTotal, rawTotal, rss: library.peakRssMb, model, byHand, l1 });
       console.log(`${String(n).padEnd(7)} ${String(library.objects).padStart(7)}  | ${fmt(library.construct)} ${fmt(library.synth)} ${fmt(libTotal)} ${library.peakRssMb.toFixed(0).padStart(6)} MB`
         + ` | ${fmt(raw.construct)} ${fmt(raw.synth)} ${fmt(rawTotal)} ${raw.peakRssMb.toFixed(0).padStart(6)} MB`
         + ` | ${(libTotal / rawTotal).toFixed(2).padStart(11)} ${(library.peakRssMb / raw.peakRssMb).toFixed(2).padStart(10)}`);
+    }
+    for (const { n, libTotal, rawTotal, l1 } of rows) {
+      const total = l1.construct + l1.synth;
+      console.log(`the same objects through the generated L1 classes alone, N=${n}: construct ${l1.construct.toFixed(0)} ms, `
+        + `synth ${l1.synth.toFixed(0)} ms, total ${total.toFixed(0)} ms, peak RSS ${l1.peakRssMb.toFixed(0)} MB; `
+        + `L1 / raw ${(total / rawTotal).toFixed(2)}, library / L1 ${(libTotal / total).toFixed(2)}`);
     }
     for (const { n, libTotal, byHand } of rows) {
       const total = byHand.construct + byHand.synth;
