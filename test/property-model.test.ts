@@ -1,0 +1,227 @@
+/*
+ * Property-based tests of the mesh model's shortcuts. The model never lists every call or egress
+ * row: it decides per group and counts spans of groups. On random platforms (namespaces with and
+ * without sidecars, lock-downs, default-deny, DestinationRules, external hosts with and without
+ * an egress gateway route) the shortcuts must add up to the rows the model streams one by one.
+ *
+ *   FC_SEED=<seed> FC_RUNS=<runs> npx jest test/property-model
+ */
+import fc from 'fast-check';
+import { aggregate, findFindings, MeshModel } from '../src/model';
+import { decideCall } from '../src/model/verdict';
+import { authorizationPolicy, deployment, destinationRule, namespace, peerAuthentication, service } from './model-fixtures';
+import { announce, params } from './property-util';
+
+announce('test/property-model.test.ts');
+
+const GATEWAY = 'istio-egressgateway.istio-system.svc.cluster.local';
+
+interface NamespaceInput {
+  readonly sidecar: boolean;
+  readonly workloads: number;
+  readonly lockdown: boolean;
+  readonly defaultDeny: boolean;
+  /** Allow the first workload of the namespace with this index (by identity), when default-deny. */
+  readonly allowFrom: number;
+  readonly permissive: boolean;
+  /** A DestinationRule here for the hosts of the namespace with this index, or for an external host. */
+  readonly rule?: { readonly target: number; readonly mode: 'DISABLE' | 'ISTIO_MUTUAL' | 'SIMPLE'; readonly selectFirst: boolean };
+}
+
+interface HostInput {
+  readonly port: 80 | 443;
+  readonly viaGateway: boolean;
+  /** Namespace (index) of the VirtualService, or -1 for istio-system. */
+  readonly routeNamespace: number;
+  readonly exportHere: boolean;
+}
+
+interface PlatformInput {
+  readonly namespaces: NamespaceInput[];
+  readonly hosts: HostInput[];
+  /** A cluster Service outside the mesh reached through the gateway, as in Istio's mTLS origination task. */
+  readonly outsideService: boolean;
+}
+
+const namespaceArb: fc.Arbitrary<NamespaceInput> = fc.record({
+  sidecar: fc.boolean(),
+  workloads: fc.integer({ min: 1, max: 3 }),
+  lockdown: fc.boolean(),
+  defaultDeny: fc.boolean(),
+  allowFrom: fc.nat(5),
+  permissive: fc.boolean(),
+  rule: fc.option(fc.record({
+    target: fc.nat(8), mode: fc.constantFrom<'DISABLE' | 'ISTIO_MUTUAL' | 'SIMPLE'>('DISABLE', 'ISTIO_MUTUAL', 'SIMPLE'), selectFirst: fc.boolean(),
+  }), { nil: undefined }),
+}, { requiredKeys: ['sidecar', 'workloads', 'lockdown', 'defaultDeny', 'allowFrom', 'permissive'] });
+
+const hostArb: fc.Arbitrary<HostInput> = fc.record({
+  port: fc.constantFrom<80 | 443>(80, 443),
+  viaGateway: fc.boolean(),
+  routeNamespace: fc.integer({ min: -1, max: 5 }),
+  exportHere: fc.boolean(),
+});
+
+const platformArb: fc.Arbitrary<PlatformInput> = fc.record({
+  namespaces: fc.array(namespaceArb, { minLength: 1, maxLength: 6 }),
+  hosts: fc.array(hostArb, { minLength: 0, maxLength: 3 }),
+  outsideService: fc.boolean(),
+});
+
+function nsName(i: number): string {
+  return `ns-${i}`;
+}
+
+function hostName(i: number): string {
+  return `api-${i}.example.com`;
+}
+
+function platform(input: PlatformInput): any[] {
+  const n = input.namespaces.length;
+  const objects: any[] = [peerAuthentication('istio-system', 'default', { mtls: { mode: 'STRICT' } })];
+  input.namespaces.forEach((ns, i) => {
+    const name = nsName(i);
+    objects.push(namespace(name, { 'istio-injection': ns.sidecar ? 'enabled' : 'disabled' }));
+    for (let w = 0; w < ns.workloads; w++) {
+      objects.push(deployment(name, `w-${w}`, { ports: [8080] }), service(name, `w-${w}`, [{ port: 80, targetPort: 8080, name: 'http' }]));
+    }
+    if (ns.permissive) objects.push(peerAuthentication(name, 'default', { mtls: { mode: 'PERMISSIVE' } }));
+    if (ns.defaultDeny) {
+      objects.push(authorizationPolicy(name, 'allow-nothing', {}));
+      objects.push(authorizationPolicy(name, 'allow-one', {
+        action: 'ALLOW', rules: [{ from: [{ source: { principals: [`cluster.local/ns/${nsName(ns.allowFrom % n)}/sa/w-0`] } }] }],
+      }));
+    }
+    if (ns.lockdown) {
+      objects.push({
+        apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'egress-lockdown', namespace: name },
+        spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } } }] }] },
+      });
+    }
+    if (ns.rule) {
+      const external = input.hosts.length > 0 && ns.rule.target >= n;
+      const host = external ? hostName(ns.rule.target % input.hosts.length) : `*.${nsName(ns.rule.target % n)}.svc.cluster.local`;
+      const mode = !external && ns.rule.mode === 'SIMPLE' ? 'ISTIO_MUTUAL' : ns.rule.mode;
+      objects.push(destinationRule(name, 'rule', {
+        host, trafficPolicy: { tls: { mode } }, ...(ns.rule.selectFirst ? { workloadSelector: { matchLabels: { app: 'w-0' } } } : {}),
+      }));
+    }
+  });
+  objects.push(
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'istio-egressgateway', namespace: 'istio-system' },
+      spec: { selector: { matchLabels: { istio: 'egressgateway' } }, template: { metadata: { labels: { istio: 'egressgateway' } }, spec: { containers: [{ name: 'proxy', image: 'proxyv2' }] } } } },
+    service('istio-system', 'istio-egressgateway', [{ port: 80, name: 'http' }, { port: 443, name: 'tls' }], { istio: 'egressgateway' } as any),
+  );
+  const routed: Array<{ host: string; port: number; namespace: string; exportTo?: string[] }> = [];
+  input.hosts.forEach((h, i) => {
+    const host = hostName(i);
+    const protocol = h.port === 80 ? 'HTTP' : 'TLS';
+    objects.push({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: `se-${i}`, namespace: 'istio-system' },
+      spec: { hosts: [host], ports: [{ number: h.port, name: protocol.toLowerCase(), protocol }], resolution: 'DNS', location: 'MESH_EXTERNAL' } });
+    if (!h.viaGateway) return;
+    const ns = h.routeNamespace < 0 ? 'istio-system' : nsName(h.routeNamespace % n);
+    routed.push({ host, port: h.port, namespace: ns, exportTo: h.exportHere ? ['.'] : undefined });
+  });
+  if (input.outsideService) {
+    // With a second workload beside nginx, so that a client group holds both a pod of the host and a client of it.
+    objects.push(namespace('mesh-external', { 'istio-injection': 'disabled' }), deployment('mesh-external', 'nginx', { ports: [80] }),
+      service('mesh-external', 'nginx', [{ port: 80, name: 'http' }]), deployment('mesh-external', 'curl'));
+    routed.push({ host: 'nginx.mesh-external.svc.cluster.local', port: 80, namespace: nsName(0) });
+  }
+  routed.forEach(({ host, port, namespace: ns, exportTo }, i) => {
+    const kind = port === 80 ? 'http' : 'tls';
+    const protocol = port === 80 ? 'HTTP' : 'TLS';
+    objects.push(
+      { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: `gw-${i}`, namespace: ns },
+        spec: { selector: { istio: 'egressgateway' }, servers: [{ port: { number: port, name: `p-${i}`, protocol }, hosts: [host], ...(port === 443 ? { tls: { mode: 'PASSTHROUGH' } } : {}) }] } },
+      { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: `route-${i}`, namespace: ns },
+        spec: {
+          hosts: [host], gateways: ['mesh', `gw-${i}`], ...(exportTo ? { exportTo } : {}),
+          [kind]: [
+            { match: [{ gateways: ['mesh'], port, ...(kind === 'tls' ? { sniHosts: [host] } : {}) }], route: [{ destination: { host: GATEWAY, port: { number: port } } }] },
+            { match: [{ gateways: [`gw-${i}`], port, ...(kind === 'tls' ? { sniHosts: [host] } : {}) }], route: [{ destination: { host, port: { number: port } } }] },
+          ],
+        } },
+    );
+  });
+  return objects;
+}
+
+type PathTotals = Map<string, { count: number; namespaces: Set<string> }>;
+
+function addPath(paths: PathTotals, key: string, count: number, namespaces: Iterable<string>): void {
+  const p = paths.get(key) ?? { count: 0, namespaces: new Set<string>() };
+  p.count += count;
+  for (const ns of namespaces) p.namespaces.add(ns);
+  paths.set(key, p);
+}
+
+describe('the mesh model on random platforms', () => {
+  test('egress pairs (groups in namespaces that matter, spans for the rest) add up to the rows, path by path', () => {
+    fc.assert(fc.property(platformArb, (input) => {
+      const model = MeshModel.of(platform(input));
+      const rows = [...model.egress()];
+      // The reference: every client and target decided on its own, without memo or groups.
+      const fromRows: PathTotals = new Map();
+      for (const w of model.inventory.workloads) {
+        for (const t of model.egressTargets) {
+          if (t.pods.includes(w)) continue;
+          const v = model.egressAnalysis.decide(w, t);
+          addPath(fromRows, `${t.host}:${t.port}|${v.via}|${v.tls}|${v.bypassBlocked}|${v.reason}`, 1, [w.namespace]);
+        }
+      }
+      const fromPairs: PathTotals = new Map();
+      for (const p of model.egressPairs()) {
+        addPath(fromPairs, `${p.target.host}:${p.target.port}|${p.verdict.via}|${p.verdict.tls}|${p.verdict.bypassBlocked}|${p.verdict.reason}`,
+          p.count, p.namespaces());
+      }
+      expect(fromPairs).toEqual(fromRows);
+      expect(model.egressCount()).toBe(rows.length);
+
+      const agg = aggregate(model);
+      expect(agg.egressRows).toBe(rows.length);
+      expect(agg.egressGroups.reduce((n, g) => n + g.clients, 0)).toBe(rows.length);
+
+      // The bypass finding of each routed host counts its open rows and lists its first clients, group by group.
+      for (const target of model.egressTargets.filter((t) => t.gatewayRoute)) {
+        const open = new Set(rows.filter((r) => r.host === target.host && r.port === target.port && !r.bypassBlocked).map((r) => r.from));
+        const finding = findFindings(model).find((f) => f.rule === 'egress-gateway-bypass' && f.message.startsWith(`${target.host}:${target.port} `));
+        if (open.size === 0) {
+          expect(finding).toBeUndefined();
+          continue;
+        }
+        expect(finding?.count).toBe(open.size);
+        const first = model.egressClientGroups.flatMap((g) => g.members).filter((w) => open.has(w.id)).slice(0, 10);
+        expect(finding!.resources.slice(1).map((r) => `${r.ref.namespace}/${r.ref.name}`)).toEqual(first.map((w) => `${w.ref.namespace}/${w.ref.name}`));
+      }
+    }), params());
+  });
+
+  test('call spans give the same aggregate as every (client group, endpoint group) pair', () => {
+    fc.assert(fc.property(platformArb, (input) => {
+      const objects = platform(input);
+      const all = MeshModel.of(objects);
+      all.pairEnumerationLimit = Infinity;
+      const split = MeshModel.of(objects);
+      split.pairEnumerationLimit = 0;
+      const summary = (m: MeshModel) => aggregate(m).callGroups
+        .map((g) => ({ outcome: g.outcome, summary: g.summary, count: g.count, clients: g.clients, endpoints: g.endpoints,
+          clientNamespaces: g.clientNamespaces, serverNamespaces: g.serverNamespaces, pairs: [...g.namespacePairs].sort() }))
+        .sort((a, b) => (`${a.outcome}|${a.summary}` < `${b.outcome}|${b.summary}` ? -1 : 1));
+      expect(summary(split)).toEqual(summary(all));
+      expect([...aggregate(split).namespaceMatrix].sort()).toEqual([...aggregate(all).namespaceMatrix].sort());
+      // The reference: every call decided on its own, without memo or groups.
+      const context = (split as any).context;
+      const decided: Record<string, number> = {};
+      for (const w of split.inventory.workloads) {
+        const client = { namespace: w.namespace, sidecar: w.sidecar, labels: w.podLabels, principal: w.principal };
+        for (const e of split.endpoints) {
+          const v = decideCall(context, client, { ...e.group.facts, workload: e.workload, service: e.service, port: e.port, targetPort: e.targetPort });
+          decided[v.outcome] = (decided[v.outcome] ?? 0) + 1;
+        }
+      }
+      const counted = Object.fromEntries(Object.entries(split.outcomeCounts()).filter(([, v]) => v > 0));
+      expect(counted).toEqual(decided);
+    }), params());
+  });
+});
