@@ -137,11 +137,7 @@ export class MeshModel {
       this.baseOf.set(g, base);
       const signature = r.sidecar ? authorization.callerSignatureIds(r.principal, r.namespace) : [];
       this.signatureOf.set(g, signature);
-      for (const id of signature) {
-        const list = this.byPattern.get(id);
-        if (list) list.push(g);
-        else this.byPattern.set(id, [g]);
-      }
+      for (const id of signature) pushTo(this.byPattern, id, g);
     }
     this.baseGroups = [...bases.values()];
     const { endpoints, groups } = groupEndpoints(this.inventory.services,
@@ -168,9 +164,7 @@ export class MeshModel {
       const inNs = cls.sizeByNs.get(g.namespace);
       if (inNs === undefined) cls.namespaces.push(g.namespace);
       cls.sizeByNs.set(g.namespace, (inNs ?? 0) + g.members.length);
-      const sameNs = this.egressGroupsByNs.get(g.namespace);
-      if (sameNs) sameNs.push(g);
-      else this.egressGroupsByNs.set(g.namespace, [g]);
+      pushTo(this.egressGroupsByNs, g.namespace, g);
     }
     for (const g of this.egressClientGroups) for (const m of g.members) this.egressGroupOf.set(m, g);
   }
@@ -288,11 +282,7 @@ export class MeshModel {
     const othersCache = new Map<string, Span>();
     const everySidecar = spanOf(sidecarBases);
     const sidecarBasesByNs = new Map<string, BaseGroup[]>();
-    for (const b of sidecarBases) {
-      const list = sidecarBasesByNs.get(b.namespace);
-      if (list) list.push(b);
-      else sidecarBasesByNs.set(b.namespace, [b]);
-    }
+    for (const b of sidecarBases) pushTo(sidecarBasesByNs, b.namespace, b);
     if (plainSize > 0) {
       // Without a sidecar a client sends plaintext: its namespace and identity do not matter.
       for (const endpoint of this.endpointGroups) {
@@ -465,6 +455,12 @@ interface Span {
 
 function spanOf(bases: BaseGroup[]): Span {
   return { bases, size: bases.reduce((n, b) => n + b.size, 0) };
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 function isSourced(o: K8sObject | SourcedObject): o is SourcedObject {
