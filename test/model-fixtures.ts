@@ -4,7 +4,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { MeshModel } from '../src/model';
+import { aggregate, MeshModel } from '../src/model';
+import { decideCall } from '../src/model/verdict';
 
 export const ROOT = join(__dirname, '..');
 
@@ -62,6 +63,28 @@ export function call(model: MeshModel, from: string, to: string, port: number): 
   const rows = [...model.connectionsFrom(from)].filter((c) => c.to === to && c.port === port);
   if (rows.length !== 1) throw new Error(`expected one call ${from} -> ${to}:${port}, found ${rows.length}`);
   return rows[0];
+}
+
+/** Every call decided on its own, with no grouping and no memo: the reference for the model's shortcuts. */
+export function decideEachCall(model: MeshModel): Map<string, { outcome: string; reason: string }> {
+  const context = (model as any).context;
+  const rows = new Map<string, { outcome: string; reason: string }>();
+  for (const w of model.inventory.workloads) {
+    const facts = { namespace: w.namespace, sidecar: w.sidecar, labels: w.podLabels, principal: w.principal };
+    for (const e of model.endpoints) {
+      const v = decideCall(context, facts, { ...e.group.facts, workload: e.workload, service: e.service, port: e.port, targetPort: e.targetPort });
+      rows.set(`${w.id}|${e.workload.id}|${e.port.port}`, { outcome: v.outcome, reason: v.reason });
+    }
+  }
+  return rows;
+}
+
+/** The call groups of a model's aggregate, in an order and form that do not depend on how pairs were listed. */
+export function callGroupSummary(model: MeshModel): unknown[] {
+  return aggregate(model).callGroups
+    .map((g) => ({ outcome: g.outcome, summary: g.summary, count: g.count, clients: g.clients, endpoints: g.endpoints,
+      clientNamespaces: g.clientNamespaces, serverNamespaces: g.serverNamespaces, pairs: [...g.namespacePairs].sort() }))
+    .sort((a, b) => (`${a.outcome}|${a.summary}` < `${b.outcome}|${b.summary}` ? -1 : 1));
 }
 
 function newest(dir: string): number {
