@@ -80,11 +80,25 @@ export function decideEachCall(model: MeshModel): Map<string, { outcome: string;
 }
 
 /** The call groups of a model's aggregate, in an order and form that do not depend on how pairs were listed. */
-export function callGroupSummary(model: MeshModel): unknown[] {
+function callGroupSummary(model: MeshModel): unknown[] {
   return aggregate(model).callGroups
     .map((g) => ({ outcome: g.outcome, summary: g.summary, count: g.count, clients: g.clients, endpoints: g.endpoints,
       clientNamespaces: g.clientNamespaces, serverNamespaces: g.serverNamespaces, pairs: [...g.namespacePairs].sort() }))
     .sort((a, b) => (`${a.outcome}|${a.summary}` < `${b.outcome}|${b.summary}` ? -1 : 1));
+}
+
+/**
+ * Models `objects` twice, listing every (client group, endpoint group) pair and listing per
+ * endpoint group with spans, and expects the same aggregate; returns the second model.
+ */
+export function expectSameAggregateEitherWay(objects: any[]): MeshModel {
+  const all = MeshModel.of(objects);
+  all.pairEnumerationLimit = Infinity;
+  const split = MeshModel.of(objects);
+  split.pairEnumerationLimit = 0;
+  expect(callGroupSummary(split)).toEqual(callGroupSummary(all));
+  expect([...aggregate(split).namespaceMatrix].sort()).toEqual([...aggregate(all).namespaceMatrix].sort());
+  return split;
 }
 
 function newest(dir: string): number {

@@ -2,11 +2,11 @@
 // calls (and egress paths) that share an outcome and a reason. Works on group pairs, so it costs
 // the same for 10,000 workloads as for 10 when they are configured alike.
 
+import { EgressTarget, EgressVerdict } from './egress';
 import { findFindings } from './findings';
 import { ClientGroup } from './groups';
 import { BaseGroup, MeshModel } from './model';
-import { EgressTarget, EgressVerdict } from './egress';
-import { EgressTls, EgressVia, Finding, Outcome, OUTCOMES } from './types';
+import { EgressRow, Finding, Outcome, OUTCOMES } from './types';
 
 export interface CallGroup {
   readonly outcome: Outcome;
@@ -27,13 +27,9 @@ export interface CallGroup {
   readonly serverNamespaces: string[];
 }
 
-export interface EgressGroup {
-  readonly host: string;
-  readonly port: number;
-  readonly via: EgressVia;
-  readonly tls: EgressTls;
-  readonly bypassBlocked: boolean;
-  readonly reason: string;
+/** Egress rows that share a path; `reason` is that of the first. */
+export interface EgressGroup extends Omit<EgressRow, 'from'> {
+  /** The client of the first row. */
   readonly example: string;
   clients: number;
   /** Namespaces of the clients, sorted. */
