@@ -94,9 +94,8 @@ function principalFindings(model: MeshModel, into: Map<string, Accumulator>): vo
 
 function egressFindings(model: MeshModel, into: Map<string, Accumulator>): void {
   type Candidate = { readonly group: number; readonly position: number; readonly workload: WorkloadInfo };
-  type Entry = { acc: Accumulator; candidates: Candidate[] };
-  const byRoute = new Map<string, Entry>();
-  const byTarget = new Map<EgressTarget, Entry>();
+  // One finding per routed target (its key names the target's host and port).
+  const byTarget = new Map<EgressTarget, { acc: Accumulator; candidates: Candidate[] }>();
   for (const pair of model.egressPairs()) {
     const { target, verdict } = pair;
     const route = target.gatewayRoute;
@@ -104,23 +103,19 @@ function egressFindings(model: MeshModel, into: Map<string, Accumulator>): void 
     let entry = byTarget.get(target);
     if (!entry) {
       const k = `egress|${refText(route.ref)}|${target.host}:${target.port}`;
-      entry = byRoute.get(k);
-      if (!entry) {
-        const resources: FindingResource[] = [{ ref: route.ref, locations: [`spec (mesh route for ${target.host}:${target.port})`] }];
-        entry = {
-          acc: {
-            rule: 'egress-gateway-bypass',
-            message: `${target.host}:${target.port} goes through the egress gateway (VirtualService ${route.namespace}/${route.ref.name}), `
-              + `but ${pair.example.id} can reach it directly: ${verdict.reason}`,
-            resources,
-            count: 0,
-          },
-          candidates: [],
-        };
-        byRoute.set(k, entry);
-        into.set(k, entry.acc);
-      }
+      const resources: FindingResource[] = [{ ref: route.ref, locations: [`spec (mesh route for ${target.host}:${target.port})`] }];
+      entry = {
+        acc: {
+          rule: 'egress-gateway-bypass',
+          message: `${target.host}:${target.port} goes through the egress gateway (VirtualService ${route.namespace}/${route.ref.name}), `
+            + `but ${pair.example.id} can reach it directly: ${verdict.reason}`,
+          resources,
+          count: 0,
+        },
+        candidates: [],
+      };
       byTarget.set(target, entry);
+      into.set(k, entry.acc);
     }
     entry.acc.count += pair.count;
     // The first clients of each pair; which of them are listed is decided once all pairs are in.
@@ -136,12 +131,9 @@ function egressFindings(model: MeshModel, into: Map<string, Accumulator>): void 
     }
   }
   // The first clients in client-group order, whatever order the pairs came in.
-  for (const { acc, candidates } of byRoute.values()) {
-    const listed = new Set<string>();
-    for (const c of candidates.sort((a, b) => a.group - b.group || a.position - b.position)) {
-      if (acc.resources.length > MAX_RESOURCES) break;
-      if (listed.has(c.workload.id)) continue;
-      listed.add(c.workload.id);
+  // A target's pairs share no client, so the candidates are distinct.
+  for (const { acc, candidates } of byTarget.values()) {
+    for (const c of candidates.sort((a, b) => a.group - b.group || a.position - b.position).slice(0, MAX_RESOURCES)) {
       acc.resources.push({ ref: c.workload.ref, locations: ['spec.template (no NetworkPolicy stops its direct egress)'] });
     }
   }

@@ -65,9 +65,7 @@ export interface EgressPair {
 /** Egress client groups alike but for their namespace (same sidecar, NetworkPolicies, selector rules). */
 interface EgressClass {
   readonly groups: ClientGroup[];
-  /** Namespaces of the groups, each once, in order. */
-  readonly namespaces: string[];
-  /** Members per namespace. */
+  /** Members per namespace, namespaces in order of their first group. */
   readonly sizeByNs: Map<string, number>;
   size: number;
 }
@@ -155,15 +153,13 @@ export class MeshModel {
       let id = egressBases.get(baseKey);
       if (id === undefined) {
         egressBases.set(baseKey, id = egressBases.size);
-        this.egressClasses.push({ groups: [], namespaces: [], sizeByNs: new Map(), size: 0 });
+        this.egressClasses.push({ groups: [], sizeByNs: new Map(), size: 0 });
       }
       this.egressBaseId[g.id] = id;
       const cls = this.egressClasses[id];
       cls.groups.push(g);
       cls.size += g.members.length;
-      const inNs = cls.sizeByNs.get(g.namespace);
-      if (inNs === undefined) cls.namespaces.push(g.namespace);
-      cls.sizeByNs.set(g.namespace, (inNs ?? 0) + g.members.length);
+      cls.sizeByNs.set(g.namespace, (cls.sizeByNs.get(g.namespace) ?? 0) + g.members.length);
       pushTo(this.egressGroupsByNs, g.namespace, g);
     }
     for (const g of this.egressClientGroups) for (const m of g.members) this.egressGroupOf.set(m, g);
@@ -424,8 +420,9 @@ export class MeshModel {
         const client = cls.groups.find(outside)!;
         pairs.push({
           client, target, verdict: this.egressVerdict(client, i), count, example: client.members[0],
-          groups: () => (relevant.size === 0 ? cls.groups : cls.groups.filter(outside)),
-          namespaces: () => (relevant.size === 0 ? cls.namespaces : cls.namespaces.filter((ns) => !relevant.has(ns))),
+          // Generated, not listed: the findings stop after their first few clients.
+          groups: function* () { for (const g of cls.groups) if (outside(g)) yield g; },
+          namespaces: () => [...cls.sizeByNs.keys()].filter((ns) => !relevant.has(ns)),
         });
       }
       yield* pairs.sort((a, b) => a.client.id - b.client.id);
