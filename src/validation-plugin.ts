@@ -2,9 +2,14 @@ import { findFindings } from './model/findings';
 import { loadManifests } from './model/load';
 import { MeshModel } from './model/model';
 import { Finding, FINDING_RULES, OUTCOMES, SourcedObject } from './model/types';
+// Type-only: the plugin does not load the report module at synth.
+import type { MeshReportOptions } from './report';
 
-/** Properties of the validation plugin (the `properties` of its `validations:` entry in cdk8s.yaml). */
-export interface MeshValidationProps {
+/**
+ * Properties of the validation plugin (the `properties` of its `validations:` entry in cdk8s.yaml):
+ * the settings of `MeshReportOptions`, and these.
+ */
+export interface MeshValidationProps extends MeshReportOptions {
   /**
    * `chart`: model each synthesized manifest on its own (a cdk8s chart is a deployable unit, and
    * charts may hold alternatives); `app`: model all manifests together.
@@ -21,26 +26,6 @@ export interface MeshValidationProps {
    * @default true
    */
   readonly summary?: boolean;
-  /**
-   * Istio's root namespace.
-   * @default "istio-system"
-   */
-  readonly rootNamespace?: string;
-  /**
-   * Trust domain of workload identities.
-   * @default "cluster.local"
-   */
-  readonly trustDomain?: string;
-  /**
-   * Cluster domain of Service hosts.
-   * @default "cluster.local"
-   */
-  readonly clusterDomain?: string;
-  /**
-   * Service hosts of egress gateways.
-   * @default ["istio-egressgateway.istio-system.svc.cluster.local"]
-   */
-  readonly egressGatewayHosts?: string[];
 }
 
 /**
@@ -78,13 +63,7 @@ export class MeshValidation {
    * `context` is a cdk8s-cli `ValidationContext`).
    */
   public async validate(context: any): Promise<void> {
-    const { scope = 'chart', ignore = [], summary = true } = this.props;
-    const options = {
-      rootNamespace: this.props.rootNamespace,
-      trustDomain: this.props.trustDomain,
-      clusterDomain: this.props.clusterDomain,
-      egressGatewayHosts: this.props.egressGatewayHosts,
-    };
+    const { scope = 'chart', ignore = [], summary = true, ...options } = this.props;
     const manifests: string[] = [...context.manifests];
     const units: SourcedObject[][] = scope === 'app' ? [loadManifests(manifests)] : manifests.map((m) => loadManifests([m]));
     let violations = 0;
