@@ -63,25 +63,29 @@ function buildPlatform(n) {
 function measureLibrary(n, dumpTo) {
   // Module loading is start-up cost, not construct cost (measured by the cdk8s synth figure below).
   require(join(root, 'lib/src'));
+  const { objects, figures } = timeChart(() => buildPlatform(n).chart);
+  if (dumpTo) writeFileSync(dumpTo, JSON.stringify(objects));
+  report(figures);
+}
+
+/** Times building a chart (construct) and `chart.toJson()` (synth); returns the figures and the objects. */
+function timeChart(build) {
   const t0 = performance.now();
-  const { chart } = buildPlatform(n);
+  const chart = build();
   const t1 = performance.now();
   const objects = chart.toJson();
   const t2 = performance.now();
-  if (dumpTo) writeFileSync(dumpTo, JSON.stringify(objects));
-  report({ construct: t1 - t0, synth: t2 - t1, objects: objects.length });
+  return { objects, figures: { construct: t1 - t0, synth: t2 - t1, objects: objects.length } };
 }
 
 function measureRaw(objectsFile) {
   const { ApiObject, App, Chart } = require('cdk8s');
   const input = JSON.parse(readFileSync(objectsFile, 'utf8'));
-  const t0 = performance.now();
-  const chart = new Chart(new App(), 'platform');
-  input.forEach((obj, i) => new ApiObject(chart, `o${i}`, obj));
-  const t1 = performance.now();
-  const objects = chart.toJson();
-  const t2 = performance.now();
-  report({ construct: t1 - t0, synth: t2 - t1, objects: objects.length });
+  report(timeChart(() => {
+    const chart = new Chart(new App(), 'platform');
+    input.forEach((obj, i) => new ApiObject(chart, `o${i}`, obj));
+    return chart;
+  }).figures);
 }
 
 // The same output objects through the generated L1 classes (cdk8s-plus-28's k8s L1s and the Istio
@@ -115,17 +119,16 @@ function measureL1(objectsFile) {
   };
   const text = readFileSync(objectsFile, 'utf8');
   const input = JSON.parse(text).map(typed);
-  const t0 = performance.now();
-  const chart = new Chart(new App(), 'platform');
-  input.forEach(({ apiVersion, kind, ...props }, i) => {
-    const L1 = classes[kind];
-    if (!L1) throw new Error(`no L1 class for ${kind}`);
-    new L1(chart, `o${i}`, props);
+  const { objects, figures } = timeChart(() => {
+    const chart = new Chart(new App(), 'platform');
+    input.forEach(({ apiVersion, kind, ...props }, i) => {
+      const L1 = classes[kind];
+      if (!L1) throw new Error(`no L1 class for ${kind}`);
+      new L1(chart, `o${i}`, props);
+    });
+    return chart;
   });
-  const t1 = performance.now();
-  const objects = chart.toJson();
-  const t2 = performance.now();
-  report({ construct: t1 - t0, synth: t2 - t1, objects: objects.length, same: JSON.stringify(objects) === text });
+  report({ ...figures, same: JSON.stringify(objects) === text });
 }
 
 // The same platform written by hand with cdk8s-plus L2s and the Istio L1s, as a user would without
@@ -180,12 +183,7 @@ function buildByHand(n) {
 function measureByHand(n) {
   require('cdk8s-plus-28');
   require(join(root, 'lib/imports/networking.istio.io'));
-  const t0 = performance.now();
-  const chart = buildByHand(n);
-  const t1 = performance.now();
-  const objects = chart.toJson();
-  const t2 = performance.now();
-  report({ construct: t1 - t0, synth: t2 - t1, objects: objects.length });
+  report(timeChart(() => buildByHand(n)).figures);
 }
 
 // The mesh model of the report: every client against every Service port, aggregated into a text report.
