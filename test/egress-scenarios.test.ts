@@ -146,6 +146,7 @@ describe('B3: TLS origination at the egress gateway', () => {
     expect(dr.spec).toEqual({
       host: 'edition.cnn.com',
       exportTo: ['.'],
+      workloadSelector: { matchLabels: { istio: 'egressgateway' } },
       trafficPolicy: {
         portLevelSettings: [{
           port: { number: 443 },
@@ -226,6 +227,7 @@ describe('B4: mutual TLS origination at the egress gateway', () => {
     expect(dr.spec).toEqual({
       host: HOST,
       exportTo: ['.'],
+      workloadSelector: { matchLabels: { istio: 'egressgateway' } },
       trafficPolicy: {
         portLevelSettings: [{
           port: { number: 443 },

@@ -7,6 +7,7 @@
 import { DestinationRules, tlsForPort } from './destination-rules';
 import { hostMatches, serviceHostNamespace, shortHost, visibleTo } from './hosts';
 import { Inventory } from './inventory';
+import { Labels } from './labels';
 import { NetworkPolicies } from './network-policy';
 import { isTlsProtocol } from './protocols';
 import { GatewayInfo, GatewayServer, Route, RouteDestination, RouteKind, ServiceEntryInfo, ServiceInfo, VirtualServiceInfo, WorkloadInfo } from './resources';
@@ -185,7 +186,8 @@ export class EgressAnalysis {
     const upHost = leg.destination.host;
     const upPort = leg.destination.port ?? gwPort;
     const upNs = upHost === host ? target.hostNamespace : serviceHostNamespace(upHost, this.options.clusterDomain);
-    const rule = this.destinationRules.lookup(gwNamespace, {}, upHost, upNs);
+    // The gateway proxy looks up rules as its pods: their labels (at least the Gateway's selector).
+    const rule = this.destinationRules.lookup(gwNamespace, this.gatewayPodLabels(leg.gateway, gwNamespace), upHost, upNs);
     const mode = rule ? tlsForPort(rule, upPort)?.mode : undefined;
     const dr = rule ? `DestinationRule ${rule.namespace}/${rule.ref.name}` : '';
     let tls: EgressTls;
@@ -205,6 +207,12 @@ export class EgressAnalysis {
       reason: `${toGateway} -> ${upHost}:${upPort} (Gateway ${leg.gateway.namespace}/${leg.gateway.ref.name}); ${how}`,
       summary: `egress gateway; ${tls}`,
     });
+  }
+
+  /** Labels of the gateway's pods: those of a pod in the input it selects, else its selector. */
+  private gatewayPodLabels(gateway: GatewayInfo, namespace: string): Labels {
+    const pod = this.inventory.workloadIndex.select(namespace, gateway.selector).find((w) => w.gateway);
+    return pod?.podLabels ?? gateway.selector;
   }
 
   /** The gateway's route for `host` arriving on gateway port `gwPort` (memoised). */

@@ -252,14 +252,16 @@ export class EgressHost {
     const gw = this.gateway;
     const name = hostObjectName('originate-tls-for-', this.host);
     claimObjectName(this.owner, 'DestinationRule', gw.namespace, name);
-    // In the gateway's namespace and exported only there: the gateway is the proxy that
-    // originates TLS and reads the credential Secrets of its own namespace; sidecars that see
-    // this rule would try to originate too.
+    // In the gateway's namespace, exported only there and selecting the gateway pods: the gateway
+    // is the proxy that originates TLS and reads the credential Secrets of its own namespace;
+    // sidecars that saw this rule would try to originate too. The workloadSelector says exactly
+    // who originates (Istio applies `credentialName` at a sidecar only through one).
     this.originationRuleResource = new DestinationRule(this.owner, 'OriginationDestinationRule', {
       metadata: { name, namespace: gw.namespace },
       spec: {
         host: this.host,
         exportTo: ['.'],
+        workloadSelector: { matchLabels: { ...gw.selector } },
         trafficPolicy: { portLevelSettings: Lazy.any({ produce: () => this.renderOriginations() }) },
       },
     });
