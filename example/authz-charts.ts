@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import {
-  AppProtocol, EgressGateway, EgressLockdown, IMeshNamespace, MeshNamespace, MeshWorkload, StrictNamespace,
+  AppProtocol, EgressGateway, EgressGatewayRoute, EgressLockdown, EgressMode, IMeshNamespace, MeshNamespace, MeshWorkload, StrictNamespace,
 } from '../src';
 import { sleep } from './workloads';
 
@@ -45,8 +45,12 @@ export function identityAccessChart(app: App): Chart {
 export function egressLockdownChart(app: App): Chart {
   const chart = new Chart(app, 'b5-egress-lockdown');
   const namespace = MeshNamespace.fromName('default', { sidecarInjection: true });
+  const egressGateway = EgressGateway.istio();
   sleep(chart, namespace);
-  new EgressLockdown(chart, 'lockdown', { namespace, egressGateway: EgressGateway.istio() });
+  new EgressLockdown(chart, 'lockdown', { namespace, egressGateway });
+  // A host to leave for, through the gateway: the report shows sleep's path and that the
+  // lock-down blocks any direct bypass.
+  new EgressGatewayRoute(chart, 'cnn', { egressGateway, host: 'edition.cnn.com', mode: EgressMode.http() });
   return chart;
 }
 

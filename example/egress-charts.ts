@@ -2,10 +2,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
 import {
-  AppProtocol, ClientCredential, EgressGateway, EgressGatewayRoute, EgressMode, OriginateMtls, ServerCa,
+  AppProtocol, ClientCredential, EgressGateway, EgressGatewayRoute, EgressMode, MeshNamespace, MeshWorkload, OriginateMtls, ServerCa,
 } from '../src';
 import { MeshExternalNginx } from './mesh-external';
+import { sleep } from './workloads';
+
+/**
+ * The client of Istio's egress tasks: `sleep` in `default`, with a sidecar (its pod label asks for
+ * one), from which the task's `curl` runs. The report shows the egress paths it gets.
+ */
+export function egressClient(scope: Construct): MeshWorkload {
+  return sleep(scope, MeshNamespace.fromName('default', { sidecarInjection: true }));
+}
 
 /** The CA bundle of the gateway image (istio/proxyv2), for public servers. */
 const SYSTEM_CAS = ServerCa.fromFile('/etc/ssl/certs/ca-certificates.crt');
@@ -13,6 +23,7 @@ const SYSTEM_CAS = ServerCa.fromFile('/etc/ssl/certs/ca-certificates.crt');
 /** B1: plain HTTP to edition.cnn.com through the egress gateway. */
 export function httpEgressChart(app: App): Chart {
   const chart = new Chart(app, 'b1-http-egress');
+  egressClient(chart);
   new EgressGatewayRoute(chart, 'cnn', {
     egressGateway: EgressGateway.istio(),
     host: 'edition.cnn.com',
@@ -26,6 +37,7 @@ export function httpEgressChart(app: App): Chart {
 /** B2: the app's own HTTPS passed through the egress gateway, routed by SNI. */
 export function tlsPassthroughChart(app: App): Chart {
   const chart = new Chart(app, 'b2-tls-passthrough');
+  egressClient(chart);
   new EgressGatewayRoute(chart, 'cnn', {
     egressGateway: EgressGateway.istio(),
     host: 'edition.cnn.com',
@@ -40,6 +52,7 @@ export function tlsPassthroughChart(app: App): Chart {
  */
 export function tlsOriginationChart(app: App): Chart {
   const chart = new Chart(app, 'b3-tls-origination');
+  egressClient(chart);
   new EgressGatewayRoute(chart, 'cnn', {
     egressGateway: EgressGateway.istio(),
     host: 'edition.cnn.com',
@@ -75,6 +88,7 @@ function b4ClientCredential(): ClientCredential {
 /** B4: mutual TLS from the egress gateway to an nginx outside the mesh that requires client certificates. */
 export function mtlsOriginationChart(app: App): Chart {
   const chart = new Chart(app, 'b4-mtls-origination');
+  egressClient(chart);
   const nginx = new MeshExternalNginx(chart, 'mesh-external');
   new OriginateMtls(chart, 'nginx', {
     egressGateway: EgressGateway.istio(),
@@ -89,6 +103,7 @@ export function mtlsOriginationChart(app: App): Chart {
 /** C: many external hosts through one egress gateway, every mode mixed. */
 export function manyRoutesChart(app: App): Chart {
   const chart = new Chart(app, 'c-many-routes');
+  egressClient(chart);
   const egressGateway = EgressGateway.istio();
   const route = (host: string, mode: EgressMode) =>
     new EgressGatewayRoute(chart, host, { egressGateway, host, mode });
