@@ -21,7 +21,8 @@ export interface EgressRouteBaseProps {
   /**
    * The external host, fully qualified (`edition.cnn.com`). No wildcards: the ServiceEntry
    * resolves it by DNS. A host `<service>.<namespace>.svc.<cluster domain>` is taken for a
-   * Kubernetes Service outside the mesh (B4's `my-nginx`): Istio knows it from the Service, so
+   * Kubernetes Service outside the mesh (e.g. the `my-nginx` test server of Istio's mutual TLS
+   * origination task): Istio knows it from the Service, so
    * no ServiceEntry is emitted, and it must not be a workload with a sidecar.
    */
   readonly host: string;
@@ -58,13 +59,13 @@ export interface EgressGatewayRouteProps extends EgressRouteBaseProps {
  * **Origination and the gateway port.** Istio's current "egress gateway TLS origination" task
  * sends the app's HTTP from the sidecar to the gateway over mesh mTLS (`ISTIO_MUTUAL`, with
  * `sni` set to the host) and has the Gateway accept it on port 80 as an HTTPS server with
- * `tls.mode: ISTIO_MUTUAL`. Older articles (SCENARIOS B3) use a plaintext HTTP server on
+ * `tls.mode: ISTIO_MUTUAL`. Older articles on TLS origination use a plaintext HTTP server on
  * port 80. Both put the origination on the gateway's port 80, which cannot also carry
  * plain-HTTP routes: Istio merges every Gateway of the gateway pods per port and drops a server
  * that mixes plaintext and TLS. So origination uses mesh mTLS and, by default, the gateway's
  * TLS port 443 (as mutual TLS origination does in the same task); HTTP, passthrough and
  * origination routes then share one gateway. `gatewayPort: 80` gives Istio's task exactly, and
- * `sidecarToGatewayTls: DISABLE` the article's plaintext hop: every field B3 lists (the app's
+ * `sidecarToGatewayTls: DISABLE` those articles' plaintext hop: every field they set (the app's
  * plain HTTP on port 80, the Gateway on port 80, the gateway leg to the host's 443, SIMPLE on
  * 443) stays expressible.
  *

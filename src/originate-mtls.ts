@@ -6,7 +6,8 @@ import { EgressMode, MtlsOriginationOptions } from './egress-mode';
 export interface OriginateMtlsProps extends EgressRouteBaseProps, MtlsOriginationOptions {}
 
 /**
- * Mutual TLS from the egress gateway to an external server (SCENARIOS B4): the app sends plain
+ * Mutual TLS from the egress gateway to an external server (Istio's "egress gateway with mutual TLS
+ * origination" task, with its `my-nginx` test server): the app sends plain
  * HTTP to port 80, the sidecar carries it to the gateway's port 443 over mesh mTLS, and the
  * gateway opens mutual TLS to the host's port 443, presenting the client credential.
  *
