@@ -82,8 +82,15 @@ test('a folder modelled as one deployment warns about objects given twice', () =
   expect(r.stdout).toContain('== Calls (aggregated) ==');
 });
 
-test('check: the example has no findings; a DISABLE DestinationRule against STRICT fails', () => {
-  expect(run('check', join(dir, 'dist'), '--each').status).toBe(0);
+test('check: the example\'s only findings are the bypasses its charts without a lock-down allow; a DISABLE DestinationRule against STRICT fails', () => {
+  const example = run('check', join(dir, 'dist'), '--each');
+  expect(example.status).toBe(1);
+  const withFindings = example.stdout.split('\n').filter((l) => /^\S+\.k8s\.yaml: \d+ finding/.test(l)).map((l) => l.replace(/^.*\//, ''));
+  expect(withFindings.map((l) => l.replace(/:.*/, ''))).toEqual([
+    'b1-http-egress.k8s.yaml', 'b2-tls-passthrough.k8s.yaml', 'b3-tls-origination.k8s.yaml', 'b4-mtls-origination.k8s.yaml', 'c-many-routes.k8s.yaml',
+  ]);
+  const rules = example.stdout.split('\n').filter((l) => /^[a-z-]+ \(\d+\): /.test(l)).map((l) => l.replace(/ .*/, ''));
+  expect(new Set(rules)).toEqual(new Set(['egress-gateway-bypass']));
   const r = run('check', join(dir, 'broken.yaml'));
   expect(r.status).toBe(1);
   expect(r.stdout).toMatch(/plaintext-to-strict \(2\): shop\/\w+ -> shop\/cart:80 rejected: DestinationRule shop\/cart-plain sets DISABLE/);
