@@ -5,8 +5,8 @@ import { IstioSecurityError } from './errors';
 import { IMeshNamespace } from './mesh-namespace';
 import { claimObjectName } from './private/registry';
 import { assertDnsLabel, assertLabels, assertPort, assertUnique, quote, assertRequired } from './private/validate';
-// Type-only: keeps this file free of a run-time dependency on the workload construct.
-import type { MeshWorkload } from './mesh-workload';
+import { IMeshWorkload } from './mesh-workload-interface';
+import { assertMeshWorkload } from './private/workload-check';
 
 /** Where the cluster's DNS servers run. */
 export interface ClusterDnsOptions {
@@ -51,37 +51,52 @@ export interface ControlPlaneOptions {
 export class EgressDestination {
   /** Every pod of `namespace`, on every port. */
   public static namespace(namespace: IMeshNamespace): EgressDestination {
-    return new EgressDestination(`namespace ${namespace.name}`, namespace.name, undefined, undefined, (scope) =>
+    return new EgressDestination(() => ({ description: `namespace ${namespace.name}`, namespaceName: namespace.name }), (scope) =>
       assertDnsLabel(scope, 'destination namespace', namespace.name));
   }
 
-  /** The pods of `workload`, on its container ports. */
-  public static workload(workload: MeshWorkload): EgressDestination {
-    const ports = [...new Set(workload.ports.map((p) => p.containerPort!))];
-    return new EgressDestination(`workload ${workload.node.path}`, workload.namespace, { ...workload.selectorLabels }, ports, (scope) => {
-      if (ports.length === 0) {
+  /** The pods of `workload` (a MeshWorkload, MeshService or AdoptedWorkload), on its container ports. */
+  public static workload(workload: IMeshWorkload): EgressDestination {
+    // Read when the destination is used: a value that is not a workload is refused there, with the lock-down's path.
+    return new EgressDestination(() => ({
+      description: `workload ${workload.node.path}`,
+      namespaceName: workload.namespace,
+      labels: { ...workload.selectorLabels },
+      ports: [...new Set(workload.containerPorts)],
+    }), (scope) => {
+      assertMeshWorkload(scope, 'destination workload', workload);
+      if (workload.containerPorts.length === 0) {
         throw new IstioSecurityError(scope, `destination workload ${workload.node.path} serves no ports, so there is nothing to reach: declare its ports.`);
       }
     });
   }
 
-  /** What the destination is, for messages. */
-  public readonly description: string;
-  /** Namespace of the destination pods. */
-  public readonly namespaceName: string;
-  /** Labels of the destination pods, when not the whole namespace. */
-  public readonly labels?: { [key: string]: string };
-  /** Pod ports that may be reached; every port when undefined. */
-  public readonly ports?: number[];
+  private readonly facts: () => DestinationFacts;
   private readonly check: (scope: IConstruct) => void;
 
-  private constructor(description: string, namespaceName: string, labels: { [key: string]: string } | undefined,
-    ports: number[] | undefined, check: (scope: IConstruct) => void) {
-    this.description = description;
-    this.namespaceName = namespaceName;
-    this.labels = labels;
-    this.ports = ports;
+  private constructor(facts: () => DestinationFacts, check: (scope: IConstruct) => void) {
+    this.facts = facts;
     this.check = check;
+  }
+
+  /** What the destination is, for messages. */
+  public get description(): string {
+    return this.facts().description;
+  }
+
+  /** Namespace of the destination pods. */
+  public get namespaceName(): string {
+    return this.facts().namespaceName;
+  }
+
+  /** Labels of the destination pods, when not the whole namespace. */
+  public get labels(): { [key: string]: string } | undefined {
+    return this.facts().labels;
+  }
+
+  /** Pod ports that may be reached; every port when undefined. */
+  public get ports(): number[] | undefined {
+    return this.facts().ports;
   }
 
   /** Checks the destination on behalf of the construct that uses it. */
@@ -93,6 +108,13 @@ export class EgressDestination {
   public get _key(): string {
     return `${this.namespaceName}/${JSON.stringify(this.labels ?? {})}`;
   }
+}
+
+interface DestinationFacts {
+  readonly description: string;
+  readonly namespaceName: string;
+  readonly labels?: { [key: string]: string };
+  readonly ports?: number[];
 }
 
 export interface EgressLockdownProps {

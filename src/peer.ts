@@ -3,8 +3,8 @@ import { IstioSecurityError } from './errors';
 import { WorkloadIdentity } from './identity';
 import { IMeshNamespace, MeshNamespace } from './mesh-namespace';
 import { assertDnsLabel, assertDnsSubdomain } from './private/validate';
-// Type-only: mesh-workload.ts imports this file at run time.
-import type { MeshWorkload } from './mesh-workload';
+import { IMeshWorkload } from './mesh-workload-interface';
+import { assertMeshWorkload } from './private/workload-check';
 
 /**
  * A caller an authorization rule lets in, identified by its mTLS identity.
@@ -13,9 +13,14 @@ import type { MeshWorkload } from './mesh-workload';
  * callers that have a sidecar and connect over mutual TLS.
  */
 export class Peer {
-  /** The workload's identity: its service account in its namespace (`source.principals`). */
-  public static workload(workload: MeshWorkload): Peer {
-    return new Peer(`workload ${workload.node.path}`, workload.identity.principal, undefined, (scope) => {
+  /**
+   * The workload's identity: its service account in its namespace (`source.principals`). Any
+   * IMeshWorkload: a MeshWorkload, a MeshService (every version), an AdoptedWorkload.
+   */
+  public static workload(workload: IMeshWorkload): Peer {
+    // Read when the rule is checked: a value that is not a workload is refused there, with the rule's path.
+    return new Peer(() => ({ description: `workload ${workload.node.path}`, principal: workload.identity.principal }), (scope) => {
+      assertMeshWorkload(scope, 'caller', workload);
       if (!workload.sidecar) {
         throw new IstioSecurityError(scope, `caller ${workload.node.path} has no sidecar, so it sits outside the mesh and has no mTLS identity: `
           + 'a rule by principal can never match its requests. Give the caller a sidecar (sidecar: true, or a namespace with injection).');
@@ -26,7 +31,7 @@ export class Peer {
   /** Every workload running as `serviceAccount` in `namespace` (`source.principals`). */
   public static serviceAccount(namespace: IMeshNamespace, serviceAccount: string): Peer {
     const identity = WorkloadIdentity.of(namespace.trustDomain, namespace.name, serviceAccount);
-    return new Peer(`service account ${namespace.name}/${serviceAccount}`, identity.principal, undefined, (scope) => {
+    return new Peer(() => ({ description: `service account ${namespace.name}/${serviceAccount}`, principal: identity.principal }), (scope) => {
       assertMeshNamespace(scope, namespace);
       assertDnsSubdomain(scope, 'caller trust domain', namespace.trustDomain);
       assertDnsLabel(scope, 'caller service account', serviceAccount);
@@ -35,7 +40,7 @@ export class Peer {
 
   /** A SPIFFE identity, e.g. one from another trust domain (`source.principals`). */
   public static identity(identity: WorkloadIdentity): Peer {
-    return new Peer(`identity ${identity.spiffeId}`, identity.principal, undefined, (scope) => {
+    return new Peer(() => ({ description: `identity ${identity.spiffeId}`, principal: identity.principal }), (scope) => {
       assertDnsSubdomain(scope, 'caller trust domain', identity.trustDomain);
       assertDnsLabel(scope, 'caller namespace', identity.namespace);
       assertDnsLabel(scope, 'caller service account', identity.serviceAccount);
@@ -44,29 +49,42 @@ export class Peer {
 
   /** Every workload in `namespace` (`source.namespaces`). */
   public static namespace(namespace: IMeshNamespace): Peer {
-    return new Peer(`namespace ${namespace.name}`, undefined, namespace.name, (scope) => assertMeshNamespace(scope, namespace));
+    return new Peer(() => ({ description: `namespace ${namespace.name}`, namespaceName: namespace.name }), (scope) => assertMeshNamespace(scope, namespace));
+  }
+
+  private readonly facts: () => PeerFacts;
+  private readonly check: (scope: IConstruct) => void;
+
+  private constructor(facts: () => PeerFacts, check: (scope: IConstruct) => void) {
+    this.facts = facts;
+    this.check = check;
   }
 
   /** What the peer is, for messages. */
-  public readonly description: string;
-  /** The principal (`<trust domain>/ns/<ns>/sa/<sa>`) when the peer is an identity. */
-  public readonly principal?: string;
-  /** The namespace name when the peer is a whole namespace. */
-  public readonly namespaceName?: string;
-  private readonly check: (scope: IConstruct) => void;
+  public get description(): string {
+    return this.facts().description;
+  }
 
-  private constructor(description: string, principal: string | undefined, namespaceName: string | undefined,
-    check: (scope: IConstruct) => void) {
-    this.description = description;
-    this.principal = principal;
-    this.namespaceName = namespaceName;
-    this.check = check;
+  /** The principal (`<trust domain>/ns/<ns>/sa/<sa>`) when the peer is an identity. */
+  public get principal(): string | undefined {
+    return this.facts().principal;
+  }
+
+  /** The namespace name when the peer is a whole namespace. */
+  public get namespaceName(): string | undefined {
+    return this.facts().namespaceName;
   }
 
   /** Checks the peer on behalf of the construct that allows it. */
   public validate(scope: IConstruct): void {
     this.check(scope);
   }
+}
+
+interface PeerFacts {
+  readonly description: string;
+  readonly principal?: string;
+  readonly namespaceName?: string;
 }
 
 function assertMeshNamespace(scope: IConstruct, namespace: IMeshNamespace): void {

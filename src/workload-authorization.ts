@@ -10,8 +10,9 @@ import { boundedName } from './private/names';
 import { claimObjectName } from './private/registry';
 import { emitWarning } from './private/warnings';
 import { assertDnsLabel, assertLabels, quote } from './private/validate';
-// Type-only: mesh-workload.ts imports this file at run time.
-import type { MeshWorkload } from './mesh-workload';
+import { IMeshWorkload } from './mesh-workload-interface';
+import { WorkloadPort } from './workload-port';
+import { assertMeshWorkload, portsForRules, workloadTraits } from './private/workload-check';
 
 /** What an allow rule lets the callers do. Each field narrows the rule; leave it out to allow any. */
 export interface AllowOptions {
@@ -40,14 +41,14 @@ export interface WorkloadAuthorizationProps {
    * and lets ports and mTLS modes be checked.
    * @default - pods this library does not create: give `namespace`, `selector` and `name`
    */
-  readonly workload?: MeshWorkload;
+  readonly workload?: IMeshWorkload;
   /**
-   * Namespace of the selected pods, when they are not a MeshWorkload.
+   * Namespace of the selected pods, when they are not a mesh workload.
    * @default - the workload's namespace
    */
   readonly namespace?: IMeshNamespace;
   /**
-   * Labels of the selected pods, when they are not a MeshWorkload.
+   * Labels of the selected pods, when they are not a mesh workload.
    * @default - the workload's selector labels
    */
   readonly selector?: { [key: string]: string };
@@ -58,6 +59,8 @@ export interface WorkloadAuthorizationProps {
   readonly name?: string;
 }
 
+const DETACHED = { node: { path: '' } } as unknown as Construct;
+
 /** Child id of the policy `WorkloadAuthorization.of` creates under a workload. */
 const AUTHORIZATION_ID = 'Authorization';
 
@@ -67,8 +70,13 @@ const AUTHORIZATION_ID = 'Authorization';
  * every request no ALLOW rule matches.
  */
 export class WorkloadAuthorization extends Construct {
-  /** The policy of `workload`, created on first use; `MeshWorkload.allowFrom` adds its rules here. */
-  public static of(workload: MeshWorkload): WorkloadAuthorization {
+  /**
+   * The policy of `workload` (a MeshWorkload, MeshService or AdoptedWorkload), created on first
+   * use; `allowFrom` adds its rules here.
+   */
+  public static of(workload: IMeshWorkload): WorkloadAuthorization {
+    // Not a construct: refused before `node` is read, without a path of its own.
+    if (!Construct.isConstruct(workload)) assertMeshWorkload(DETACHED, 'workload', workload);
     const existing = workload.node.tryFindChild(AUTHORIZATION_ID);
     if (existing instanceof WorkloadAuthorization) return existing;
     return new WorkloadAuthorization(workload, AUTHORIZATION_ID, { workload });
@@ -80,13 +88,16 @@ export class WorkloadAuthorization extends Construct {
   public readonly selector: { [key: string]: string };
   /** The AuthorizationPolicy (child id `Resource`; escape hatch). */
   public readonly resource: ApiObject;
-  private readonly workload?: MeshWorkload;
+  private readonly workload?: IMeshWorkload;
+  /** The ports rules may name, when known. */
+  private readonly workloadPorts?: WorkloadPort[];
   private readonly meshNamespace?: IMeshNamespace;
   private readonly rules: AuthzRule[] = [];
 
   public constructor(scope: Construct, id: string, props: WorkloadAuthorizationProps) {
     super(scope, id);
-    const workload = props.workload;
+    const workload = props.workload === undefined ? undefined : assertMeshWorkload(this, 'workload', props.workload);
+    let workloadPorts: WorkloadPort[] | undefined;
     if (workload) {
       if (props.namespace || props.selector) {
         throw new IstioSecurityError(this, 'give either workload, or namespace and selector, not both: the workload already sets them.');
@@ -95,12 +106,14 @@ export class WorkloadAuthorization extends Construct {
         throw new IstioSecurityError(this, `workload ${workload.node.path} has no sidecar, so nothing enforces an AuthorizationPolicy `
           + 'on it and every caller would still get in: give it a sidecar first.');
       }
-      if (workload.ports.length === 0) {
+      workloadPorts = portsForRules(workload);
+      // Pods the library did not create may serve ports their manifests do not declare.
+      if (!workloadPorts && !workloadTraits(workload)?.portsMayBeUndeclared) {
         throw new IstioSecurityError(this, `workload ${workload.node.path} serves no ports, so there is nothing to allow: declare its ports first.`);
       }
       this.namespace = workload.namespace;
       this.selector = { ...workload.selectorLabels };
-      this.name = assertDnsLabel(this, 'policy name', props.name ?? boundedName(`${workload.name}-allow`));
+      this.name = assertDnsLabel(this, 'policy name', props.name ?? boundedName(`${workloadName(workload)}-allow`));
     } else {
       if (!props.namespace || !props.selector) {
         throw new IstioSecurityError(this, 'name the pods to protect: give workload, or namespace and selector.');
@@ -115,6 +128,7 @@ export class WorkloadAuthorization extends Construct {
       }
     }
     this.workload = workload;
+    this.workloadPorts = workloadPorts;
     this.meshNamespace = props.namespace;
     claimObjectName(this, 'AuthorizationPolicy', this.namespace, this.name);
 
@@ -135,13 +149,13 @@ export class WorkloadAuthorization extends Construct {
   }
 
   /** Lets `caller` in, as far as `options` allow. */
-  public allowFrom(caller: MeshWorkload, options: AllowOptions = {}): void {
+  public allowFrom(caller: IMeshWorkload, options: AllowOptions = {}): void {
     this.allow([Peer.workload(caller)], options);
   }
 
   /** Adds one rule: any of `peers` may make the requests `options` describe. */
   public allow(peers: Peer[], options: AllowOptions = {}): void {
-    this.rules.push(checkRule(this, peers, options, this.workload?.ports));
+    this.rules.push(checkRule(this, peers, options, this.workloadPorts));
   }
 
   private validatePolicy(): string[] {
@@ -159,8 +173,8 @@ export class WorkloadAuthorization extends Construct {
     const messages: string[] = [];
     this.rules.forEach((rule, index) => {
       const byMode = new Map<MtlsMode, string[]>();
-      const ports: (number | undefined)[] = rule.ports ?? (this.workload
-        ? [...new Set(this.workload.ports.map((p) => p.containerPort!))] : [undefined]);
+      const ports: (number | undefined)[] = rule.ports ?? (this.workloadPorts
+        ? [...new Set(this.workloadPorts.map((p) => p.containerPort!))] : [undefined]);
       for (const port of ports) {
         const mode = this.modeFor(port);
         if (mode === MtlsMode.STRICT) continue;
@@ -179,10 +193,17 @@ export class WorkloadAuthorization extends Construct {
   }
 
   private modeFor(port: number | undefined): MtlsMode {
-    if (this.workload && port !== undefined) return this.workload.mtlsModeForPort(port);
+    const lookup = this.workload && workloadTraits(this.workload)?.mtlsModeForPort;
+    if (lookup && port !== undefined) return lookup(port);
     const mode = this.meshNamespace?.mtlsMode;
     return mode === undefined || mode === MtlsMode.UNSET ? MtlsMode.PERMISSIVE : mode;
   }
+}
+
+/** The workload's name for the default policy name: its `name`, else its `app` label, else its construct id. */
+function workloadName(workload: IMeshWorkload): string {
+  const name = (workload as { name?: unknown }).name;
+  return typeof name === 'string' ? name : workload.selectorLabels.app ?? workload.node.id.toLowerCase();
 }
 
 function checkSelector(scope: Construct, selector: { [key: string]: string }): { [key: string]: string } {

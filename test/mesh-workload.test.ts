@@ -1,4 +1,5 @@
 import { Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import {
   AppProtocol, ClientTlsMode, MeshNamespace, MeshWorkload, MeshWorkloadProps, MtlsMode, StrictNamespace, WorkloadIdentity,
 } from '../src';
@@ -230,4 +231,64 @@ test('missing required props (from JavaScript or another language) are refused b
   expect(refusal(() => new MeshWorkload(chart, 'w', {} as any)).message).toBe('test/w: required props are missing: namespace (undefined), image (undefined); give them in the props.');
   expect(refusal(() => new MeshWorkload(chart, 'v', { namespace: MeshNamespace.fromName('x') } as any)).message).toBe('test/v: required props are missing: image (undefined); give it in the props.');
   expect(refusal(() => new MeshWorkload(chart, 'u', undefined as any)).message).toMatch(/required props are missing: namespace \(undefined\), image \(undefined\)/);
+});
+
+describe('MeshWorkload container settings', () => {
+  test('env (values, Secrets, ConfigMaps), volumes and mounts, writable paths, probes: cdk8s-plus types end up in the pod', () => {
+    const chart = newChart();
+    const ns = new StrictNamespace(chart, 'shop');
+    const secret = kplus.Secret.fromSecretName(chart, 'db-secret', 'db-credentials');
+    const config = new kplus.ConfigMap(chart, 'settings', { metadata: { name: 'settings', namespace: 'shop' }, data: { LOG_LEVEL: 'info' } });
+    new MeshWorkload(chart, 'reviews', {
+      namespace: ns,
+      image: 'reviews:1',
+      ports: [{ port: 9080, name: 'http' }],
+      envVariables: {
+        LOG_DIR: kplus.EnvValue.fromValue('/tmp/logs'),
+        DB_PASSWORD: kplus.EnvValue.fromSecretValue({ secret, key: 'password' }),
+      },
+      envFrom: [kplus.Env.fromConfigMap(config)],
+      volumeMounts: [{ path: '/etc/config', volume: kplus.Volume.fromConfigMap(chart, 'config-volume', config), readOnly: true }],
+      writablePaths: ['/tmp', '/opt/ibm/wlp/output'],
+      readiness: kplus.Probe.fromHttpGet('/health', { port: 9080 }),
+      liveness: kplus.Probe.fromTcpSocket({ port: 9080 }),
+    });
+    const objects = valid(synth(chart));
+    const pod = only(objects, 'Deployment').spec.template.spec;
+    const container = pod.containers[0];
+    expect(container.env).toEqual(expect.arrayContaining([
+      { name: 'LOG_DIR', value: '/tmp/logs' },
+      { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db-credentials', key: 'password' } } },
+    ]));
+    expect(container.envFrom).toEqual([{ configMapRef: { name: 'settings' } }]);
+    expect(container.volumeMounts).toEqual(expect.arrayContaining([
+      expect.objectContaining({ mountPath: '/etc/config', readOnly: true }),
+      expect.objectContaining({ mountPath: '/tmp', name: 'tmp' }),
+      expect.objectContaining({ mountPath: '/opt/ibm/wlp/output', name: 'opt-ibm-wlp-output' }),
+    ]));
+    expect(pod.volumes).toEqual(expect.arrayContaining([{ name: 'tmp', emptyDir: {} }, { name: 'opt-ibm-wlp-output', emptyDir: {} }]));
+    expect(container.readinessProbe.httpGet).toMatchObject({ path: '/health', port: 9080 });
+    expect(container.livenessProbe.tcpSocket).toMatchObject({ port: 9080 });
+    // The root filesystem stays read-only: the writable paths are volumes.
+    expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
+  });
+
+  test('laptop-friendly default resources: 100m/128Mi requested, 1000m/512Mi limited', () => {
+    const chart = newChart();
+    workload(chart);
+    const container = only(valid(synth(chart)), 'Deployment').spec.template.spec.containers[0];
+    expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1000m', memory: '512Mi' } });
+  });
+
+  test.each([
+    [{ envVariables: { '1X': kplus.EnvValue.fromValue('a') } }, /environment variable name "1X" is not valid/],
+    [{ envVariables: { X: 'a' } }, /environment variable "X" is "a", not an EnvValue: use kplus.EnvValue.fromValue/],
+    [{ writablePaths: ['tmp'] }, /writable path "tmp" is not an absolute path/],
+    [{ writablePaths: ['/tmp', '/tmp'] }, /mount path "\/tmp" is given twice/],
+    [{ readiness: { httpGet: '/' } }, /readiness \[object Object\] is not a probe/],
+    [{ volumeMounts: [{ path: '/x' }] }, /volume mount .* needs a volume/],
+  ])('refuses container settings %j', (extra, message) => {
+    const chart = newChart();
+    expect(refusal(() => workload(chart, extra as any)).message).toMatch(message);
+  });
 });

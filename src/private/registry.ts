@@ -44,7 +44,7 @@ export function objectKey(kind: string, namespace: string, name: string): string
 }
 
 /** Claims the identity (kind, namespace, name) of an object this construct emits. */
-export function claimObjectName(scope: IConstruct, kind: string, namespace: string, name: string): void {
+export function claimObjectName(scope: IConstruct, kind: string, namespace: string, name: string, hint?: string): void {
   claim(scope, objectKey(kind, namespace, name), (holder) =>
-    `${kind} "${namespace}/${name}" is already emitted by ${holder.node.path}: give one of them another name or namespace.`);
+    `${kind} "${namespace}/${name}" is already emitted by ${holder.node.path}: ${hint ?? 'give one of them another name or namespace.'}`);
 }
