@@ -1,7 +1,8 @@
+import { basename } from 'node:path';
 import { findFindings } from './model/findings';
 import { loadManifests } from './model/load';
 import { MeshModel } from './model/model';
-import { Finding, FINDING_RULES, OUTCOMES, SourcedObject } from './model/types';
+import { Finding, FINDING_RULES, OUTCOMES, ResourceRef, SourcedObject } from './model/types';
 // Type-only: the plugin does not load the report module at synth.
 import type { MeshReportOptions } from './report';
 
@@ -66,6 +67,7 @@ export class MeshValidation {
     const { scope = 'chart', ignore = [], summary = true, ...options } = this.props;
     const manifests: string[] = [...context.manifests];
     const units: SourcedObject[][] = scope === 'app' ? [loadManifests(manifests)] : manifests.map((m) => loadManifests([m]));
+    const names = new ConstructNames(units.flat(), context.metadata ?? {});
     let violations = 0;
     let ignored = 0;
     for (const objects of units) {
@@ -85,20 +87,66 @@ export class MeshValidation {
           continue;
         }
         violations++;
-        context.report.addViolation(toViolation(finding));
+        context.report.addViolation(toViolation(finding, names));
       }
     }
     context.report.submit(violations > 0 ? 'failure' : 'success', { findings: String(violations), ignored: String(ignored) });
   }
 }
 
-function toViolation(finding: Finding): any {
+/**
+ * cdk8s-cli finds a violating resource's construct path by its `resourceName` in the app's
+ * construct metadata, which cdk8s keys by object name alone (the last object of a name wins,
+ * chart by chart). The plain name is given only when that entry is surely this object's: the
+ * name is unique in the app, or the entry's chart is this object's manifest and this object is
+ * the last of the name there. Otherwise `Kind namespace/name`, which names no construct: cdk8s-cli
+ * then prints no construct path rather than another object's.
+ */
+class ConstructNames {
+  private readonly byName = new Map<string, SourcedObject[]>();
+
+  public constructor(objects: readonly SourcedObject[], private readonly metadata: { readonly [name: string]: { readonly path?: string } }) {
+    for (const item of objects) {
+      const name = String(item.object?.metadata?.name ?? '');
+      const list = this.byName.get(name);
+      if (list) list.push(item);
+      else this.byName.set(name, [item]);
+    }
+  }
+
+  public resourceName(ref: ResourceRef): string {
+    const same = this.byName.get(ref.name) ?? [];
+    if (same.length === 1 && isObject(same[0], ref)) return ref.name;
+    const path = this.metadata[ref.name]?.path;
+    // No entry for the name: cdk8s-cli finds no construct path, and the plain name reads best.
+    if (path === undefined) return ref.name;
+    {
+      const chart = path.split('/')[0].toLowerCase();
+      const inChart = same.filter((o) => o.manifest !== undefined && chartOfManifest(o.manifest) === chart);
+      if (inChart.length > 0 && isObject(inChart[inChart.length - 1], ref)) return ref.name;
+    }
+    return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+  }
+}
+
+function isObject(item: SourcedObject, ref: ResourceRef): boolean {
+  const o = item.object;
+  return String(o.kind) === ref.kind && (ref.namespace === '' || String(o.metadata?.namespace ?? 'default') === ref.namespace)
+    && (ref.manifest === undefined || item.manifest === ref.manifest);
+}
+
+/** The chart a manifest file was written for: `a2-workload` of `a2-workload.k8s.yaml` or `0001-a2-workload.k8s.yaml`. */
+function chartOfManifest(manifest: string): string {
+  return basename(manifest).replace(/\.k8s\.ya?ml$|\.ya?ml$|\.json$/i, '').replace(/^\d{4}-/, '').toLowerCase();
+}
+
+function toViolation(finding: Finding, names: ConstructNames): any {
   return {
     ruleName: finding.rule,
     recommendation: finding.message,
     fix: finding.fix,
     violatingResources: finding.resources.map((r) => ({
-      resourceName: r.ref.name,
+      resourceName: names.resourceName(r.ref),
       locations: [`${r.ref.kind} ${r.ref.namespace ? `${r.ref.namespace}/` : ''}${r.ref.name}: ${r.locations.join(', ')}`],
       manifestPath: r.ref.manifest ?? '',
     })),
