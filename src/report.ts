@@ -6,7 +6,7 @@ import { toJsonReport } from './model/render-json';
 import { renderMarkdown } from './model/render-markdown';
 import { renderSvg } from './model/render-svg';
 import { renderText } from './model/render-text';
-import { refText } from './model/types';
+import { ConnectionRow, refText } from './model/types';
 
 /** What happens to a call. */
 export enum ConnectionOutcome {
@@ -20,6 +20,8 @@ export enum ConnectionOutcome {
   DENIED = 'denied',
   /** The client's own TLS settings break it (e.g. ISTIO_MUTUAL to a server without a sidecar). */
   FAILED = 'failed',
+  /** A NetworkPolicy stops it: the network drops it before the mesh sees it. */
+  BLOCKED = 'blocked',
 }
 
 /** How traffic to an external host leaves the mesh. */
@@ -83,6 +85,51 @@ export interface MeshReportOptions {
    * @default ["istio-egressgateway.istio-system.svc.cluster.local"]
    */
   readonly egressGatewayHosts?: string[];
+  /**
+   * Labels of namespaces the input does not hold, by namespace, e.g.
+   * `{ default: { 'istio-injection': 'enabled' } }` for manifests applied to an injected namespace.
+   * A Namespace object in the input wins over its declaration.
+   * @default - none declared
+   */
+  readonly namespaceLabels?: { [namespace: string]: { [key: string]: string } };
+  /**
+   * Take every namespace neither in the input nor declared as labelled `istio-injection=enabled`.
+   * @default false (such namespaces are taken as unlabelled: no sidecar injection)
+   */
+  readonly assumeInjected?: boolean;
+}
+
+/** Where the model took a namespace's labels from, when the input does not hold the namespace. */
+export enum NamespaceLabelSource {
+  /** From `MeshReportOptions.namespaceLabels` (`--namespace`). */
+  DECLARED = 'declared',
+  /** Assumed: unlabelled, or `istio-injection=enabled` with `assumeInjected`. */
+  ASSUMED = 'assumed',
+}
+
+/** A namespace the input does not hold, and the labels the model gave it. */
+export interface AssumedNamespace {
+  readonly name: string;
+  readonly source: NamespaceLabelSource;
+  /** The labels the model uses (besides the automatic `kubernetes.io/metadata.name`). */
+  readonly labels: { [key: string]: string };
+  /** Where the labels come from and what they mean for sidecar injection. */
+  readonly how: string;
+}
+
+/** Something in the input the model does not evaluate: the report treats it as absent. */
+export interface NotModelledInput {
+  readonly kind: string;
+  /** Empty for cluster-scoped objects. */
+  readonly namespace: string;
+  readonly name: string;
+  /**
+   * The field the model skips.
+   * @default - the whole object
+   */
+  readonly field?: string;
+  /** What it may change that the report does not show. */
+  readonly reason: string;
 }
 
 /** Options of `MeshReport.render`. */
@@ -122,6 +169,11 @@ export interface PredictedConnection {
   /** The Service port. */
   readonly port: number;
   readonly outcome: ConnectionOutcome;
+  /**
+   * On `BLOCKED` calls: the outcome the mesh would give if the network let the call through.
+   * @default - not blocked
+   */
+  readonly meshOutcome?: ConnectionOutcome;
   /** Why, in one line. */
   readonly reason: string;
 }
@@ -136,6 +188,8 @@ export interface PredictedEgress {
   readonly tls: EgressTlsMode;
   /** Whether a NetworkPolicy surely stops the pod from reaching the host directly. */
   readonly bypassBlocked: boolean;
+  /** Through the egress gateway: whether NetworkPolicies stop the pod from reaching the gateway itself. */
+  readonly gatewayBlocked: boolean;
   /** Why, in one line. */
   readonly reason: string;
 }
@@ -201,9 +255,19 @@ export class MeshReport {
     return this.model.connectionCount();
   }
 
-  /** Notes about the input (duplicate objects, objects not modelled). */
+  /** Notes about the input (duplicate objects, declarations of namespaces the input holds). */
   public get warnings(): string[] {
     return [...this.model.warnings];
+  }
+
+  /** What the input holds that the model does not evaluate (the report treats it as absent). */
+  public get notModelled(): NotModelledInput[] {
+    return this.model.notModelled.map((n) => ({ kind: n.ref.kind, namespace: n.ref.namespace, name: n.ref.name, field: n.field, reason: n.reason }));
+  }
+
+  /** Namespaces the input does not hold, with the labels the model gave them. */
+  public get assumedNamespaces(): AssumedNamespace[] {
+    return this.model.namespaceAssumptions.map((a) => ({ ...a, labels: { ...a.labels }, source: a.source as NamespaceLabelSource }));
   }
 
   /** Every call. Materialises clients x ports rows: for apps, not for 10,000s of workloads. */
@@ -252,6 +316,9 @@ export class MeshReport {
   }
 }
 
-function toConnection(c: { from: string; to: string; service: string; port: number; outcome: string; reason: string }): PredictedConnection {
-  return { from: c.from, to: c.to, service: c.service, port: c.port, outcome: c.outcome as ConnectionOutcome, reason: c.reason };
+function toConnection(c: ConnectionRow): PredictedConnection {
+  return {
+    from: c.from, to: c.to, service: c.service, port: c.port, outcome: c.outcome as ConnectionOutcome,
+    ...(c.meshOutcome ? { meshOutcome: c.meshOutcome as ConnectionOutcome } : {}), reason: c.reason,
+  };
 }

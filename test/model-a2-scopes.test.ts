@@ -68,7 +68,7 @@ test('every client has a row for every Service port: 6 workloads x 3 ports', () 
   const m = model(PolicyScope.MESH);
   expect([...m.connections()]).toHaveLength(18);
   expect(m.connectionCount()).toBe(18);
-  expect(m.outcomeCounts()).toEqual({ mtls: 8, plaintext: 6, rejected: 4, denied: 0, failed: 0 });
+  expect(m.outcomeCounts()).toEqual({ mtls: 8, plaintext: 6, rejected: 4, denied: 0, failed: 0, blocked: 0 });
   expect(m.workloads().find((w) => w.id === 'legacy/sleep')).toMatchObject({
     sidecar: false, sidecarReason: 'namespace label istio-injection=disabled', identity: 'spiffe://cluster.local/ns/legacy/sa/sleep',
   });

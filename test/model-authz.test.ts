@@ -27,7 +27,7 @@ describe('A4: allow-nothing in both namespaces plus one ALLOW per server', () =>
   });
 
   test('everything else is denied by allow-nothing', () => {
-    expect(m.outcomeCounts()).toEqual({ mtls: 2, plaintext: 0, rejected: 0, denied: 7, failed: 0 });
+    expect(m.outcomeCounts()).toEqual({ mtls: 2, plaintext: 0, rejected: 0, denied: 7, failed: 0, blocked: 0 });
     expect(call(m, 'photo-ns/photo-backend', 'photo-ns/photo-frontend', 8000).reason).toContain('photo-ns/allow-nothing (allows nothing) select the server');
     expect(findFindings(m)).toEqual([]);
   });

@@ -36,7 +36,7 @@ test('text', () => {
   const r = run('report', A2());
   expect(r.status).toBe(0);
   expect(r.stdout).toContain('ISTIO MESH MODEL');
-  expect(r.stdout).toContain('Calls: mtls 8, plaintext 6, rejected 4, denied 0, failed 0.');
+  expect(r.stdout).toContain('Calls: mtls 8, plaintext 6, rejected 4, denied 0, failed 0, blocked 0.');
   expect(r.stdout).toMatch(/legacy\/sleep\s+rejected \[\d+\]/);
 });
 

@@ -44,7 +44,7 @@ test('the example app passes: its legacy clients refused by STRICT servers are e
   // As in cdk8s.yaml: B1's client may bypass the gateway (B5 locks egress down), logged only.
   const { report, logged } = await validate(manifests, { ignore: ['egress-gateway-bypass'] });
   expect(report.success).toBe(true);
-  expect(logged).toContainEqual(expect.stringMatching(/a2-mesh-wide\.k8s\.yaml: 18 calls \(8 mtls, 6 plaintext, 4 rejected, 0 denied, 0 failed\), 0 egress paths, 0 findings$/));
+  expect(logged).toContainEqual(expect.stringMatching(/a2-mesh-wide\.k8s\.yaml: 18 calls \(8 mtls, 6 plaintext, 4 rejected, 0 denied, 0 failed, 0 blocked\), 0 egress paths, 0 findings$/));
   expect(logged).toContainEqual(expect.stringMatching(/b5-egress-lockdown\.k8s\.yaml: 0 calls .*, 1 egress paths, 0 findings$/));
   expect(logged.filter((m: string) => m.startsWith('istio mesh model: ignored egress-gateway-bypass'))).toEqual([
     expect.stringContaining('edition.cnn.com:80 goes through the egress gateway (VirtualService default/edition-cnn-com), but default/sleep can reach it directly'),
@@ -117,4 +117,34 @@ app.synth();
   expect(output).toContain('Construct Path: broken/DestinationRule-8');
   expect(output).toContain('Resource Name: old-mtls');
   expect(output).toContain('Validation failed');
+}, 120_000);
+
+test('objects of one name: the construct path is given only where cdk8s\'s metadata surely names the object', () => {
+  ensureBuilt();
+  const app = join(dir, 'clash');
+  mkdirSync(app);
+  // cdk8s keys its construct metadata by object name: `default` maps to the DestinationRule (the last one).
+  const objects = [
+    namespace('shop'), deployment('shop', 'web'), deployment('shop', 'cart', { ports: [8080] }), service('shop', 'cart', [{ port: 80, targetPort: 8080, name: 'http' }]),
+    peerAuthentication('shop', 'default', { mtls: { mode: 'STRICT' } }),
+    destinationRule('shop', 'default', { host: 'cart', trafficPolicy: { tls: { mode: 'DISABLE' } } }),
+  ];
+  writeFileSync(join(app, 'main.js'), `
+const { App, Chart, ApiObject } = require(${JSON.stringify(join(ROOT, 'node_modules', 'cdk8s'))});
+const app = new App();
+const chart = new Chart(app, 'clash');
+${JSON.stringify(objects)}.forEach((o, i) => new ApiObject(chart, o.kind + '-' + i, o));
+app.synth();
+`);
+  writeFileSync(join(app, 'cdk8s.yaml'), ['language: typescript', 'app: node main.js', 'output: dist', 'validations:',
+    `  - package: ${join(ROOT, 'lib', 'src', 'validation-plugin.js')}`, '    version: 0.1.0', '    class: MeshValidation', ''].join('\n'));
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'synth', '--no-check-upgrade'],
+    { cwd: app, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const output = `${r.stdout}${r.stderr}`;
+  expect(output).toContain('plaintext-to-strict');
+  const occurrences = output.split('- Construct Path: ').slice(1).map((o) => o.split('\n').slice(0, 3).join(' | '));
+  expect(occurrences).toEqual([
+    expect.stringMatching(/^clash\/DestinationRule-5 \| .*- Resource Name: default$/),
+    expect.stringMatching(/^N\/A \| .*- Resource Name: PeerAuthentication shop\/default$/),
+  ]);
 }, 120_000);

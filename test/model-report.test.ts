@@ -29,7 +29,7 @@ describe('MeshReport.fromChart (A2, workload-level STRICT)', () => {
 
   test('JSON has the documented shape', () => {
     const json = JSON.parse(report.render(ReportFormat.JSON));
-    expect(Object.keys(json)).toEqual(['workloads', 'connections', 'egress']);
+    expect(Object.keys(json)).toEqual(['workloads', 'connections', 'egress', 'namespaces', 'notModelled']);
     expect(json.workloads[4]).toEqual({
       id: 'legacy/httpbin', namespace: 'legacy', serviceAccount: 'httpbin', identity: 'spiffe://cluster.local/ns/legacy/sa/httpbin', sidecar: false,
     });
@@ -42,7 +42,7 @@ describe('MeshReport.fromChart (A2, workload-level STRICT)', () => {
 
   test('text: a matrix per namespace pair with numbered reasons', () => {
     const text = report.render(ReportFormat.TEXT);
-    expect(text).toContain('Calls: mtls 8, plaintext 8, rejected 2, denied 0, failed 0.');
+    expect(text).toContain('Calls: mtls 8, plaintext 8, rejected 2, denied 0, failed 0, blocked 0.');
     expect(text).toMatch(/-- legacy -> bar --\n\s+FROM \\ TO\s+bar\/httpbin:8000\n\s+legacy\/httpbin\s+rejected \[\d+\]/);
     expect(text).toContain('client has no sidecar: plaintext; server STRICT (workload PeerAuthentication bar/httpbin) refuses plaintext');
   });

@@ -8,7 +8,7 @@ import { renderMarkdown } from './render-markdown';
 import { renderSvg } from './render-svg';
 import { renderText } from './render-text';
 import { jsonChunks } from './render-json';
-import { DetailMode } from './report-doc';
+import { DetailMode, inputNoteLines, namespaceLines } from './report-doc';
 import { Finding, ModelOptions, refText } from './types';
 
 const USAGE = `Usage:
@@ -35,6 +35,12 @@ Options:
   --cluster-domain DOMAIN          cluster domain of Service hosts (default: cluster.local)
   --egress-gateway HOST            Service host of an egress gateway (repeatable; default:
                                    istio-egressgateway.istio-system.svc.cluster.local)
+  --namespace NS=KEY=VALUE[,KEY=VALUE...]
+                                   labels of a namespace the input does not hold (repeatable),
+                                   e.g. --namespace default=istio-injection=enabled; NS= declares
+                                   one without labels
+  --assume-injected                take every namespace neither in the input nor declared as
+                                   labelled istio-injection=enabled (default: without labels)
   -h, --help                       this text
 `;
 
@@ -64,6 +70,7 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
   let detail: DetailMode = 'auto';
   let each = false;
   const options: { -readonly [K in keyof ModelOptions]: ModelOptions[K] } = {};
+  const namespaceLabels: { [namespace: string]: { [key: string]: string } } = {};
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -81,6 +88,8 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
       case '--trust-domain': options.trustDomain = value(); break;
       case '--cluster-domain': options.clusterDomain = value(); break;
       case '--egress-gateway': gateways.push(value()); break;
+      case '--namespace': declareNamespace(namespaceLabels, value()); break;
+      case '--assume-injected': options.assumeInjected = true; break;
       default:
         if (flag.startsWith('-')) throw new UsageError(`unknown option ${flag}`);
         paths.push(arg);
@@ -91,7 +100,44 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
   if (paths.length === 0) throw new UsageError('give at least one manifest file or folder');
   if (each && (format === 'json' || format === 'svg') && command === 'report') throw new UsageError('--each works with --format text or markdown');
   if (gateways.length > 0) options.egressGatewayHosts = gateways;
+  if (Object.keys(namespaceLabels).length > 0) options.namespaceLabels = namespaceLabels;
   return { command, paths, format, output, detail, each, options };
+}
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+
+/** `NS=KEY=VALUE[,KEY=VALUE...]` (or `NS=`): adds the labels to the namespace's declaration. */
+function declareNamespace(into: { [namespace: string]: { [key: string]: string } }, text: string): void {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--namespace ${text}: write NAMESPACE=KEY=VALUE[,KEY=VALUE...], e.g. default=istio-injection=enabled`);
+  const name = text.slice(0, eq);
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
+    throw new UsageError(`--namespace ${text}: "${name}" is not a namespace name (a DNS label)`);
+  }
+  const labels = into[name] ?? (into[name] = {});
+  const rest = text.slice(eq + 1);
+  if (rest === '') return;
+  for (const pair of rest.split(',')) {
+    const at = pair.indexOf('=');
+    const [key, val] = at < 0 ? [pair, undefined] : [pair.slice(0, at), pair.slice(at + 1)];
+    if (val === undefined || !LABEL_KEY.test(key) || !LABEL_VALUE.test(val) || val.length > 63) {
+      throw new UsageError(`--namespace ${text}: "${pair}" is not a label KEY=VALUE`);
+    }
+    labels[key] = val;
+  }
+}
+
+/** What `check` says besides findings: the namespaces it assumed and what it did not evaluate. */
+function formatInputNotes(model: MeshModel): string {
+  const lines: string[] = [];
+  if (model.namespaceAssumptions.length > 0) {
+    lines.push(`namespaces not in the input (${model.namespaceAssumptions.length}):`, ...namespaceLines(model.namespaceAssumptions).map((l) => `    ${l}`));
+  }
+  if (model.notModelled.length > 0) {
+    lines.push(`not modelled (${model.notModelled.length}): the checks treat these as absent`, ...inputNoteLines(model.notModelled).map((l) => `    ${l}`));
+  }
+  return lines.map((l) => `${l}\n`).join('');
 }
 
 function formatFindings(findings: readonly Finding[]): string {
@@ -140,6 +186,7 @@ export async function main(argv: readonly string[], stdout: (s: string) => Promi
         total += findings.length;
         await write(`${name}: ${findings.length === 0 ? 'no findings' : `${findings.length} finding(s)`}\n`);
         if (findings.length > 0) await write(`${formatFindings(findings)}\n`);
+        await write(formatInputNotes(model));
       }
       return total > 0 ? 1 : 0;
     }

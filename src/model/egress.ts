@@ -6,7 +6,7 @@
 
 import { DestinationRules, tlsForPort } from './destination-rules';
 import { hostMatches, serviceHostNamespace, shortHost, visibleTo } from './hosts';
-import { Inventory } from './inventory';
+import { Inventory, unmodelledWildcard } from './inventory';
 import { Labels } from './labels';
 import { NetworkPolicies } from './network-policy';
 import { isTlsProtocol } from './protocols';
@@ -31,6 +31,8 @@ export interface EgressVerdict {
   readonly via: EgressVia;
   readonly tls: EgressTls;
   readonly bypassBlocked: boolean;
+  /** Through the gateway: whether NetworkPolicies stop the client from reaching the gateway pods. */
+  readonly gatewayBlocked: boolean;
   readonly reason: string;
   /** The same without the client's details, for aggregation. */
   readonly summary: string;
@@ -239,6 +241,7 @@ export class EgressAnalysis {
   private finish(client: WorkloadInfo, target: EgressTarget, ports: number[],
     v: { via: EgressVia; tls: EgressTls; reason: string; summary: string }): EgressVerdict {
     const unique = [...new Set(ports)];
+    const reason = `${wildcardNote(target)}${v.reason}`;
     const blocked = this.networkPolicies.blocks(client, { pods: target.pods, ports: unique });
     const policies = this.networkPolicies.policiesFor(client).map((p) => `${p.namespace}/${p.ref.name}`).join(', ');
     let note: string;
@@ -247,7 +250,7 @@ export class EgressAnalysis {
     } else {
       note = v.via === 'direct' ? `NetworkPolicy ${policies} blocks direct connections, so this call fails` : `NetworkPolicy ${policies} blocks any bypass`;
     }
-    return { ...v, bypassBlocked: blocked, reason: `${v.reason}; ${note}`, summary: `${v.summary}; ${blocked ? 'bypass blocked' : 'bypass open'}` };
+    return { ...v, bypassBlocked: blocked, gatewayBlocked: false, reason: `${reason}; ${note}`, summary: `${v.summary}; ${blocked ? 'bypass blocked' : 'bypass open'}` };
   }
 
   private findTargets(): EgressTarget[] {
@@ -266,7 +269,7 @@ export class EgressAnalysis {
     for (const se of this.inventory.serviceEntries) {
       if (se.location === 'MESH_INTERNAL') continue;
       for (const host of se.hosts) {
-        if (host.includes('*')) continue;
+        if (unmodelledWildcard(host, se.resolution, se.hasEndpoints)) continue;
         for (const p of se.ports) add({ host, port: p.number, protocol: p.protocol, hostNamespace: se.namespace, serviceEntry: se });
       }
     }
@@ -298,6 +301,20 @@ export class EgressAnalysis {
   }
 }
 
+
+/**
+ * What Istio does with a wildcard ServiceEntry host: one route for every subdomain without a host of
+ * its own, to the address the app resolved (resolution NONE: an ORIGINAL_DST cluster; DYNAMIC_DNS:
+ * Envoy resolves the name) - pilot/pkg/networking/core/cluster.go, convertResolution.
+ */
+function wildcardNote(target: EgressTarget): string {
+  if (!target.host.includes('*')) return '';
+  const resolution = target.serviceEntry?.resolution ?? 'NONE';
+  const how = resolution === 'NONE' ? 'to the address the app resolved (resolution NONE)'
+    : resolution === 'DYNAMIC_DNS' ? 'to the address Envoy resolves for the requested name (resolution DYNAMIC_DNS)'
+      : `to the ServiceEntry's endpoints (resolution ${resolution})`;
+  return `wildcard host ${target.host} (any subdomain without a ServiceEntry host of its own) goes ${how}: `;
+}
 
 function addScope(into: Set<string>, namespace: string, exportTo: readonly string[] | undefined): void {
   into.add(namespace);

@@ -1,5 +1,6 @@
 // Reads the input objects into the typed resources the model works on.
 
+import { CLUSTER_SCOPED, isMeshConfig, notModelledReason } from './coverage';
 import { resolveHost, serviceHost } from './hosts';
 import { decideSidecar } from './injection';
 import { LabelIndex, labelMap, Labels, matchesLabels } from './labels';
@@ -9,7 +10,7 @@ import {
   NetworkPolicyPeer, NetworkPolicyRule, PeerAuthenticationInfo, Route, RouteKind, RouteMatch, ServiceEntryInfo, ServiceInfo,
   TlsSettings, TrafficTls, VirtualServiceInfo, WorkloadInfo,
 } from './resources';
-import { K8sObject, ResolvedOptions, ResourceRef, SourcedObject } from './types';
+import { K8sObject, NamespaceAssumption, NotModelled, ResolvedOptions, ResourceRef, SourcedObject } from './types';
 
 /** Kinds that run pods, and where their pod template is. */
 const WORKLOAD_KINDS: { readonly [kind: string]: (o: K8sObject) => K8sObject | undefined } = {
@@ -36,8 +37,12 @@ export interface Inventory {
   readonly gateways: readonly GatewayInfo[];
   readonly virtualServices: readonly VirtualServiceInfo[];
   readonly networkPolicies: readonly NetworkPolicyInfo[];
-  /** Notes about the input (duplicates, objects the model skipped). */
+  /** Notes about the input (duplicates). */
   readonly warnings: readonly string[];
+  /** What the input holds that the model does not evaluate, in input order. */
+  readonly notModelled: readonly NotModelled[];
+  /** Namespaces the input does not hold, with the labels the model gave them, by name. */
+  readonly namespaceAssumptions: readonly NamespaceAssumption[];
 }
 
 function refOf(o: K8sObject, manifest: string | undefined, clusterScoped = false): ResourceRef {
@@ -195,6 +200,9 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
   const gateways: GatewayInfo[] = [];
   const virtualServices: VirtualServiceInfo[] = [];
   const networkPolicies: NetworkPolicyInfo[] = [];
+  const notModelled: NotModelled[] = [];
+  const meshRouteEffects: Array<{ vs: VirtualServiceInfo; spec: any }> = [];
+  const referenced = new Set<string>();
   const ids = new Set<string>();
 
   for (const { object: o, manifest } of objects) {
@@ -207,6 +215,7 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
         name,
         labels: { ...labelMap(o.metadata?.labels), 'kubernetes.io/metadata.name': name },
         ref: refOf(o, manifest, true),
+        source: 'input',
       });
     } else if (WORKLOAD_KINDS[kind]) {
       const template = WORKLOAD_KINDS[kind](o);
@@ -217,6 +226,7 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
       ids.add(id);
       pending.push({ id, object: o, template, manifest });
     } else if (kind === 'Service') {
+      serviceNotModelled(o, refOf(o, manifest), notModelled);
       services.push({
         ref: refOf(o, manifest),
         namespace,
@@ -267,7 +277,10 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
     } else if (kind === 'AuthorizationPolicy') {
       const selector = labelMap(spec.selector?.matchLabels);
       if (spec.targetRef || spec.targetRefs) {
-        warnings.push(`AuthorizationPolicy ${namespace}/${o.metadata?.name} uses targetRef(s) (gateways, waypoints): not modelled`);
+        notModelled.push({
+          ref: refOf(o, manifest), field: spec.targetRefs ? 'spec.targetRefs' : 'spec.targetRef',
+          reason: 'applies to gateways or waypoints (ambient mode), not to sidecars: the policy is not evaluated',
+        });
         continue;
       }
       authorizationPolicies.push({
@@ -280,6 +293,7 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
         rules: list(spec.rules),
       });
     } else if (kind === 'ServiceEntry') {
+      serviceEntryNotModelled(o, refOf(o, manifest), notModelled);
       serviceEntries.push({
         ref: refOf(o, manifest),
         namespace,
@@ -291,6 +305,8 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
           targetPort: portNumber(p.targetPort),
         })),
         location: String(spec.location ?? 'MESH_EXTERNAL').toUpperCase(),
+        resolution: String(spec.resolution ?? 'NONE').toUpperCase(),
+        hasEndpoints: list(spec.endpoints).length > 0 || spec.workloadSelector !== undefined,
         exportTo: Array.isArray(spec.exportTo) ? spec.exportTo.map(String) : undefined,
       });
     } else if (kind === 'Gateway' && String(o.apiVersion ?? '').startsWith('networking.istio.io/')) {
@@ -308,19 +324,37 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
         servers,
       });
     } else if (kind === 'VirtualService') {
-      virtualServices.push(parseVirtualService(o, manifest, virtualServices.length, clusterDomain));
+      const vs = parseVirtualService(o, manifest, virtualServices.length, clusterDomain);
+      virtualServices.push(vs);
+      meshRouteEffects.push({ vs, spec });
     } else if (kind === 'NetworkPolicy') {
       networkPolicies.push(parseNetworkPolicy(o, manifest));
+    } else if (isMeshConfig(o, options.rootNamespace)) {
+      notModelled.push({
+        ref: refOf(o, manifest), field: 'data.mesh',
+        reason: 'Istio\'s mesh configuration (outbound traffic policy, auto mTLS, trust domain): the model uses Istio\'s defaults and its own options instead',
+      });
+    } else {
+      const reason = notModelledReason(o);
+      if (reason) notModelled.push({ ref: refOf(o, manifest, CLUSTER_SCOPED.has(kind)), reason });
     }
   }
+  // Labels matter only where pods run: namespaces of workloads are listed when assumed.
+  for (const p of pending) referenced.add(namespaceOf(p.object));
+  const namespaceAssumptions = assumeNamespaces(namespaces, referenced, options, warnings);
 
   const workloads = pending
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((p, index) => toWorkload(p, index, namespaces, gateways, trustDomain));
+  const workloadIndex = new LabelIndex(workloads);
+  const gatewayHosts = new Set([...options.egressGatewayHosts, ...services
+    .filter((svc) => svc.selector && workloadIndex.select(svc.namespace, svc.selector).some((w) => w.gateway)).map((svc) => svc.host)]);
+  const meshHosts = new Set(services.map((svc) => svc.host).filter((h) => !gatewayHosts.has(h)));
+  for (const { vs, spec } of meshRouteEffects) virtualServiceNotModelled(vs, spec, meshHosts, gatewayHosts, notModelled);
   return {
     namespaces,
     workloads,
-    workloadIndex: new LabelIndex(workloads),
+    workloadIndex,
     services,
     peerAuthentications,
     destinationRules,
@@ -330,7 +364,119 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
     virtualServices,
     networkPolicies,
     warnings,
+    notModelled,
+    namespaceAssumptions,
   };
+}
+
+/**
+ * Gives every namespace objects live in, or the options declare, labels: its own when the input
+ * holds it, else the declared ones, else none (or `istio-injection=enabled` with `assumeInjected`).
+ */
+function assumeNamespaces(namespaces: Map<string, NamespaceInfo>, referenced: ReadonlySet<string>, options: ResolvedOptions,
+  warnings: string[]): NamespaceAssumption[] {
+  const assumptions: NamespaceAssumption[] = [];
+  for (const [name, labels] of Object.entries(options.namespaceLabels)) {
+    if (namespaces.has(name)) {
+      warnings.push(`namespace ${name} is in the input: its own labels are used, not the declared ones`);
+      continue;
+    }
+    const declared = labelMap(labels);
+    namespaces.set(name, { name, labels: { ...declared, 'kubernetes.io/metadata.name': name }, source: 'declared' });
+    assumptions.push({ name, source: 'declared', labels: declared, how: `declared ${describeLabels(declared)}` });
+  }
+  for (const name of [...referenced].sort()) {
+    if (namespaces.has(name)) continue;
+    const labels: { [key: string]: string } = options.assumeInjected ? { 'istio-injection': 'enabled' } : {};
+    namespaces.set(name, { name, labels: { ...labels, 'kubernetes.io/metadata.name': name }, source: 'assumed' });
+    assumptions.push({
+      name, source: 'assumed', labels,
+      how: options.assumeInjected
+        ? 'not in the input: assumed istio-injection=enabled (assume injected)'
+        : 'not in the input: assumed without labels, so Istio injects no sidecar unless a pod asks for one; declare its labels if it has any',
+    });
+  }
+  return assumptions.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function describeLabels(labels: { readonly [key: string]: string }): string {
+  const pairs = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+  return pairs.length === 0 ? 'without labels' : `with labels ${pairs.join(', ')}`;
+}
+
+/** Ports and Services the calls leave out. */
+function serviceNotModelled(o: K8sObject, ref: ResourceRef, into: NotModelled[]): void {
+  const spec = o.spec ?? {};
+  if (spec.type === 'ExternalName') {
+    into.push({ ref, field: 'spec.externalName', reason: `an ExternalName Service (a DNS alias of ${spec.externalName ?? '?'}): calls to it are not in the report` });
+    return;
+  }
+  const ports = list(spec.ports);
+  if (ports.length > 0 && !(spec.selector && Object.keys(spec.selector).length > 0)) {
+    into.push({ ref, field: 'spec.selector', reason: 'no selector: its endpoints (EndpointSlices) are not modelled, so calls to it are not in the report' });
+  }
+  ports.forEach((p: any, i: number) => {
+    const protocol = String(p?.protocol ?? 'TCP').toUpperCase();
+    if (protocol !== 'TCP') {
+      into.push({ ref, field: `spec.ports[${i}].protocol`, reason: `${protocol} port ${p?.port}: Istio's sidecars proxy TCP only, and the model predicts TCP calls only` });
+    }
+  });
+}
+
+/** ServiceEntry settings the egress paths leave out. */
+function serviceEntryNotModelled(o: K8sObject, ref: ResourceRef, into: NotModelled[]): void {
+  const spec = o.spec ?? {};
+  if (String(spec.location ?? 'MESH_EXTERNAL').toUpperCase() === 'MESH_INTERNAL') {
+    into.push({ ref, field: 'spec.location', reason: 'MESH_INTERNAL: its hosts are mesh services, but calls to them are not in the report (only Kubernetes Services are)' });
+  }
+  if (spec.workloadSelector) {
+    into.push({ ref, field: 'spec.workloadSelector', reason: 'pods (or WorkloadEntries) as endpoints of its hosts: calls to them are not in the report' });
+  }
+  list<string>(spec.hosts).map(String).forEach((host, i) => {
+    const why = unmodelledWildcard(host, String(spec.resolution ?? 'NONE').toUpperCase(), list(spec.endpoints).length > 0);
+    if (why) into.push({ ref, field: `spec.hosts[${i}]`, reason: why });
+  });
+}
+
+/**
+ * Why a ServiceEntry host gets no egress rows: `*` alone, or a wildcard Istio can only resolve
+ * through endpoints (pkg/config/validation/validation.go, ValidateServiceEntry, at the pinned commit).
+ */
+export function unmodelledWildcard(host: string, resolution: string, hasEndpoints: boolean): string | undefined {
+  if (host === '*') return 'host "*": Istio\'s validation refuses it (invalid host), so it would not be applied';
+  if (host.includes('*') && (resolution === 'DNS' || resolution === 'DNS_ROUND_ROBIN') && !hasEndpoints) {
+    return `wildcard host ${host} with resolution ${resolution} and no endpoints: Istio's validation refuses it (hosts must be FQDNs), so it would not be applied`;
+  }
+  return undefined;
+}
+
+/**
+ * Mesh routes between mesh services (`meshHosts`: Services but egress gateways): the calls are per
+ * Service as addressed, so routing them elsewhere is not modelled. Routes to an egress gateway are
+ * egress paths, which the model follows.
+ */
+function virtualServiceNotModelled(vs: VirtualServiceInfo, spec: any, meshHosts: ReadonlySet<string>, gatewayHosts: ReadonlySet<string>,
+  into: NotModelled[]): void {
+  if (!vs.gateways.includes('mesh') && !vs.routes.some((r) => r.matches.some((m) => m.gateways?.includes('mesh')))) return;
+  const hosts = vs.hosts.filter((h) => meshHosts.has(h));
+  if (hosts.length === 0) return;
+  for (const route of vs.routes) {
+    if (route.matches.length > 0 && !route.matches.some((m) => (m.gateways ?? vs.gateways).includes('mesh'))) continue;
+    const raw = list(spec[route.kind])[route.index] ?? {};
+    const field = `spec.${route.kind}[${route.index}]`;
+    const effects = ['fault', 'mirror', 'mirrors', 'redirect', 'directResponse', 'rewrite'].filter((k) => raw[k] !== undefined);
+    if (route.destinations.some((d) => gatewayHosts.has(d.host))) continue;
+    const elsewhere = route.destinations.filter((d) => !hosts.includes(d.host) || d.subset !== undefined);
+    if (effects.length > 0) {
+      into.push({ ref: vs.ref, field: `${field}.${effects[0]}`, reason: `${effects.join(', ')} on mesh calls to ${hosts.join(', ')}: the calls show the Service as addressed` });
+    } else if (elsewhere.length > 0) {
+      into.push({
+        ref: vs.ref, field: `${field}.route`,
+        reason: `sends mesh calls to ${hosts.join(', ')} on to ${elsewhere.map((d) => `${d.host}${d.subset ? ` subset ${d.subset}` : ''}`).join(', ')}: `
+          + 'the calls show the Service as addressed, its endpoints and its DestinationRule',
+      });
+    }
+  }
 }
 
 function toWorkload(p: PendingWorkload, index: number, namespaces: Map<string, NamespaceInfo>,
@@ -348,11 +494,15 @@ function toWorkload(p: PendingWorkload, index: number, namespaces: Map<string, N
       if (n !== undefined) containerPorts.push({ port: n, name: port.name });
     }
   }
-  const nsLabels = namespaces.get(namespace)?.labels ?? {};
+  const ns = namespaces.get(namespace);
+  const nsLabels = ns?.labels ?? {};
   const gateway = gateways.find((g) => Object.keys(g.selector).length > 0 && matchesLabels(g.selector, podLabels));
-  const decision = gateway
+  const decided = gateway
     ? { sidecar: true, reason: `Istio gateway proxy (pods of ${gateway.ref.namespace}/${gateway.ref.name})` }
     : decideSidecar(nsLabels, podLabels, annotations);
+  const assumed = gateway || !ns || ns.source === 'input' ? ''
+    : ns.source === 'declared' ? ` (namespace ${namespace} as declared)` : ` (namespace ${namespace} is not in the input: labels assumed)`;
+  const decision = { sidecar: decided.sidecar, reason: decided.reason + assumed };
   const principal = `${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
   return {
     index,

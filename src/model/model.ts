@@ -9,7 +9,8 @@ import { NetworkPolicies } from './network-policy';
 import { PeerAuthentications } from './peer-authentication';
 import { WorkloadInfo } from './resources';
 import {
-  ConnectionRow, EgressRow, K8sObject, ModelOptions, Outcome, OUTCOMES, ResolvedOptions, resolveOptions, SourcedObject, WorkloadRow,
+  ConnectionRow, EgressRow, K8sObject, ModelOptions, NamespaceAssumption, NotModelled, Outcome, OUTCOMES, ResolvedOptions, resolveOptions,
+  SourcedObject, WorkloadRow,
 } from './types';
 import { decideCall, Verdict, VerdictContext } from './verdict';
 
@@ -168,6 +169,16 @@ export class MeshModel {
   /** Notes about the input. */
   public get warnings(): readonly string[] {
     return this.inventory.warnings;
+  }
+
+  /** What the input holds that the model does not evaluate. */
+  public get notModelled(): readonly NotModelled[] {
+    return this.inventory.notModelled;
+  }
+
+  /** Namespaces the input does not hold, and the labels the model gave them. */
+  public get namespaceAssumptions(): readonly NamespaceAssumption[] {
+    return this.inventory.namespaceAssumptions;
   }
 
   /** Every workload, sorted by id. */
@@ -386,7 +397,10 @@ export class MeshModel {
       for (let i = 0; i < targets.length; i++) {
         if (targets[i].pods.includes(client)) continue;
         const v = this.egressVerdict(group, i);
-        yield { from: client.id, host: targets[i].host, port: targets[i].port, via: v.via, tls: v.tls, bypassBlocked: v.bypassBlocked, reason: v.reason };
+        yield {
+          from: client.id, host: targets[i].host, port: targets[i].port, via: v.via, tls: v.tls, bypassBlocked: v.bypassBlocked,
+          gatewayBlocked: v.gatewayBlocked, reason: v.reason,
+        };
       }
     }
   }

@@ -2,13 +2,31 @@
 // neither does this writer (it yields about 64 KiB at a time, as the reader asks for it).
 
 import { MeshModel } from './model';
-import { ConnectionRow, EgressRow, WorkloadRow } from './types';
+import { ConnectionRow, EgressRow, NamespaceAssumption, NotModelled, WorkloadRow } from './types';
+
+/** An object the model does not evaluate, as the JSON report lists it. */
+export interface JsonNote {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly manifest?: string;
+  readonly field?: string;
+  readonly reason: string;
+}
 
 /** The JSON report as one object (for small models). */
 export interface JsonReport {
   readonly workloads: Array<{ id: string; namespace: string; serviceAccount: string; identity: string; sidecar: boolean }>;
   readonly connections: ConnectionRow[];
   readonly egress: EgressRow[];
+  /** Namespaces the input does not hold, with the labels the model gave them. */
+  readonly namespaces: NamespaceAssumption[];
+  readonly notModelled: JsonNote[];
+}
+
+/** A note as JSON: the object's kind, namespace and name, then where and why. */
+export function noteJson(n: NotModelled): JsonNote {
+  return { kind: n.ref.kind, namespace: n.ref.namespace, name: n.ref.name, manifest: n.ref.manifest, field: n.field, reason: n.reason };
 }
 
 function workloadJson(w: WorkloadRow) {
@@ -34,7 +52,9 @@ export function* jsonChunks(model: MeshModel): IterableIterator<string> {
   buffer += '{\n';
   yield* array('workloads', model.workloads().map(workloadJson), false);
   yield* array('connections', model.connections(), false);
-  yield* array('egress', model.egress(), true);
+  yield* array('egress', model.egress(), false);
+  yield* array('namespaces', model.namespaceAssumptions, false);
+  yield* array('notModelled', model.notModelled.map(noteJson), true);
   yield `${buffer}}\n`;
 }
 
@@ -49,5 +69,7 @@ export function toJsonReport(model: MeshModel): JsonReport {
     workloads: model.workloads().map(workloadJson),
     connections: [...model.connections()],
     egress: [...model.egress()],
+    namespaces: [...model.namespaceAssumptions],
+    notModelled: model.notModelled.map(noteJson),
   };
 }

@@ -8,7 +8,7 @@ import { num, some } from './table';
 import { Outcome, OUTCOMES } from './types';
 
 const COLORS: Record<Outcome, string> = {
-  mtls: '#2e7d32', plaintext: '#f9a825', rejected: '#c62828', denied: '#6a1b9a', failed: '#37474f',
+  mtls: '#2e7d32', plaintext: '#f9a825', rejected: '#c62828', denied: '#6a1b9a', failed: '#37474f', blocked: '#d84315',
 };
 const MAX_DETAILED_WORKLOADS = 60;
 const MAX_DETAILED_EDGES = 400;
@@ -32,9 +32,27 @@ function header(title: string): string[] {
   ];
 }
 
-function legend(lines: string[]): void {
+function html(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** The outcome colours, and notes on what the picture rests on: assumed namespaces, what is not modelled. */
+function legend(lines: string[], model: MeshModel): void {
   const cells = OUTCOMES.map((o) => `<TD><FONT COLOR="${COLORS[o]}">${o}</FONT></TD>`).join('');
-  lines.push(`  legend [shape=plaintext, style=solid, fontsize=9, label=<<TABLE BORDER="1" COLOR="#90a4ae" CELLBORDER="0" CELLSPACING="4"><TR><TD>outcome:</TD>${cells}</TR></TABLE>>];`);
+  const notes: string[] = [];
+  const assumed = model.namespaceAssumptions;
+  if (assumed.length > 0) {
+    notes.push(`namespaces not in the input: ${some(assumed.map((a) => `${a.name} (${a.source}${Object.keys(a.labels).length > 0
+      ? `: ${Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(', ')}` : ', no labels'})`), 4)}`);
+  }
+  if (model.notModelled.length > 0) {
+    const kinds = new Map<string, number>();
+    for (const n of model.notModelled) kinds.set(n.ref.kind, (kinds.get(n.ref.kind) ?? 0) + 1);
+    notes.push(`not modelled (drawn as if absent): ${some([...kinds].map(([k, n]) => `${k} (${n})`), 6)}; see the text report`);
+  }
+  const span = OUTCOMES.length + 1;
+  const rows = notes.map((n) => `<TR><TD COLSPAN="${span}" ALIGN="LEFT">${html(n)}</TD></TR>`).join('');
+  lines.push(`  legend [shape=plaintext, style=solid, fontsize=9, label=<<TABLE BORDER="1" COLOR="#90a4ae" CELLBORDER="0" CELLSPACING="4"><TR><TD>outcome:</TD>${cells}</TR>${rows}</TABLE>>];`);
 }
 
 /** The Graphviz description of the picture. */
@@ -42,10 +60,10 @@ export function toDot(model: MeshModel): string {
   const workloads = model.inventory.workloads;
   if (workloads.length <= MAX_DETAILED_WORKLOADS && model.connectionCount() <= MAX_DETAILED_EDGES) return detailedDot(model);
   const agg = aggregate(model);
-  if (agg.namespaceMatrixOmitted) return groupDot(agg);
+  if (agg.namespaceMatrixOmitted) return groupDot(model, agg);
   let edges = 0;
   for (const cell of agg.namespaceMatrix.values()) edges += OUTCOMES.filter((o) => cell[o] > 0).length;
-  return edges <= MAX_NAMESPACE_EDGES ? namespaceDot(model, agg) : groupDot(agg);
+  return edges <= MAX_NAMESPACE_EDGES ? namespaceDot(model, agg) : groupDot(model, agg);
 }
 
 function detailedDot(model: MeshModel): string {
@@ -78,7 +96,7 @@ function detailedDot(model: MeshModel): string {
       })};`);
     }
   }
-  legend(lines);
+  legend(lines, model);
   lines.push('}');
   return lines.join('\n');
 }
@@ -102,7 +120,7 @@ function namespaceDot(model: MeshModel, agg: Aggregate): string {
       penwidth: Math.round((1 + Math.log10(e.count)) * 10) / 10, style: e.outcome === 'mtls' || e.outcome === 'plaintext' ? 'solid' : 'dashed',
     })};`);
   }
-  legend(lines);
+  legend(lines, model);
   lines.push('}');
   return lines.join('\n');
 }
@@ -111,7 +129,7 @@ function namespaceDot(model: MeshModel, agg: Aggregate): string {
  * Too many namespaces for one node each: a node per set of namespaces, an edge per group of calls
  * that every policy treats alike (from the group's client namespaces to its server namespaces).
  */
-function groupDot(agg: Aggregate): string {
+function groupDot(model: MeshModel, agg: Aggregate): string {
   const lines = header(`Istio mesh model: ${num(agg.workloads)} workloads in ${num(agg.namespaces.length)} namespaces, ${num(agg.calls)} calls, `
     + 'in groups of alike calls (edge colour: outcome)');
   const nodes = new Map<string, string>();
@@ -132,7 +150,7 @@ function groupDot(agg: Aggregate): string {
       penwidth: Math.round((1 + Math.log10(g.count)) * 10) / 10, style: g.outcome === 'mtls' || g.outcome === 'plaintext' ? 'solid' : 'dashed',
     })};`);
   }
-  legend(lines);
+  legend(lines, model);
   lines.push('}');
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@
 import { aggregate, Aggregate, workloadsPerNamespace } from './aggregate';
 import { MeshModel } from './model';
 import { Footnotes, num, some } from './table';
-import { ConnectionRow, Outcome, OUTCOMES, refText } from './types';
+import { ConnectionRow, NamespaceAssumption, NotModelled, Outcome, OUTCOMES, refText } from './types';
 
 export type Block =
   | { readonly kind: 'heading'; readonly level: 1 | 2 | 3; readonly text: string }
@@ -23,7 +23,7 @@ export interface TextOptions {
   readonly detail?: DetailMode;
 }
 
-const CODES: Record<Outcome, string> = { mtls: 'M', plaintext: 'P', rejected: 'R', denied: 'D', failed: 'F' };
+const CODES: Record<Outcome, string> = { mtls: 'M', plaintext: 'P', rejected: 'R', denied: 'D', failed: 'F', blocked: 'B' };
 const MAX_MATRIX_NAMESPACES = 30;
 const MAX_NAMESPACE_ROWS = 50;
 const MAX_EGRESS_ROWS = 200;
@@ -48,7 +48,16 @@ export function buildReport(model: MeshModel, options: TextOptions = {}): Block[
     },
     { kind: 'para', text: `Calls: ${OUTCOMES.map((o) => `${o} ${num(agg.outcomes[o])}`).join(', ')}.` },
   ];
+  if (model.namespaceAssumptions.length > 0) {
+    blocks.push({ kind: 'heading', level: 2, text: `Namespaces not in the input (${model.namespaceAssumptions.length})` },
+      { kind: 'list', items: namespaceLines(model.namespaceAssumptions) });
+  }
   findingsSection(agg, blocks);
+  if (model.notModelled.length > 0) {
+    blocks.push({ kind: 'heading', level: 2, text: `Not modelled (${model.notModelled.length})` },
+      { kind: 'para', text: 'The input holds these, but the model does not evaluate them: the calls and paths they change are reported as if they were absent.' },
+      { kind: 'list', items: inputNoteLines(model.notModelled) });
+  }
   workloadsSection(model, agg, detailed, blocks);
   if (detailed) detailedCalls(model, blocks);
   else aggregatedCalls(agg, blocks);
@@ -57,6 +66,32 @@ export function buildReport(model: MeshModel, options: TextOptions = {}): Block[
     blocks.push({ kind: 'heading', level: 2, text: 'Warnings' }, { kind: 'list', items: [...model.warnings] });
   }
   return blocks;
+}
+
+/** One line per assumed or declared namespace. */
+export function namespaceLines(assumptions: readonly NamespaceAssumption[]): string[] {
+  return assumptions.map((a) => `${a.name}: ${a.how}`);
+}
+
+/** A note on some objects of the input (not modelled, not applied): the object, the field, why. */
+export interface InputNote {
+  readonly ref: NotModelled['ref'];
+  readonly field?: string;
+  readonly reason: string;
+}
+
+const MAX_NOTE_NAMES = 5;
+
+/** One line per kind, field and reason, naming the first objects: `Sidecar shop/a, shop/b (spec.x): why`. */
+export function inputNoteLines(notes: readonly InputNote[]): string[] {
+  const groups = new Map<string, { kind: string; field?: string; reason: string; names: string[] }>();
+  for (const n of notes) {
+    const key = `${n.ref.kind}|${n.field ?? ''}|${n.reason}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, g = { kind: n.ref.kind, field: n.field, reason: n.reason, names: [] });
+    g.names.push(n.ref.namespace ? `${n.ref.namespace}/${n.ref.name}` : n.ref.name);
+  }
+  return [...groups.values()].map((g) => `${g.kind} ${some(g.names, MAX_NOTE_NAMES)}${g.field ? ` (${g.field})` : ''}: ${g.reason}`);
 }
 
 function findingsSection(agg: Aggregate, blocks: Block[]): void {

@@ -1,14 +1,15 @@
 // The typed view of the input objects the model reads.
 
 import { LabelSelector, Labels } from './labels';
-import { ResourceRef } from './types';
+import { NamespaceSource, ResourceRef } from './types';
 
 export interface NamespaceInfo {
   readonly name: string;
   /** Labels, including the automatic `kubernetes.io/metadata.name`. */
   readonly labels: Labels;
-  /** Undefined when the namespace is only referenced by objects in it. */
+  /** Undefined when the namespace is not in the input (declared, or only referenced by objects in it). */
   readonly ref?: ResourceRef;
+  readonly source: NamespaceSource;
 }
 
 export interface ContainerPort {
@@ -119,6 +120,10 @@ export interface ServiceEntryInfo {
   readonly ports: readonly ServiceEntryPort[];
   /** MESH_EXTERNAL (the default) or MESH_INTERNAL. */
   readonly location: string;
+  /** NONE (the default), STATIC, DNS, DNS_ROUND_ROBIN or DYNAMIC_DNS. */
+  readonly resolution: string;
+  /** Whether it lists endpoints (or selects workloads) of its own. */
+  readonly hasEndpoints: boolean;
   readonly exportTo?: readonly string[];
 }
 

@@ -36,6 +36,16 @@ export interface ModelOptions {
    * whose pods a Gateway selects). Default `istio-egressgateway.istio-system.svc.cluster.local`.
    */
   readonly egressGatewayHosts?: readonly string[];
+  /**
+   * Labels of namespaces the input does not hold (e.g. `{ default: { 'istio-injection': 'enabled' } }`
+   * for Istio's bookinfo sample). A namespace object in the input wins over its declaration.
+   */
+  readonly namespaceLabels?: { readonly [namespace: string]: { readonly [key: string]: string } };
+  /**
+   * Whether every namespace neither in the input nor declared is taken as labelled
+   * `istio-injection=enabled`. Default false: such namespaces are taken as unlabelled (no injection).
+   */
+  readonly assumeInjected?: boolean;
 }
 
 /** Options with their defaults filled in. */
@@ -44,6 +54,8 @@ export interface ResolvedOptions {
   readonly trustDomain: string;
   readonly clusterDomain: string;
   readonly egressGatewayHosts: readonly string[];
+  readonly namespaceLabels: { readonly [namespace: string]: { readonly [key: string]: string } };
+  readonly assumeInjected: boolean;
 }
 
 export function resolveOptions(options: ModelOptions = {}): ResolvedOptions {
@@ -53,14 +65,19 @@ export function resolveOptions(options: ModelOptions = {}): ResolvedOptions {
     trustDomain: options.trustDomain ?? 'cluster.local',
     clusterDomain,
     egressGatewayHosts: options.egressGatewayHosts ?? [`istio-egressgateway.istio-system.svc.${clusterDomain}`],
+    namespaceLabels: options.namespaceLabels ?? {},
+    assumeInjected: options.assumeInjected ?? false,
   };
 }
 
 /** What happens to a call from a client workload to a Service port. */
-export type Outcome = 'mtls' | 'plaintext' | 'rejected' | 'denied' | 'failed';
+export type Outcome = 'mtls' | 'plaintext' | 'rejected' | 'denied' | 'failed' | 'blocked';
+
+/** What the mesh does with a call the network lets through. */
+export type MeshOutcome = Exclude<Outcome, 'blocked'>;
 
 /** Outcomes in report order. */
-export const OUTCOMES: readonly Outcome[] = ['mtls', 'plaintext', 'rejected', 'denied', 'failed'];
+export const OUTCOMES: readonly Outcome[] = ['mtls', 'plaintext', 'rejected', 'denied', 'failed', 'blocked'];
 
 /** Outcomes that mean the call succeeds. */
 export function succeeds(outcome: Outcome): boolean {
@@ -92,6 +109,11 @@ export interface ConnectionRow {
   /** The Service port. */
   readonly port: number;
   readonly outcome: Outcome;
+  /**
+   * Only on `blocked` rows: the outcome the mesh would give if the network let the call through
+   * (Istio's control plane does not see NetworkPolicies: compare `meshOutcome ?? outcome` with it).
+   */
+  readonly meshOutcome?: MeshOutcome;
   readonly reason: string;
 }
 
@@ -104,7 +126,35 @@ export interface EgressRow {
   readonly tls: EgressTls;
   /** Whether a NetworkPolicy surely stops the pod from reaching the host directly. */
   readonly bypassBlocked: boolean;
+  /**
+   * Only through the egress gateway: whether the client's NetworkPolicies (or the gateway's) stop
+   * it from reaching the gateway pods, so that the path itself is blocked. False for direct paths.
+   */
+  readonly gatewayBlocked: boolean;
   readonly reason: string;
+}
+
+/** Something in the input the model does not evaluate: the report says so instead of dropping it. */
+export interface NotModelled {
+  readonly ref: ResourceRef;
+  /** The field the model skips (`spec.targetRefs`), or undefined for the whole object. */
+  readonly field?: string;
+  /** Why it matters: what it may change that the report does not show. */
+  readonly reason: string;
+}
+
+/** How the model knows a namespace's labels. */
+export type NamespaceSource = 'input' | 'declared' | 'assumed';
+
+/** A namespace the input does not hold, and the labels the model gave it. */
+export interface NamespaceAssumption {
+  readonly name: string;
+  /** `declared` (options), or `assumed` (neither in the input nor declared). */
+  readonly source: Exclude<NamespaceSource, 'input'>;
+  /** The labels the model uses, without the automatic `kubernetes.io/metadata.name`. */
+  readonly labels: { readonly [key: string]: string };
+  /** One line: where the labels come from and what they mean for sidecar injection. */
+  readonly how: string;
 }
 
 /** Rules of findings: configurations the model knows are broken. */
