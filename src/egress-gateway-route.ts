@@ -8,7 +8,9 @@ import { IstioSecurityError } from './errors';
 import { ExternalPort } from './external-port';
 import { MeshNamespace } from './mesh-namespace';
 import { MeshWorkload } from './mesh-workload';
-import { EgressHost, EgressLeg, OriginationTlsSpec, ServiceEntryPortSpec, gatewayPodsKey } from './private/egress-host';
+import { IMeshWorkload } from './mesh-workload-interface';
+import { EgressHost, EgressLeg, OriginationTlsSpec, RouteClients, ServiceEntryPortSpec, gatewayPodsKey } from './private/egress-host';
+import { assertMeshWorkload } from './private/workload-check';
 import { clientCredentialSecret, checkClientCredential, checkServerCa } from './private/egress-credentials';
 import { warnAtSynth } from './private/warnings';
 import { claim, holderOf, meshHostKey, objectKey } from './private/registry';
@@ -40,6 +42,17 @@ export interface EgressRouteBaseProps {
    * @default - none
    */
   readonly directPorts?: ExternalPort[];
+  /**
+   * The workloads that may use the route. The route's ServiceEntry and VirtualService are then
+   * exported only to their namespaces (and the gateway's), the sidecars reach the gateway over
+   * mesh mTLS so that it knows who calls, and a DENY AuthorizationPolicy on the gateway pods
+   * refuses every other caller for this host (by the connection's SNI). Every route of a host
+   * names the same clients. Callers in other namespaces no longer see the host: they reach it
+   * directly unless their namespace is locked down (`EgressLockdown`) or registry-only
+   * (`RegistryOnlyEgress`).
+   * @default - every workload of the mesh may use the route
+   */
+  readonly clients?: IMeshWorkload[];
 }
 
 export interface EgressGatewayRouteProps extends EgressRouteBaseProps {
@@ -106,6 +119,12 @@ export class EgressGatewayRoute extends Construct {
   public readonly originationDestinationRule?: ApiObject;
   /** The client credential Secret this route creates (`ClientCredential.fromPem`). */
   public readonly clientCredentialSecret?: ApiObject;
+  /** The workloads that may use the route; empty when every workload may. */
+  public readonly clients: IMeshWorkload[];
+  /** The gateway's DENY AuthorizationPolicy for callers other than the clients (in the gateway's namespace). */
+  public readonly clientPolicy?: ApiObject;
+  /** The gateway Service port the route's traffic arrives on. */
+  public readonly gatewayPort: number;
 
   public constructor(scope: Construct, id: string, props: EgressGatewayRouteProps) {
     super(scope, id);
@@ -118,7 +137,9 @@ export class EgressGatewayRoute extends Construct {
     this.namespace = assertDnsLabel(this, 'namespace', props.namespace ?? 'default');
     this.host = props.host;
     this.kubernetesService = checkHost(this, props.host, gateway.clusterDomain);
-    const leg = buildLeg(this, gateway, mode);
+    const clients = checkClients(this, props.clients);
+    const leg = buildLeg(this, gateway, mode, clients !== undefined);
+    this.gatewayPort = leg.gatewayPort;
     const directPorts = props.directPorts ?? [];
     if (this.kubernetesService && (directPorts.length > 0 || mode._settings.portName !== undefined || mode._settings.targetPortName !== undefined)) {
       throw new IstioSecurityError(this, `host "${this.host}" is a Kubernetes Service: its ports come from the Service and no ServiceEntry `
@@ -126,17 +147,19 @@ export class EgressGatewayRoute extends Construct {
     }
     const sePorts = this.kubernetesService ? [] : [...servicePorts(this, mode), ...directPorts.map((p) => directPort(this, p))];
 
-    claim(this, `egress-route:${this.host}:${mode.port}`, (holder) =>
-      `host "${this.host}" port ${mode.port} is already routed through the egress gateway by ${holder.node.path}: `
-      + 'a host port has one route; remove one of them, or route another port.');
-    claim(this, `egress-server:${gatewayPodsKey(gateway)}:${mode.gatewayPort}:${this.host}`, (holder) =>
-      `gateway port ${mode.gatewayPort} already has a server for "${this.host}" (route ${holder.node.path}): `
-      + 'the gateway could not tell the two routes apart; give this route another gatewayPort.');
     // Mesh workloads may be declared after the route: check now, and again at synth.
     checkNotInMesh(this, this.host, this.kubernetesService);
     this.node.addValidation({ validate: () => meshConflicts(this, this.host, this.kubernetesService) });
 
     const egressHost = EgressHost.of(this, { host: this.host, namespace: this.namespace, gateway, kubernetesService: this.kubernetesService });
+    // Who may use the host first: a route naming other clients is refused for that, whatever its ports.
+    egressHost.setClients(this, clients);
+    claim(this, `egress-route:${this.host}:${mode.port}`, (holder) =>
+      `host "${this.host}" port ${mode.port} is already routed through the egress gateway by ${holder.node.path}: `
+      + 'a host port has one route; remove one of them, or route another port.');
+    claim(this, `egress-server:${gatewayPodsKey(gateway)}:${leg.gatewayPort}:${this.host}`, (holder) =>
+      `gateway port ${leg.gatewayPort} already has a server for "${this.host}" (route ${holder.node.path}): `
+      + 'the gateway could not tell the two routes apart; give this route another gatewayPort.');
     for (const port of sePorts) egressHost.declarePort(this, port);
     egressHost.addLeg(leg);
     this.subsetName = egressHost.name;
@@ -145,6 +168,8 @@ export class EgressGatewayRoute extends Construct {
     this.gatewayDestinationRule = egressHost.gatewayRule;
     this.virtualService = egressHost.virtualService;
     this.originationDestinationRule = mode.originatesTls ? egressHost.originationRule : undefined;
+    this.clientPolicy = egressHost.clientPolicy;
+    this.clients = clients?.workloads ?? [];
 
     const credential = mode._settings.clientCredential;
     if (credential) this.clientCredentialSecret = clientCredentialSecret(this, credential, gateway.namespace);
@@ -205,13 +230,42 @@ function checkNotInMesh(route: IConstruct, host: string, kubernetesService: bool
   if (conflicts.length > 0) throw new IstioSecurityError(route, conflicts[0]);
 }
 
-function buildLeg(route: IConstruct, gateway: EgressGateway, mode: EgressMode): EgressLeg {
+/**
+ * Checks the clients of a route: workloads with a sidecar, so that they reach the gateway with an
+ * mTLS identity the gateway can check.
+ */
+function checkClients(route: IConstruct, clients: IMeshWorkload[] | undefined): RouteClients | undefined {
+  if (clients === undefined || clients === null) return undefined;
+  if (!Array.isArray(clients) || clients.length === 0) {
+    throw new IstioSecurityError(route, `clients ${quote(clients)} names no workload: list the workloads that may use the route, or leave clients out for every workload.`);
+  }
+  const workloads = clients.map((c) => assertMeshWorkload(route, 'client', c));
+  for (const w of workloads) {
+    if (!w.sidecar) {
+      throw new IstioSecurityError(route, `client ${w.node.path} has no sidecar, so it neither takes the route nor shows the gateway an mTLS identity: `
+        + 'give it a sidecar, or leave it out of clients.');
+    }
+  }
+  if (new Set(workloads).size !== workloads.length) {
+    const twice = workloads.find((w, i) => workloads.indexOf(w) !== i)!;
+    throw new IstioSecurityError(route, `client ${twice.node.path} is listed twice: list each client once.`);
+  }
+  return {
+    workloads,
+    principals: [...new Set(workloads.map((w) => w.identity.principal))].sort(),
+    namespaces: [...new Set(workloads.map((w) => w.namespace))].sort(),
+  };
+}
+
+function buildLeg(route: IConstruct, gateway: EgressGateway, mode: EgressMode, withClients: boolean): EgressLeg {
   assertEnumValue(route, 'mode kind', mode.kind, EgressModeKind as unknown as { [key: string]: string });
   assertPort(route, 'port', mode.port);
   assertPort(route, 'gatewayPort', mode.gatewayPort);
   assertPort(route, 'targetPort', mode.targetPort);
-  if (!gateway.exposes(mode.gatewayPort)) {
-    throw new IstioSecurityError(route, `gatewayPort ${mode.gatewayPort} is not a port of the egress gateway Service ${gateway.host} `
+  // The gateway knows a caller only over mesh mTLS: an HTTP route with clients takes the TLS port unless told otherwise.
+  const gatewayPort = withClients && mode.kind === EgressModeKind.HTTP && !mode._settings.gatewayPortGiven ? 443 : mode.gatewayPort;
+  if (!gateway.exposes(gatewayPort)) {
+    throw new IstioSecurityError(route, `gatewayPort ${gatewayPort} is not a port of the egress gateway Service ${gateway.host} `
       + `(it exposes ${gateway.ports.map((p) => p.port).join(', ')}): use one of them, or list the port in EgressGateway.istio({ ports }).`);
   }
   const settings = mode._settings;
@@ -221,7 +275,7 @@ function buildLeg(route: IConstruct, gateway: EgressGateway, mode: EgressMode): 
       throw new IstioSecurityError(route, 'TLS passthrough on port 80: passthrough routes by the SNI of the TLS the app opens, and port 80 '
         + 'carries plain HTTP. Use the host\'s TLS port (443), or EgressMode.http() / EgressMode.originateTls() for HTTP.');
     }
-    if (mode.gatewayPort === 80) {
+    if (gatewayPort === 80) {
       throw new IstioSecurityError(route, 'TLS passthrough on gateway port 80: that is the gateway\'s plain-HTTP port; '
         + 'use its TLS port (gatewayPort 443).');
     }
@@ -235,6 +289,10 @@ function buildLeg(route: IConstruct, gateway: EgressGateway, mode: EgressMode): 
     }
     const hop = assertEnumValue(route, 'sidecarToGatewayTls', settings.sidecarToGatewayTls ?? ClientTlsMode.ISTIO_MUTUAL,
       { ISTIO_MUTUAL: ClientTlsMode.ISTIO_MUTUAL, DISABLE: ClientTlsMode.DISABLE });
+    if (withClients && hop === ClientTlsMode.DISABLE) {
+      throw new IstioSecurityError(route, 'sidecarToGatewayTls DISABLE with clients: over plaintext the gateway cannot tell who calls, '
+        + 'so it could not refuse the others. Keep ISTIO_MUTUAL, or leave clients out.');
+    }
     meshTls = hop === ClientTlsMode.ISTIO_MUTUAL;
     const subjectAltNames = checkSubjectAltNames(route, settings.subjectAltNames);
     if (mode.kind === EgressModeKind.MTLS_ORIGINATION) {
@@ -248,7 +306,8 @@ function buildLeg(route: IConstruct, gateway: EgressGateway, mode: EgressMode): 
       origination = { mode: 'SIMPLE', caCertificates: ca?.caCertificates, credentialName: ca?.secretName, subjectAltNames };
     }
   }
-  return { route, kind: mode.kind, port: mode.port, gatewayPort: mode.gatewayPort, targetPort: mode.targetPort, meshTls, origination };
+  // With clients every hop to the gateway is mesh mTLS: the app's own TLS (passthrough) travels inside it.
+  return { route, kind: mode.kind, port: mode.port, gatewayPort, targetPort: mode.targetPort, meshTls: meshTls || withClients, origination };
 }
 
 function checkSubjectAltNames(route: IConstruct, names: string[] | undefined): string[] | undefined {

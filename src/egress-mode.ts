@@ -24,8 +24,9 @@ export interface HttpEgressOptions {
   readonly port?: number;
   /**
    * Port of the egress gateway's Service the sidecars send the traffic to (a Gateway server
-   * with protocol HTTP).
-   * @default 80
+   * with protocol HTTP). A route with `clients` carries the traffic over mesh mTLS to an HTTPS
+   * server, on the gateway's TLS port 443 unless given.
+   * @default 80 (443 for a route with clients)
    */
   readonly gatewayPort?: number;
   /**
@@ -131,6 +132,7 @@ export class EgressMode {
     const port = options.port ?? 80;
     return new EgressMode(EgressModeKind.HTTP, port, options.gatewayPort ?? 80, port, {
       portName: options.portName,
+      gatewayPortGiven: options.gatewayPort !== undefined,
     });
   }
 

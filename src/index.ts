@@ -26,5 +26,6 @@ export * from './peer';
 export * from './workload-authorization';
 export * from './default-deny';
 export * from './egress-lockdown';
+export * from './registry-only-egress';
 export * from './report';
 export * from './validation-plugin';

@@ -32,6 +32,16 @@ export enum EgressPath {
   EGRESS_GATEWAY = 'egress-gateway',
 }
 
+/** Whether egress traffic gets out. */
+export enum EgressOutcome {
+  /** It gets out. */
+  ALLOWED = 'allowed',
+  /** An AuthorizationPolicy of the egress gateway refuses it. */
+  DENIED = 'denied',
+  /** The client's sidecar (REGISTRY_ONLY, host not registered) or a NetworkPolicy (a direct connection) stops it. */
+  BLOCKED = 'blocked',
+}
+
 /** TLS towards an external host. */
 export enum EgressTlsMode {
   /** Plaintext. */
@@ -184,6 +194,7 @@ export interface PredictedEgress {
   readonly from: string;
   readonly host: string;
   readonly port: number;
+  readonly outcome: EgressOutcome;
   readonly via: EgressPath;
   readonly tls: EgressTlsMode;
   /** Whether a NetworkPolicy surely stops the pod from reaching the host directly. */
@@ -288,7 +299,7 @@ export class MeshReport {
 
   /** Every path from a client workload to an external host and port. */
   public egress(): PredictedEgress[] {
-    return [...this.model.egress()].map((e) => ({ ...e, via: e.via as EgressPath, tls: e.tls as EgressTlsMode }));
+    return [...this.model.egress()].map((e) => ({ ...e, outcome: e.outcome as EgressOutcome, via: e.via as EgressPath, tls: e.tls as EgressTlsMode }));
   }
 
   /** What the model knows is broken. */

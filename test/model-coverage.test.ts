@@ -19,7 +19,7 @@ function obj(apiVersion: string, kind: string, ns: string | undefined, name: str
 
 const SKIPPED = [
   namespace('shop'), deployment('shop', 'web', { ports: [8080] }), service('shop', 'web', [{ port: 80, targetPort: 8080, name: 'http' }]),
-  obj('networking.istio.io/v1', 'Sidecar', 'shop', 'default', { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } }),
+  obj('networking.istio.io/v1', 'Sidecar', 'shop', 'default', { egress: [{ hosts: ['./*'] }], outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } }),
   obj('networking.istio.io/v1alpha3', 'EnvoyFilter', 'shop', 'lua'),
   obj('networking.istio.io/v1', 'WorkloadEntry', 'shop', 'vm-1', { address: '10.0.0.9' }),
   obj('gateway.networking.k8s.io/v1', 'HTTPRoute', 'shop', 'web-route'),
@@ -43,13 +43,13 @@ describe('not modelled: listed with a reason, kind by kind', () => {
 
   test('kinds that change traffic, targetRef policies, unknown kinds, mesh config, ports and Services the calls leave out', () => {
     expect(entries).toEqual([
-      'Sidecar shop/default', 'EnvoyFilter shop/lua', 'WorkloadEntry shop/vm-1', 'HTTPRoute shop/web-route', 'RequestAuthentication shop/jwt',
+      'Sidecar shop/default spec.egress', 'EnvoyFilter shop/lua', 'WorkloadEntry shop/vm-1', 'HTTPRoute shop/web-route', 'RequestAuthentication shop/jwt',
       'AuthorizationPolicy shop/waypoint-only spec.targetRefs', 'Widget shop/w', 'ConfigMap istio-system/istio data.mesh',
       'Service shop/dns spec.ports[0].protocol', 'Service shop/manual spec.selector', 'Service shop/alias spec.externalName',
       'VirtualService shop/web-faults spec.http[0].fault',
     ]);
     const reason = (kind: string) => model.notModelled.find((n) => n.ref.kind === kind)!.reason;
-    expect(reason('Sidecar')).toMatch(/REGISTRY_ONLY/);
+    expect(reason('Sidecar')).toMatch(/limits the hosts a sidecar sees: only its outboundTrafficPolicy is modelled/);
     expect(reason('HTTPRoute')).toMatch(/Gateway API/);
     expect(reason('Widget')).toMatch(/a kind the model does not know \(example\.com\/v1\)/);
     // Harmless kinds (Telemetry, an ordinary ConfigMap) are not listed; targetRef policies are not evaluated either.
@@ -61,9 +61,9 @@ describe('not modelled: listed with a reason, kind by kind', () => {
   test('a section in text, markdown, JSON and the SVG legend', () => {
     const text = renderText(model);
     expect(text).toContain('== Not modelled (12) ==');
-    expect(text).toMatch(/\n {2}Sidecar shop\/default: limits the hosts/);
+    expect(text).toMatch(/\n {2}Sidecar shop\/default \(spec.egress\): limits the hosts/);
     expect(text).toContain('AuthorizationPolicy shop/waypoint-only (spec.targetRefs): applies to gateways or waypoints');
-    expect(renderMarkdown(model)).toMatch(/## Not modelled \(12\)\n\n.*\n\n- Sidecar shop\/default: /);
+    expect(renderMarkdown(model)).toMatch(/## Not modelled \(12\)\n\n.*\n\n- Sidecar shop\/default \(spec.egress\): /);
     const json = toJsonReport(model);
     expect(json.notModelled).toContainEqual({
       kind: 'EnvoyFilter', namespace: 'shop', name: 'lua', manifest: undefined, field: undefined, reason: expect.stringMatching(/patches the generated Envoy/),
@@ -73,13 +73,15 @@ describe('not modelled: listed with a reason, kind by kind', () => {
   });
 
   test('objects of one kind and reason share a line', () => {
-    const many = MeshModel.of([namespace('a'), ...['x', 'y', 'z', 'u', 'v', 'w', 't'].map((n) => obj('networking.istio.io/v1', 'Sidecar', 'a', n))]);
-    expect(renderText(many)).toMatch(/ {2}Sidecar a\/x, a\/y, a\/z, a\/u, a\/v, \+2 more: limits/);
+    const many = MeshModel.of([namespace('a'), ...['x', 'y', 'z', 'u', 'v', 'w', 't'].map((n) => obj('networking.istio.io/v1', 'Sidecar', 'a', n, { egress: [{ hosts: ['./*'] }] }))]);
+    expect(renderText(many)).toMatch(/ {2}Sidecar a\/x, a\/y, a\/z, a\/u, a\/v, \+2 more \(spec.egress\): limits/);
+    // A Sidecar with nothing but an outbound policy is modelled, not listed.
+    expect(MeshModel.of([namespace('a'), obj('networking.istio.io/v1', 'Sidecar', 'a', 'default', { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } })]).notModelled).toEqual([]);
   });
 
   test('MeshReport lists them', () => {
     expect(MeshReport.fromManifests(SKIPPED).notModelled[0]).toEqual({
-      kind: 'Sidecar', namespace: 'shop', name: 'default', field: undefined, reason: expect.stringMatching(/^limits the hosts/),
+      kind: 'Sidecar', namespace: 'shop', name: 'default', field: 'spec.egress', reason: expect.stringMatching(/^limits the hosts/),
     });
   });
 
@@ -182,7 +184,7 @@ describe('the command line', () => {
 
   test('check lists what it did not evaluate and the namespaces it assumed', () => {
     const r = run('check', join(dir, 'skipped.yaml'));
-    expect(r.stdout).toContain('not modelled (12): the checks treat these as absent\n    Sidecar shop/default: limits the hosts');
+    expect(r.stdout).toContain('not modelled (12): the checks treat these as absent\n    Sidecar shop/default (spec.egress): limits the hosts');
     // istio-system holds no pod: its labels change nothing, so it is not listed.
     expect(r.stdout).not.toContain('namespaces not in the input');
     expect(run('check', join(dir, 'bare.yaml')).stdout).toContain('namespaces not in the input (1):\n    default: not in the input: assumed without labels');

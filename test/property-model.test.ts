@@ -23,6 +23,8 @@ interface NamespaceInput {
   /** Allow the first workload of the namespace with this index (by identity), when default-deny. */
   readonly allowFrom: number;
   readonly permissive: boolean;
+  /** A namespace-wide Sidecar with REGISTRY_ONLY, or ALLOW_ANY for the first workload only (overriding a mesh-wide one). */
+  readonly sidecarResource?: 'registry-only' | 'first-allow-any';
   /** A DestinationRule here for the hosts of the namespace with this index, or for an external host. */
   readonly rule?: { readonly target: number; readonly mode: 'DISABLE' | 'ISTIO_MUTUAL' | 'SIMPLE'; readonly selectFirst: boolean };
 }
@@ -33,6 +35,10 @@ interface HostInput {
   /** Namespace (index) of the VirtualService, or -1 for istio-system. */
   readonly routeNamespace: number;
   readonly exportHere: boolean;
+  /** Export the ServiceEntry only to this namespace (index) and istio-system. */
+  readonly entryExportTo?: number;
+  /** Only the first workload of this namespace (index) may use the gateway route (a DENY policy on the gateway for the others). */
+  readonly client?: number;
 }
 
 interface PlatformInput {
@@ -40,6 +46,8 @@ interface PlatformInput {
   readonly hosts: HostInput[];
   /** A cluster Service outside the mesh reached through the gateway, as in Istio's mTLS origination task. */
   readonly outsideService: boolean;
+  /** A mesh-wide Sidecar in istio-system with REGISTRY_ONLY. */
+  readonly meshRegistryOnly: boolean;
 }
 
 const namespaceArb: fc.Arbitrary<NamespaceInput> = fc.record({
@@ -49,6 +57,7 @@ const namespaceArb: fc.Arbitrary<NamespaceInput> = fc.record({
   defaultDeny: fc.boolean(),
   allowFrom: fc.nat(5),
   permissive: fc.boolean(),
+  sidecarResource: fc.option(fc.constantFrom<'registry-only' | 'first-allow-any'>('registry-only', 'first-allow-any'), { nil: undefined }),
   rule: fc.option(fc.record({
     target: fc.nat(8), mode: fc.constantFrom<'DISABLE' | 'ISTIO_MUTUAL' | 'SIMPLE'>('DISABLE', 'ISTIO_MUTUAL', 'SIMPLE'), selectFirst: fc.boolean(),
   }), { nil: undefined }),
@@ -59,12 +68,15 @@ const hostArb: fc.Arbitrary<HostInput> = fc.record({
   viaGateway: fc.boolean(),
   routeNamespace: fc.integer({ min: -1, max: 5 }),
   exportHere: fc.boolean(),
-});
+  entryExportTo: fc.option(fc.nat(5), { nil: undefined }),
+  client: fc.option(fc.nat(5), { nil: undefined }),
+}, { requiredKeys: ['port', 'viaGateway', 'routeNamespace', 'exportHere'] });
 
 const platformArb: fc.Arbitrary<PlatformInput> = fc.record({
   namespaces: fc.array(namespaceArb, { minLength: 1, maxLength: 6 }),
   hosts: fc.array(hostArb, { minLength: 0, maxLength: 3 }),
   outsideService: fc.boolean(),
+  meshRegistryOnly: fc.boolean(),
 });
 
 function nsName(i: number): string {
@@ -97,6 +109,11 @@ function platform(input: PlatformInput): any[] {
         spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } } }] }] },
       });
     }
+    if (ns.sidecarResource) {
+      objects.push({ apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: { name: 'default', namespace: name },
+        spec: ns.sidecarResource === 'registry-only' ? { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } }
+          : { workloadSelector: { labels: { app: 'w-0' } }, outboundTrafficPolicy: { mode: 'ALLOW_ANY' } } });
+    }
     if (ns.rule) {
       const external = input.hosts.length > 0 && ns.rule.target >= n;
       const host = external ? hostName(ns.rule.target % input.hosts.length) : `*.${nsName(ns.rule.target % n)}.svc.cluster.local`;
@@ -111,15 +128,21 @@ function platform(input: PlatformInput): any[] {
       spec: { selector: { matchLabels: { istio: 'egressgateway' } }, template: { metadata: { labels: { istio: 'egressgateway' } }, spec: { containers: [{ name: 'proxy', image: 'proxyv2' }] } } } },
     service('istio-system', 'istio-egressgateway', [{ port: 80, name: 'http' }, { port: 443, name: 'tls' }], { istio: 'egressgateway' } as any),
   );
-  const routed: Array<{ host: string; port: number; namespace: string; exportTo?: string[] }> = [];
+  if (input.meshRegistryOnly) {
+    objects.push({ apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: { name: 'default', namespace: 'istio-system' },
+      spec: { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } } });
+  }
+  const routed: Array<{ host: string; port: number; namespace: string; exportTo?: string[]; client?: string }> = [];
   input.hosts.forEach((h, i) => {
     const host = hostName(i);
     const protocol = h.port === 80 ? 'HTTP' : 'TLS';
+    const exportTo = h.entryExportTo === undefined ? {} : { exportTo: [nsName(h.entryExportTo % n), 'istio-system'] };
     objects.push({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: `se-${i}`, namespace: 'istio-system' },
-      spec: { hosts: [host], ports: [{ number: h.port, name: protocol.toLowerCase(), protocol }], resolution: 'DNS', location: 'MESH_EXTERNAL' } });
+      spec: { hosts: [host], ports: [{ number: h.port, name: protocol.toLowerCase(), protocol }], resolution: 'DNS', location: 'MESH_EXTERNAL', ...exportTo } });
     if (!h.viaGateway) return;
     const ns = h.routeNamespace < 0 ? 'istio-system' : nsName(h.routeNamespace % n);
-    routed.push({ host, port: h.port, namespace: ns, exportTo: h.exportHere ? ['.'] : undefined });
+    routed.push({ host, port: h.port, namespace: ns, exportTo: h.exportHere ? ['.'] : undefined,
+      client: h.client === undefined ? undefined : `cluster.local/ns/${nsName(h.client % n)}/sa/w-0` });
   });
   if (input.outsideService) {
     // With a second workload beside nginx, so that a client group holds both a pod of the host and a client of it.
@@ -127,17 +150,28 @@ function platform(input: PlatformInput): any[] {
       service('mesh-external', 'nginx', [{ port: 80, name: 'http' }]), deployment('mesh-external', 'curl'));
     routed.push({ host: 'nginx.mesh-external.svc.cluster.local', port: 80, namespace: nsName(0) });
   }
-  routed.forEach(({ host, port, namespace: ns, exportTo }, i) => {
+  routed.forEach(({ host, port, namespace: ns, exportTo, client }, i) => {
     const kind = port === 80 ? 'http' : 'tls';
     const protocol = port === 80 ? 'HTTP' : 'TLS';
+    // A route with a client: mesh mTLS to the gateway (a subset with ISTIO_MUTUAL and the host as SNI), a DENY for the others.
+    const subset = client ? { subset: `s-${i}` } : {};
+    if (client) {
+      objects.push(
+        destinationRule('istio-system', `egressgateway-for-${i}`, { host: GATEWAY,
+          subsets: [{ name: `s-${i}`, trafficPolicy: { portLevelSettings: [{ port: { number: port }, tls: { mode: 'ISTIO_MUTUAL', sni: host } }] } }] }),
+        authorizationPolicy('istio-system', `egress-clients-${i}`, { selector: { matchLabels: { istio: 'egressgateway' } }, action: 'DENY',
+          rules: [{ from: [{ source: { notPrincipals: [client] } }], when: [{ key: 'connection.sni', values: [host] }] }] }),
+      );
+    }
+    const serverTls = client ? { tls: { mode: 'ISTIO_MUTUAL' } } : port === 443 ? { tls: { mode: 'PASSTHROUGH' } } : {};
     objects.push(
       { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: `gw-${i}`, namespace: ns },
-        spec: { selector: { istio: 'egressgateway' }, servers: [{ port: { number: port, name: `p-${i}`, protocol }, hosts: [host], ...(port === 443 ? { tls: { mode: 'PASSTHROUGH' } } : {}) }] } },
+        spec: { selector: { istio: 'egressgateway' }, servers: [{ port: { number: port, name: `p-${i}`, protocol: client && port === 80 ? 'HTTPS' : protocol }, hosts: [host], ...serverTls }] } },
       { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: `route-${i}`, namespace: ns },
         spec: {
           hosts: [host], gateways: ['mesh', `gw-${i}`], ...(exportTo ? { exportTo } : {}),
           [kind]: [
-            { match: [{ gateways: ['mesh'], port, ...(kind === 'tls' ? { sniHosts: [host] } : {}) }], route: [{ destination: { host: GATEWAY, port: { number: port } } }] },
+            { match: [{ gateways: ['mesh'], port, ...(kind === 'tls' ? { sniHosts: [host] } : {}) }], route: [{ destination: { host: GATEWAY, ...subset, port: { number: port } } }] },
             { match: [{ gateways: [`gw-${i}`], port, ...(kind === 'tls' ? { sniHosts: [host] } : {}) }], route: [{ destination: { host, port: { number: port } } }] },
           ],
         } },
@@ -157,21 +191,23 @@ function addPath(paths: PathTotals, key: string, count: number, namespaces: Iter
 
 describe('the mesh model on random platforms', () => {
   test('egress pairs (groups in namespaces that matter, spans for the rest) add up to the rows, path by path', () => {
+    const outcomes = new Set<string>();
     fc.assert(fc.property(platformArb, (input) => {
       const model = MeshModel.of(platform(input));
       const rows = [...model.egress()];
+      for (const r of rows) outcomes.add(r.outcome);
       // The reference: every client and target decided on its own, without memo or groups.
       const fromRows: PathTotals = new Map();
       for (const w of model.inventory.workloads) {
         for (const t of model.egressTargets) {
           if (t.pods.includes(w)) continue;
           const v = model.egressAnalysis.decide(w, t);
-          addPath(fromRows, `${t.host}:${t.port}|${v.via}|${v.tls}|${v.bypassBlocked}|${v.reason}`, 1, [w.namespace]);
+          addPath(fromRows, `${t.host}:${t.port}|${v.outcome}|${v.via}|${v.tls}|${v.bypassBlocked}|${v.reason}`, 1, [w.namespace]);
         }
       }
       const fromPairs: PathTotals = new Map();
       for (const p of model.egressPairs()) {
-        addPath(fromPairs, `${p.target.host}:${p.target.port}|${p.verdict.via}|${p.verdict.tls}|${p.verdict.bypassBlocked}|${p.verdict.reason}`,
+        addPath(fromPairs, `${p.target.host}:${p.target.port}|${p.verdict.outcome}|${p.verdict.via}|${p.verdict.tls}|${p.verdict.bypassBlocked}|${p.verdict.reason}`,
           p.count, p.namespaces());
       }
       expect(fromPairs).toEqual(fromRows);
@@ -195,6 +231,8 @@ describe('the mesh model on random platforms', () => {
         expect(finding!.resources.slice(1).map((r) => `${r.ref.namespace}/${r.ref.name}`)).toEqual(first.map((w) => `${w.ref.namespace}/${w.ref.name}`));
       }
     }), params());
+    // The platforms reach every outcome: gateways that refuse a caller, sidecars and networks that block one.
+    if (params().numRuns! >= 100) expect([...outcomes].sort()).toEqual(['allowed', 'blocked', 'denied']);
   });
 
   test('call spans give the same aggregate as every (client group, endpoint group) pair', () => {

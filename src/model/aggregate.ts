@@ -173,11 +173,12 @@ export function aggregate(model: MeshModel): Aggregate {
     if (!known) byVerdict.set(target, known = new Map());
     let g = known.get(v);
     if (!g) {
-      const key = `${target.host}:${target.port}|${v.via}|${v.tls}|${v.bypassBlocked}|${v.gatewayBlocked}|${v.summary}`;
+      const key = `${target.host}:${target.port}|${v.outcome}|${v.via}|${v.tls}|${v.bypassBlocked}|${v.gatewayBlocked}|${v.summary}`;
       g = egress.get(key);
       if (!g) {
         g = {
-          host: target.host, port: target.port, via: v.via, tls: v.tls, bypassBlocked: v.bypassBlocked, gatewayBlocked: v.gatewayBlocked, reason: v.reason,
+          host: target.host, port: target.port, outcome: v.outcome, via: v.via, tls: v.tls, bypassBlocked: v.bypassBlocked,
+          gatewayBlocked: v.gatewayBlocked, reason: v.reason,
           example: pair.example.id, clients: 0, namespaces: [], nsSet: new Set(),
           // Listed as if client group by client group, then target by target.
           order: client.id * targetIndex.size + targetIndex.get(target)!,

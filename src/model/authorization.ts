@@ -22,6 +22,13 @@ export interface RequestFacts {
   readonly port: number;
   /** Whether the port is parsed as HTTP. */
   readonly http: boolean;
+  /**
+   * The TLS SNI of the connection, when the model knows it ('' for none: plaintext); undefined
+   * when it does not (then `connection.sni` matches "maybe").
+   */
+  readonly sni?: string;
+  /** The HTTP Host the request carries, when the model knows it (egress to a named host). */
+  readonly host?: string;
 }
 
 export interface AuthzDecision {
@@ -85,7 +92,17 @@ function evalSource(source: any, facts: RequestFacts, action: string): Match {
 function evalOperation(operation: any, facts: RequestFacts, action: string): Match {
   const port = String(facts.port);
   const parts: Match[] = [...listMatch(strings(operation.ports), strings(operation.notPorts), port)];
-  for (const field of HTTP_OPERATION_FIELDS) if (operation[field]) parts.push(httpOnly(facts, action));
+  for (const field of HTTP_OPERATION_FIELDS) {
+    if (!operation[field]) continue;
+    // Hosts compare case-insensitively with the request's Host (pilot/pkg/security/authz/matcher/header.go HostMatcher).
+    if (facts.http && facts.host !== undefined && (field === 'hosts' || field === 'notHosts')) {
+      const host = facts.host.toLowerCase();
+      const lower = strings(operation[field])!.map((h) => h.toLowerCase());
+      parts.push(...(field === 'hosts' ? listMatch(lower, undefined, host) : listMatch(undefined, lower, host)));
+    } else {
+      parts.push(httpOnly(facts, action));
+    }
+  }
   return and(parts);
 }
 
@@ -97,6 +114,8 @@ function evalCondition(condition: any, facts: RequestFacts, action: string): Mat
     case 'source.principal': return and(listMatch(values, notValues, facts.principal));
     case 'source.namespace': return and(listMatch(values, notValues, facts.namespace));
     case 'destination.port': return and(listMatch(values, notValues, String(facts.port)));
+    // The downstream TLS SNI; unknown unless the model knows how the connection was opened.
+    case 'connection.sni': return facts.sni === undefined ? 'maybe' : and(listMatch(values, notValues, facts.sni));
     default:
       if (key.startsWith('request.') || key.startsWith('experimental.')) return httpOnly(facts, action);
       return 'maybe';
@@ -129,6 +148,7 @@ export class AuthorizationPolicies {
   private readonly exactPatterns = new Map<string, number>();
   private readonly wildcardPatterns: Array<{ pattern: string; id: number }> = [];
   private readonly policyPatterns = new Map<AuthorizationPolicyInfo, number[]>();
+  private readonly selectorPolicies: AuthorizationPolicyInfo[] = [];
 
   public constructor(inventory: Inventory, private readonly rootNamespace: string) {
     for (const policy of inventory.authorizationPolicies) {
@@ -138,6 +158,7 @@ export class AuthorizationPolicies {
         if (root) this.meshWide.push(policy);
         else push(this.byNamespace, policy.namespace, policy);
       } else {
+        this.selectorPolicies.push(policy);
         for (const w of inventory.workloadIndex.select(root ? undefined : policy.namespace, policy.selector)) push(this.byWorkload, w, policy);
       }
       const ids = new Set<number>();
@@ -150,6 +171,17 @@ export class AuthorizationPolicies {
   public policiesFor(workload: WorkloadInfo): AuthorizationPolicyInfo[] {
     const ns = workload.namespace === this.rootNamespace ? [] : this.byNamespace.get(workload.namespace) ?? [];
     return [...this.meshWide, ...ns, ...this.byWorkload.get(workload) ?? []].sort((a, b) => a.index - b.index);
+  }
+
+  /**
+   * Policies that apply to pods with `labels` in `namespace` that need not be in the input (an
+   * egress gateway's pods, known by the labels a Gateway selects): as `policiesFor`.
+   */
+  public policiesForPods(namespace: string, labels: { readonly [key: string]: string }): AuthorizationPolicyInfo[] {
+    const ns = namespace === this.rootNamespace ? [] : this.byNamespace.get(namespace) ?? [];
+    const selected = this.selectorPolicies.filter((p) => (p.namespace === namespace || p.namespace === this.rootNamespace)
+      && Object.entries(p.selector!).every(([k, v]) => labels[k] === v));
+    return [...this.meshWide, ...ns, ...selected].sort((a, b) => a.index - b.index);
   }
 
   /**

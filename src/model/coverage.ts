@@ -10,6 +10,8 @@ const MODELLED = new Set([
   'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'batch/Job', 'batch/CronJob',
   'networking.k8s.io/NetworkPolicy',
   'networking.istio.io/DestinationRule', 'networking.istio.io/VirtualService', 'networking.istio.io/ServiceEntry', 'networking.istio.io/Gateway',
+  // Its outboundTrafficPolicy; `egress` and `ingress` listeners are listed field by field (inventory.ts).
+  'networking.istio.io/Sidecar',
   'security.istio.io/PeerAuthentication', 'security.istio.io/AuthorizationPolicy',
 ]);
 
@@ -28,7 +30,6 @@ const HARMLESS = new Set([
 
 /** Kinds that change traffic, and what the report cannot show because of them. */
 const TRAFFIC: { readonly [groupKind: string]: string } = {
-  'networking.istio.io/Sidecar': 'limits the hosts and ports a sidecar serves (egress hosts, REGISTRY_ONLY outbound policy, ingress ports): calls and egress paths the report shows may fail',
   'networking.istio.io/EnvoyFilter': 'patches the generated Envoy configuration: any call or egress path of the proxies it selects may differ from the report',
   'networking.istio.io/WorkloadEntry': 'adds a VM or external endpoint to a mesh host: calls to and from it are not in the report',
   'networking.istio.io/WorkloadGroup': 'a template for VM workloads: their calls are not in the report',

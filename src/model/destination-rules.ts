@@ -6,7 +6,7 @@
 
 import { hostMatches, hostSpecificity, visibleTo } from './hosts';
 import { Labels, matchesLabels } from './labels';
-import { DestinationRuleInfo, TlsSettings } from './resources';
+import { DestinationRuleInfo, TlsSettings, TrafficTls } from './resources';
 
 export class DestinationRules {
   private readonly exact = new Map<string, DestinationRuleInfo[]>();
@@ -76,6 +76,24 @@ export class DestinationRules {
     return found;
   }
 
+  /**
+   * A subset of `rule`'s host as the proxy sees it: Istio merges the rules of one namespace for
+   * one host (without selectors, or with equal ones, and the same exportTo), concatenating their
+   * subsets (the first rule's subset wins a name), so a subset may come from a later rule.
+   */
+  // Follows pilot/pkg/model/destination_rule.go (PushContext).mergeDestinationRule.
+  public mergedSubset(rule: DestinationRuleInfo, name: string): TrafficTls | undefined {
+    const own = rule.subsets.get(name);
+    if (own) return own;
+    const key = (r: DestinationRuleInfo) => `${JSON.stringify(r.workloadSelector ?? {})}|${[...new Set(r.exportTo ?? [])].sort().join(',')}`;
+    for (const other of this.candidates(rule.host)) {
+      if (other === rule || other.host !== rule.host || other.namespace !== rule.namespace || key(other) !== key(rule)) continue;
+      const found = other.subsets.get(name);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
   private find(perNamespace: Map<string, DestinationRuleInfo[]>, clientNamespace: string, clientLabels: Labels,
     hostNamespace: string | undefined): DestinationRuleInfo | undefined {
     const order = [clientNamespace];
@@ -94,9 +112,9 @@ export class DestinationRules {
 }
 
 /** The TLS settings a rule gives one port (of a subset, when routed to one): port level beats rule level. */
-export function tlsForPort(rule: DestinationRuleInfo, port: number, subset?: string): TlsSettings | undefined {
+export function tlsForPort(rule: DestinationRuleInfo, port: number, subset?: string, subsetPolicy?: TrafficTls): TlsSettings | undefined {
   let tls = rule.policy.portTls.get(port) ?? rule.policy.tls;
-  const s = subset ? rule.subsets.get(subset) : undefined;
+  const s = subsetPolicy ?? (subset ? rule.subsets.get(subset) : undefined);
   if (s) tls = s.portTls.get(port) ?? s.tls ?? tls;
   return tls;
 }

@@ -4,14 +4,16 @@
 // the hosts VirtualServices send from the mesh to an egress gateway (e.g. a cluster Service
 // outside the mesh, as in Istio's mutual TLS origination task).
 
+import { AuthorizationPolicies } from './authorization';
 import { DestinationRules, tlsForPort } from './destination-rules';
 import { hostMatches, serviceHostNamespace, shortHost, visibleTo } from './hosts';
 import { Inventory, unmodelledWildcard } from './inventory';
 import { Labels } from './labels';
 import { NetworkPolicies } from './network-policy';
-import { isTlsProtocol } from './protocols';
+import { isHttpProtocol, isTlsProtocol } from './protocols';
 import { GatewayInfo, GatewayServer, Route, RouteDestination, RouteKind, ServiceEntryInfo, ServiceInfo, VirtualServiceInfo, WorkloadInfo } from './resources';
-import { EgressTls, EgressVia, ResolvedOptions } from './types';
+import { Sidecars } from './sidecars';
+import { EgressOutcome, EgressTls, EgressVia, ResolvedOptions } from './types';
 
 export interface EgressTarget {
   readonly host: string;
@@ -28,6 +30,8 @@ export interface EgressTarget {
 }
 
 export interface EgressVerdict {
+  /** Whether the traffic gets out: `denied` by the gateway's authorization, `blocked` by the sidecar or the network. */
+  readonly outcome: EgressOutcome;
   readonly via: EgressVia;
   readonly tls: EgressTls;
   readonly bypassBlocked: boolean;
@@ -77,7 +81,8 @@ export class EgressAnalysis {
   private readonly relevantNamespaces: Array<Set<string> | undefined> = [];
 
   public constructor(private readonly inventory: Inventory, private readonly options: ResolvedOptions,
-    private readonly destinationRules: DestinationRules, private readonly networkPolicies: NetworkPolicies) {
+    private readonly destinationRules: DestinationRules, private readonly networkPolicies: NetworkPolicies,
+    private readonly authorization: AuthorizationPolicies, private readonly sidecars: Sidecars) {
     this.gatewayHosts = new Set(options.egressGatewayHosts);
     for (const svc of inventory.services) {
       if (svc.selector && inventory.workloadIndex.select(svc.namespace, svc.selector).some((w) => w.gateway)) this.gatewayHosts.add(svc.host);
@@ -122,6 +127,8 @@ export class EgressAnalysis {
       for (const route of vs.routes) for (const d of route.destinations) hosts.add(d.host);
     }
     for (const host of hosts) for (const rule of this.destinationRules.candidates(host)) addScope(found, rule.namespace, rule.exportTo);
+    // Where the host is registered decides what a REGISTRY_ONLY sidecar lets out.
+    for (const se of this.inventory.serviceEntries) if (se.hosts.some((h) => hostMatches(h, target.host))) addScope(found, se.namespace, se.exportTo);
     this.relevantNamespaces[targetIndex] = found;
     return found;
   }
@@ -129,6 +136,13 @@ export class EgressAnalysis {
   /** Whether `host` is an egress gateway's Service. */
   public isGateway(host: string): boolean {
     return this.gatewayHosts.has(host);
+  }
+
+  /** Namespaces of the egress gateways' Services: where policies on gateway pods live (with the root namespace). */
+  public gatewayNamespaces(): Set<string> {
+    const found = new Set<string>([this.options.rootNamespace]);
+    for (const host of this.gatewayHosts) found.add(serviceHostNamespace(host, this.options.clusterDomain) ?? this.options.rootNamespace);
+    return found;
   }
 
   /** The path one client's traffic to `target` takes. */
@@ -152,6 +166,17 @@ export class EgressAnalysis {
     const mode = rule ? tlsForPort(rule, destPort, choice?.destination.subset)?.mode : undefined;
     const routed = choice ? ` (VirtualService ${choice.vs.namespace}/${choice.vs.ref.name} sends it to ${destHost}:${destPort})` : '';
     const dr = rule ? `DestinationRule ${rule.namespace}/${rule.ref.name}` : '';
+    const outbound = this.sidecars.outboundFor(client);
+    if (outbound.mode === 'REGISTRY_ONLY' && !this.sidecars.registered(client.namespace, destHost, destPort)) {
+      const by = outbound.source ? `Sidecar ${outbound.source.namespace}/${outbound.source.ref.name}` : 'the mesh config';
+      return this.finish(client, target, [port, destPort], {
+        outcome: 'blocked', via: 'direct', tls: appTls,
+        // No namespace in the reason: the verdict stands for clients of every namespace that does not matter to the target.
+        reason: `${destHost}:${destPort} is not in the sidecar's registry (no ServiceEntry for it is exported to the client's namespace)${routed}, `
+          + `and ${by} sets REGISTRY_ONLY: the sidecar drops the connection`,
+        summary: 'sidecar REGISTRY_ONLY: host not registered',
+      });
+    }
     if (mode === 'SIMPLE' || mode === 'MUTUAL') {
       return this.finish(client, target, [port, destPort], {
         via: 'direct', tls: mode === 'SIMPLE' ? 'originated' : 'mutual-originated',
@@ -173,7 +198,9 @@ export class EgressAnalysis {
     const gwPort = choice.destination.port ?? port;
     const gwNamespace = serviceHostNamespace(gwHost, this.options.clusterDomain) ?? this.options.rootNamespace;
     const hopRule = this.destinationRules.lookup(client.namespace, client.podLabels, gwHost, gwNamespace);
-    const hopMode = hopRule ? tlsForPort(hopRule, gwPort, choice.destination.subset)?.mode : undefined;
+    const subset = choice.destination.subset;
+    const hopTls = hopRule ? tlsForPort(hopRule, gwPort, subset, subset ? this.destinationRules.mergedSubset(hopRule, subset) : undefined) : undefined;
+    const hopMode = hopTls?.mode;
     const hop = hopMode === 'ISTIO_MUTUAL' ? 'mTLS' : hopMode === 'DISABLE' ? 'plaintext' : hopMode ? hopMode : 'auto mTLS';
     const toGateway = `sidecar -> egress gateway ${shortHost(gwHost, this.options.clusterDomain)}:${gwPort}`
       + `${choice.destination.subset ? ` subset ${choice.destination.subset}` : ''} (${hop}, VirtualService ${choice.vs.namespace}/${choice.vs.ref.name})`;
@@ -204,11 +231,55 @@ export class EgressAnalysis {
     } else {
       tls = 'none'; how = `plaintext from the gateway to the host${mode === 'ISTIO_MUTUAL' ? ` (${dr} sets ISTIO_MUTUAL, which an external host cannot accept)` : ''}`;
     }
+    const path = `${toGateway} -> ${upHost}:${upPort} (Gateway ${leg.gateway.namespace}/${leg.gateway.ref.name})`;
+    const authz = this.authorizeAtGateway(client, target, leg, gwNamespace, { host: gwHost, port: gwPort, subset, mode: hopMode, sni: hopTls?.sni });
+    if (!authz.allowed) {
+      return this.finish(client, target, [port, upPort], {
+        outcome: 'denied', via: 'egress-gateway', tls,
+        reason: `${path}; the gateway refuses it: ${authz.reason}`,
+        summary: `egress gateway; ${tls}; ${authz.summary}`,
+      });
+    }
     return this.finish(client, target, [port, upPort], {
       via: 'egress-gateway', tls,
-      reason: `${toGateway} -> ${upHost}:${upPort} (Gateway ${leg.gateway.namespace}/${leg.gateway.ref.name}); ${how}`,
-      summary: `egress gateway; ${tls}`,
+      reason: `${path}; ${how}${authz.reason ? `; at the gateway: ${authz.reason}` : ''}`,
+      summary: `egress gateway; ${tls}${authz.summary ? `; ${authz.summary}` : ''}`,
     });
+  }
+
+  /**
+   * The AuthorizationPolicies of the gateway pods on a connection from a client's sidecar. The
+   * gateway knows the caller's principal only over mesh mTLS: an explicit ISTIO_MUTUAL, since
+   * auto mTLS sends plaintext to gateway pods (Istio's gateway injection template sets no
+   * `security.istio.io/tlsMode` label). The SNI is the rule's `sni`, else Istio's generated one;
+   * passthrough without mTLS carries the app's SNI, the target host.
+   */
+  // Follows pilot/pkg/networking/core/cluster_tls.go (ClusterBuilder).buildUpstreamTLSSettings (auto mTLS only
+  // to endpoints labelled tlsMode=istio) and pilot/pkg/security/authz/model/model.go (connection.sni).
+  private authorizeAtGateway(client: WorkloadInfo, target: EgressTarget, leg: NonNullable<ReturnType<EgressAnalysis['findGatewayLeg']>>,
+    gwNamespace: string, hop: { host: string; port: number; subset?: string; mode?: string; sni?: string }) {
+    const policies = this.authorization.policiesForPods(gwNamespace, this.gatewayPodLabels(leg.gateway, gwNamespace));
+    if (policies.length === 0) return { allowed: true, reason: '', summary: '' };
+    const mtls = hop.mode === 'ISTIO_MUTUAL';
+    const passthrough = leg.server.tlsMode === 'PASSTHROUGH';
+    const sni = mtls ? hop.sni ?? `outbound_.${hop.port}_.${hop.subset ?? ''}_.${hop.host}` : passthrough ? target.host : '';
+    // An HTTP or HTTPS server (TLS terminated there) parses HTTP; a TLS server forwards bytes.
+    const http = leg.route.kind === 'http' && (isHttpProtocol(leg.server.protocol) || leg.server.protocol === 'HTTPS');
+    return this.authorization.evaluate(policies, {
+      principal: mtls ? client.principal : undefined,
+      namespace: mtls ? client.namespace : undefined,
+      port: this.gatewayPodPort(hop.host, hop.port),
+      http,
+      sni,
+      host: http ? target.host : undefined,
+    });
+  }
+
+  /** The port the gateway pods listen on for a gateway Service port (its targetPort, when the Service is in the input). */
+  private gatewayPodPort(gwHost: string, gwPort: number): number {
+    const service = this.inventory.services.find((s) => s.host === gwHost);
+    const target = service?.ports.find((p) => p.port === gwPort)?.targetPort;
+    return typeof target === 'number' ? target : gwPort;
   }
 
   /** Labels of the gateway's pods: those of a pod in the input it selects, else its selector. */
@@ -239,7 +310,7 @@ export class EgressAnalysis {
   }
 
   private finish(client: WorkloadInfo, target: EgressTarget, ports: number[],
-    v: { via: EgressVia; tls: EgressTls; reason: string; summary: string }): EgressVerdict {
+    v: { outcome?: EgressOutcome; via: EgressVia; tls: EgressTls; reason: string; summary: string }): EgressVerdict {
     const unique = [...new Set(ports)];
     const reason = `${wildcardNote(target)}${v.reason}`;
     const blocked = this.networkPolicies.blocks(client, { pods: target.pods, ports: unique });
@@ -250,7 +321,9 @@ export class EgressAnalysis {
     } else {
       note = v.via === 'direct' ? `NetworkPolicy ${policies} blocks direct connections, so this call fails` : `NetworkPolicy ${policies} blocks any bypass`;
     }
-    return { ...v, bypassBlocked: blocked, gatewayBlocked: false, reason: `${reason}; ${note}`, summary: `${v.summary}; ${blocked ? 'bypass blocked' : 'bypass open'}` };
+    // A direct connection the network drops does not get out; a refusal elsewhere stands.
+    const outcome: EgressOutcome = v.outcome ?? (blocked && v.via === 'direct' ? 'blocked' : 'allowed');
+    return { ...v, outcome, bypassBlocked: blocked, gatewayBlocked: false, reason: `${reason}; ${note}`, summary: `${v.summary}; ${blocked ? 'bypass blocked' : 'bypass open'}` };
   }
 
   private findTargets(): EgressTarget[] {

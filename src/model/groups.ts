@@ -41,12 +41,15 @@ export function groupClients(workloads: readonly WorkloadInfo[], authorization: 
     : `${w.namespace}|n`));
 }
 
-/** Groups clients for egress: also by the NetworkPolicies that select them. */
-export function groupEgressClients(workloads: readonly WorkloadInfo[], destinationRules: DestinationRules,
-  networkPolicies: NetworkPolicies): ClientGroup[] {
+/**
+ * Groups clients for egress: by namespace, the NetworkPolicies that select them and `egressKey`
+ * (everything else an egress verdict depends on: sidecar, selector rules, Sidecar resource, identity).
+ */
+export function groupEgressClients(workloads: readonly WorkloadInfo[], networkPolicies: NetworkPolicies,
+  egressKey: (w: WorkloadInfo) => string): ClientGroup[] {
   return groupWorkloads(workloads, (w) => {
     const np = networkPolicies.policiesFor(w).map((p) => `${p.namespace}/${p.ref.name}`).join(',');
-    return `${w.namespace}|${w.sidecar}|${np}|${w.sidecar ? selectorRuleIds(destinationRules, w) : ''}`;
+    return `${w.namespace}|${np}|${egressKey(w)}`;
   });
 }
 

@@ -8,7 +8,7 @@ import { istioProtocol } from './protocols';
 import {
   AuthorizationPolicyInfo, ContainerPort, DestinationRuleInfo, GatewayInfo, GatewayServer, NamespaceInfo, NetworkPolicyInfo,
   NetworkPolicyPeer, NetworkPolicyRule, PeerAuthenticationInfo, Route, RouteKind, RouteMatch, ServiceEntryInfo, ServiceInfo,
-  TlsSettings, TrafficTls, VirtualServiceInfo, WorkloadInfo,
+  SidecarInfo, TlsSettings, TrafficTls, VirtualServiceInfo, WorkloadInfo,
 } from './resources';
 import { K8sObject, NamespaceAssumption, NotModelled, ResolvedOptions, ResourceRef, SourcedObject } from './types';
 
@@ -37,6 +37,7 @@ export interface Inventory {
   readonly gateways: readonly GatewayInfo[];
   readonly virtualServices: readonly VirtualServiceInfo[];
   readonly networkPolicies: readonly NetworkPolicyInfo[];
+  readonly sidecars: readonly SidecarInfo[];
   /** Notes about the input (duplicates). */
   readonly warnings: readonly string[];
   /** What the input holds that the model does not evaluate, in input order. */
@@ -203,6 +204,7 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
   const notModelled: NotModelled[] = [];
   const meshRouteEffects: Array<{ vs: VirtualServiceInfo; spec: any }> = [];
   const referenced = new Set<string>();
+  const sidecars: SidecarInfo[] = [];
   const ids = new Set<string>();
 
   for (const { object: o, manifest } of objects) {
@@ -329,6 +331,25 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
       meshRouteEffects.push({ vs, spec });
     } else if (kind === 'NetworkPolicy') {
       networkPolicies.push(parseNetworkPolicy(o, manifest));
+    } else if (kind === 'Sidecar' && String(o.apiVersion ?? '').startsWith('networking.istio.io/')) {
+      const selector = labelMap(spec.workloadSelector?.labels);
+      const narrowing = ['egress', 'ingress'].filter((field) => list(spec[field]).length > 0);
+      for (const field of narrowing) {
+        notModelled.push({
+          ref: refOf(o, manifest), field: `spec.${field}`,
+          reason: `limits the ${field === 'egress' ? 'hosts a sidecar sees' : 'ports a sidecar serves'}: only its outboundTrafficPolicy is modelled, `
+            + 'so calls and egress paths the report shows may fail',
+        });
+      }
+      const narrowsConfig = narrowing.length > 0;
+      sidecars.push({
+        ref: refOf(o, manifest),
+        index: sidecars.length,
+        namespace,
+        selector: Object.keys(selector).length > 0 ? selector : undefined,
+        outboundMode: spec.outboundTrafficPolicy?.mode ? String(spec.outboundTrafficPolicy.mode).toUpperCase() : undefined,
+        narrowsConfig,
+      });
     } else if (isMeshConfig(o, options.rootNamespace)) {
       notModelled.push({
         ref: refOf(o, manifest), field: 'data.mesh',
@@ -363,6 +384,7 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
     gateways,
     virtualServices,
     networkPolicies,
+    sidecars,
     warnings,
     notModelled,
     namespaceAssumptions,

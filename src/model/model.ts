@@ -7,6 +7,7 @@ import { ClientGroup, Endpoint, EndpointGroup, groupClients, groupEgressClients,
 import { buildInventory, Inventory } from './inventory';
 import { NetworkPolicies } from './network-policy';
 import { PeerAuthentications } from './peer-authentication';
+import { Sidecars } from './sidecars';
 import { WorkloadInfo } from './resources';
 import {
   ConnectionRow, EgressRow, K8sObject, ModelOptions, NamespaceAssumption, NotModelled, Outcome, OUTCOMES, ResolvedOptions, resolveOptions,
@@ -143,14 +144,24 @@ export class MeshModel {
       (svc) => this.inventory.workloadIndex.select(svc.namespace, svc.selector!), peerAuthentications, authorization, destinationRules);
     this.endpoints = endpoints;
     this.endpointGroups = groups;
-    this.egressAnalysis = new EgressAnalysis(this.inventory, this.options, destinationRules, networkPolicies);
-    this.egressClientGroups = groupEgressClients(this.inventory.workloads, destinationRules, networkPolicies);
+    const sidecars = new Sidecars(this.inventory, this.options.rootNamespace, this.options.outboundTrafficPolicy);
+    this.egressAnalysis = new EgressAnalysis(this.inventory, this.options, destinationRules, networkPolicies, authorization, sidecars);
+    // What tells egress clients apart besides their namespace: sidecar, NetworkPolicies, selector
+    // rules, Sidecar resource, and the identity patterns of policies that may apply to egress gateways.
+    const gatewayNamespaces = this.egressAnalysis.gatewayNamespaces();
+    const gatewayPatterns = authorization.patternIds(this.inventory.authorizationPolicies.filter((p) => gatewayNamespaces.has(p.namespace)));
+    const egressKey = (w: WorkloadInfo): string => {
+      if (!w.sidecar) return 'n';
+      const sidecar = sidecars.resourceFor(w)?.index ?? '';
+      const named = gatewayPatterns.size === 0 ? '' : authorization.callerSignatureIds(w.principal, w.namespace).filter((id) => gatewayPatterns.has(id)).join(',');
+      return `s|${selectorRuleIds(destinationRules, w)}|${sidecar}|${named}`;
+    };
+    this.egressClientGroups = groupEgressClients(this.inventory.workloads, networkPolicies, egressKey);
     const egressBases = new Map<string, number>();
     for (const g of this.egressClientGroups) {
       const r = g.representative;
       const np = networkPolicies.policiesFor(r).map((p) => `${p.namespace}/${p.ref.name}`).join(',');
-      const dr = r.sidecar ? selectorRuleIds(destinationRules, r) : '';
-      const baseKey = `${r.sidecar}|${np}|${dr}`;
+      const baseKey = `${np}|${egressKey(r)}`;
       let id = egressBases.get(baseKey);
       if (id === undefined) {
         egressBases.set(baseKey, id = egressBases.size);
@@ -398,8 +409,8 @@ export class MeshModel {
         if (targets[i].pods.includes(client)) continue;
         const v = this.egressVerdict(group, i);
         yield {
-          from: client.id, host: targets[i].host, port: targets[i].port, via: v.via, tls: v.tls, bypassBlocked: v.bypassBlocked,
-          gatewayBlocked: v.gatewayBlocked, reason: v.reason,
+          from: client.id, host: targets[i].host, port: targets[i].port, outcome: v.outcome, via: v.via, tls: v.tls,
+          bypassBlocked: v.bypassBlocked, gatewayBlocked: v.gatewayBlocked, reason: v.reason,
         };
       }
     }

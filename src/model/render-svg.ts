@@ -90,9 +90,10 @@ function detailedDot(model: MeshModel): string {
     for (const host of new Set(targets.map((t) => t.host))) lines.push(`    ${q(`host:${host}`)} ${attrs({ label: host, shape: 'ellipse', style: 'filled', fillcolor: '#f5f5f5' })};`);
     lines.push('  }');
     for (const e of model.egress()) {
-      const color = e.via === 'egress-gateway' ? '#00838f' : '#ef6c00';
+      const color = e.outcome !== 'allowed' ? '#9e9e9e' : e.via === 'egress-gateway' ? '#00838f' : '#ef6c00';
+      const outcome = e.outcome === 'allowed' ? '' : `${e.outcome}, `;
       lines.push(`  ${q(e.from)} -> ${q(`host:${e.host}`)} ${attrs({
-        color, fontcolor: color, style: 'dotted', label: `${e.port} ${e.via}${e.tls === 'none' ? '' : `, ${e.tls}`}${e.bypassBlocked ? '' : ', bypass open'}`, tooltip: e.reason,
+        color, fontcolor: color, style: 'dotted', label: `${e.port} ${outcome}${e.via}${e.tls === 'none' ? '' : `, ${e.tls}`}${e.bypassBlocked ? '' : ', bypass open'}`, tooltip: e.reason,
       })};`);
     }
   }

@@ -206,14 +206,14 @@ function egressSection(model: MeshModel, agg: Aggregate, detailed: boolean, bloc
   }
   const notes = new Footnotes();
   if (detailed) {
-    const rows: string[][] = [['FROM', 'HOST:PORT', 'VIA', 'TLS', 'BYPASS BLOCKED', 'WHY']];
-    for (const r of model.egress()) rows.push([r.from, `${r.host}:${r.port}`, r.via, r.tls, r.bypassBlocked ? 'yes' : 'no', notes.ref(r.reason)]);
+    const rows: string[][] = [['FROM', 'HOST:PORT', 'OUTCOME', 'VIA', 'TLS', 'BYPASS BLOCKED', 'WHY']];
+    for (const r of model.egress()) rows.push([r.from, `${r.host}:${r.port}`, r.outcome, r.via, r.tls, r.bypassBlocked ? 'yes' : 'no', notes.ref(r.reason)]);
     blocks.push({ kind: 'table', rows });
   } else {
     blocks.push({
       kind: 'table',
-      rows: [['HOST:PORT', 'VIA', 'TLS', 'BYPASS BLOCKED', 'CLIENTS', 'NAMESPACES', 'WHY'],
-        ...agg.egressGroups.map((g) => [`${g.host}:${g.port}`, g.via, g.tls, g.bypassBlocked ? 'yes' : 'no', num(g.clients),
+      rows: [['HOST:PORT', 'OUTCOME', 'VIA', 'TLS', 'BYPASS BLOCKED', 'CLIENTS', 'NAMESPACES', 'WHY'],
+        ...agg.egressGroups.map((g) => [`${g.host}:${g.port}`, g.outcome, g.via, g.tls, g.bypassBlocked ? 'yes' : 'no', num(g.clients),
           some(g.namespaces, 3), notes.ref(`e.g. ${g.example}: ${g.reason}`)])],
     });
   }

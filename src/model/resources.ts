@@ -208,3 +208,16 @@ export interface NetworkPolicyInfo {
   readonly egressIsolated: boolean;
   readonly egress: readonly NetworkPolicyRule[];
 }
+
+/** A Sidecar resource: which outbound traffic the sidecars it applies to let out. */
+export interface SidecarInfo {
+  readonly ref: ResourceRef;
+  readonly index: number;
+  readonly namespace: string;
+  /** `workloadSelector.labels`; undefined for the namespace-wide (or, in the root namespace, mesh-wide) Sidecar. */
+  readonly selector?: Labels;
+  /** `outboundTrafficPolicy.mode` (`REGISTRY_ONLY` or `ALLOW_ANY`); undefined inherits the mesh config. */
+  readonly outboundMode?: string;
+  /** Whether it lists `egress` listeners or `ingress`, which narrow what its sidecars see: not modelled. */
+  readonly narrowsConfig: boolean;
+}

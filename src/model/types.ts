@@ -31,6 +31,8 @@ export interface ModelOptions {
   readonly trustDomain?: string;
   /** Kubernetes cluster domain of Service hosts. Default `cluster.local`. */
   readonly clusterDomain?: string;
+  /** The mesh config's `outboundTrafficPolicy.mode`, for sidecars no Sidecar resource sets it for. Default `ALLOW_ANY`. */
+  readonly outboundTrafficPolicy?: 'ALLOW_ANY' | 'REGISTRY_ONLY';
   /**
    * Service hosts of egress gateways, in addition to those recognised from the manifests (a Service
    * whose pods a Gateway selects). Default `istio-egressgateway.istio-system.svc.cluster.local`.
@@ -51,6 +53,7 @@ export interface ModelOptions {
 /** Options with their defaults filled in. */
 export interface ResolvedOptions {
   readonly rootNamespace: string;
+  readonly outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
   readonly trustDomain: string;
   readonly clusterDomain: string;
   readonly egressGatewayHosts: readonly string[];
@@ -62,6 +65,7 @@ export function resolveOptions(options: ModelOptions = {}): ResolvedOptions {
   const clusterDomain = options.clusterDomain ?? 'cluster.local';
   return {
     rootNamespace: options.rootNamespace ?? 'istio-system',
+    outboundTrafficPolicy: options.outboundTrafficPolicy ?? 'ALLOW_ANY',
     trustDomain: options.trustDomain ?? 'cluster.local',
     clusterDomain,
     egressGatewayHosts: options.egressGatewayHosts ?? [`istio-egressgateway.istio-system.svc.${clusterDomain}`],
@@ -85,6 +89,13 @@ export function succeeds(outcome: Outcome): boolean {
 }
 
 export type EgressVia = 'direct' | 'egress-gateway';
+/**
+ * Whether egress traffic gets out: `allowed`; `denied` by an AuthorizationPolicy of the egress
+ * gateway; `blocked` by the client's sidecar (REGISTRY_ONLY, host not registered) or by a
+ * NetworkPolicy (a direct connection).
+ */
+export type EgressOutcome = 'allowed' | 'denied' | 'blocked';
+export const EGRESS_OUTCOMES: readonly EgressOutcome[] = ['allowed', 'denied', 'blocked'];
 export type EgressTls = 'none' | 'passthrough' | 'originated' | 'mutual-originated';
 
 /** One modelled workload (a Deployment, StatefulSet, DaemonSet, Job, ... or a bare Pod). */
@@ -122,6 +133,7 @@ export interface EgressRow {
   readonly from: string;
   readonly host: string;
   readonly port: number;
+  readonly outcome: EgressOutcome;
   readonly via: EgressVia;
   readonly tls: EgressTls;
   /** Whether a NetworkPolicy surely stops the pod from reaching the host directly. */

@@ -8,6 +8,8 @@ import {
 import { EgressGateway } from '../egress-gateway';
 import { EgressModeKind } from '../egress-mode';
 import { IstioSecurityError } from '../errors';
+import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../../imports/security.istio.io';
+import type { IMeshWorkload } from '../mesh-workload-interface';
 import { hostObjectName } from './names';
 import { claimObjectName } from './registry';
 
@@ -41,6 +43,15 @@ export interface EgressLeg {
   readonly meshTls: boolean;
   /** The origination, for origination modes. */
   readonly origination?: OriginationTlsSpec;
+}
+
+/** The workloads that may use a host's routes. */
+export interface RouteClients {
+  readonly workloads: IMeshWorkload[];
+  /** Their principals, sorted, each once. */
+  readonly principals: string[];
+  /** Their namespaces, sorted, each once. */
+  readonly namespaces: string[];
 }
 
 interface PortHolder { readonly spec: ServiceEntryPortSpec; readonly holder: IConstruct }
@@ -124,6 +135,9 @@ export class EgressHost {
   public readonly gatewayRule: ApiObject;
   public readonly virtualService: ApiObject;
   private originationRuleResource?: ApiObject;
+  private clientPolicyResource?: ApiObject;
+  /** Set by the first route to the host: its clients, or null for every workload. */
+  private clients?: { readonly value: RouteClients | undefined; readonly holder: IConstruct };
   private readonly legs: EgressLeg[] = [];
   private readonly sePorts = new Map<number, PortHolder>();
   private readonly options: EgressHostOptions;
@@ -146,6 +160,7 @@ export class EgressHost {
           ports: Lazy.any({ produce: () => [...this.sePorts.values()].map((p) => ({ ...p.spec })) }),
           // DNS: the gateway resolves the host itself (Istio refuses wildcard hosts with DNS resolution).
           resolution: ServiceEntrySpecResolution.DNS,
+          exportTo: Lazy.any({ produce: () => this.exportTo() }),
         },
       });
     }
@@ -177,8 +192,10 @@ export class EgressHost {
       spec: {
         hosts: [this.host],
         gateways: [name, 'mesh'],
-        http: Lazy.any({ produce: () => this.renderRules(false) }),
-        tls: Lazy.any({ produce: () => this.renderRules(true) }),
+        exportTo: Lazy.any({ produce: () => this.exportTo() }),
+        http: Lazy.any({ produce: () => this.renderHttpRules() }),
+        tls: Lazy.any({ produce: () => this.renderTlsRules() }),
+        tcp: Lazy.any({ produce: () => this.renderTcpRules() }),
       },
     });
   }
@@ -186,6 +203,30 @@ export class EgressHost {
   /** The DestinationRule with the gateway's origination TLS, once a route originates. */
   public get originationRule(): ApiObject | undefined {
     return this.originationRuleResource;
+  }
+
+  /** The gateway's DENY policy for callers other than the clients, once a route names clients. */
+  public get clientPolicy(): ApiObject | undefined {
+    return this.clientPolicyResource;
+  }
+
+  /**
+   * Records who may use the host's routes. Every route of a host names the same clients: the
+   * gateway tells the host's traffic apart by SNI, not by port.
+   */
+  public setClients(route: IConstruct, clients: RouteClients | undefined): void {
+    if (this.clients) {
+      const key = (c: RouteClients | undefined) => (c ? c.principals.join(',') : 'every workload');
+      if (key(this.clients.value) !== key(clients)) {
+        const describe = (c: RouteClients | undefined) => (c ? `clients [${c.principals.join(', ')}]` : 'no clients (every workload)');
+        throw new IstioSecurityError(route, `host "${this.host}" is routed by ${this.clients.holder.node.path} with ${describe(this.clients.value)}, `
+          + `but this route names ${describe(clients)}: the gateway tells a host's callers apart by SNI, not by port, so every route `
+          + 'of a host names the same clients.');
+      }
+      return;
+    }
+    this.clients = { value: clients, holder: route };
+    if (clients) this.clientPolicyResource = this.renderClientPolicy(clients);
   }
 
   /** Declares a port in the host's ServiceEntry; one number has one protocol and one name. */
@@ -271,7 +312,9 @@ export class EgressHost {
     const port = leg.gatewayPort;
     const hosts = [this.host];
     if (leg.kind === EgressModeKind.TLS_PASSTHROUGH) {
-      return { port: { number: port, name: `tls-${port}`, protocol: 'TLS' }, hosts, tls: { mode: GatewaySpecServersTlsMode.PASSTHROUGH } };
+      // With mesh mTLS the gateway terminates the sidecar's mTLS and forwards the app's TLS as TCP.
+      const mode = leg.meshTls ? GatewaySpecServersTlsMode.ISTIO_UNDERSCORE_MUTUAL : GatewaySpecServersTlsMode.PASSTHROUGH;
+      return { port: { number: port, name: `tls-${port}`, protocol: 'TLS' }, hosts, tls: { mode } };
     }
     if (leg.meshTls) {
       return { port: { number: port, name: `https-${port}`, protocol: 'HTTPS' }, hosts, tls: { mode: GatewaySpecServersTlsMode.ISTIO_UNDERSCORE_MUTUAL } };
@@ -294,20 +337,63 @@ export class EgressHost {
     };
   }
 
-  private renderRules(tls: boolean): object[] | undefined {
-    const legs = this.legs.filter((leg) => (leg.kind === EgressModeKind.TLS_PASSTHROUGH) === tls);
-    if (legs.length === 0) return undefined;
-    const sni = tls ? { sniHosts: [this.host] } : {};
-    return legs.flatMap((leg) => [
-      {
-        match: [{ gateways: ['mesh'], port: leg.port, ...sni }],
-        route: [{ destination: { host: this.gateway.host, subset: this.name, port: { number: leg.gatewayPort } } }],
+  private meshLeg(leg: EgressLeg, sni: object): object {
+    return {
+      match: [{ gateways: ['mesh'], port: leg.port, ...sni }],
+      route: [{ destination: { host: this.gateway.host, subset: this.name, port: { number: leg.gatewayPort } } }],
+    };
+  }
+
+  private gatewayLeg(leg: EgressLeg, sni: object): object {
+    return {
+      match: [{ gateways: [this.name], port: leg.gatewayPort, ...sni }],
+      route: [{ destination: { host: this.host, port: { number: leg.targetPort } } }],
+    };
+  }
+
+  private renderHttpRules(): object[] | undefined {
+    const legs = this.legs.filter((leg) => leg.kind !== EgressModeKind.TLS_PASSTHROUGH);
+    return legs.length === 0 ? undefined : legs.flatMap((leg) => [this.meshLeg(leg, {}), this.gatewayLeg(leg, {})]);
+  }
+
+  /** Passthrough: the sidecar routes the app's TLS by SNI; without mesh mTLS the gateway does too. */
+  private renderTlsRules(): object[] | undefined {
+    const legs = this.legs.filter((leg) => leg.kind === EgressModeKind.TLS_PASSTHROUGH);
+    const sni = { sniHosts: [this.host] };
+    return legs.length === 0 ? undefined
+      : legs.flatMap((leg) => (leg.meshTls ? [this.meshLeg(leg, sni)] : [this.meshLeg(leg, sni), this.gatewayLeg(leg, sni)]));
+  }
+
+  /** Passthrough inside mesh mTLS: once the gateway has terminated the mTLS, the app's TLS is opaque TCP. */
+  private renderTcpRules(): object[] | undefined {
+    const legs = this.legs.filter((leg) => leg.kind === EgressModeKind.TLS_PASSTHROUGH && leg.meshTls);
+    return legs.length === 0 ? undefined : legs.map((leg) => this.gatewayLeg(leg, {}));
+  }
+
+  /** The namespaces that must see the host's ServiceEntry and VirtualService: every one, unless the routes name clients. */
+  private exportTo(): string[] | undefined {
+    const clients = this.clients?.value;
+    return clients ? [...new Set([...clients.namespaces, this.gateway.namespace])].sort() : undefined;
+  }
+
+  private renderClientPolicy(clients: RouteClients): ApiObject {
+    const gw = this.gateway;
+    const name = hostObjectName('egress-clients-', this.host);
+    claimObjectName(this.owner, 'AuthorizationPolicy', gw.namespace, name);
+    // DENY, not ALLOW: an ALLOW policy on the shared gateway would deny every host it does not
+    // name, those of other charts included. The SNI the sidecar sets for the host's subset says
+    // which host a connection is for, whatever Host header the app sends.
+    return new AuthorizationPolicy(this.owner, 'ClientPolicy', {
+      metadata: { name, namespace: gw.namespace },
+      spec: {
+        selector: { matchLabels: { ...gw.selector } },
+        action: AuthorizationPolicySpecAction.DENY,
+        rules: [{
+          from: [{ source: { notPrincipals: [...clients.principals] } }],
+          when: [{ key: 'connection.sni', values: [this.host] }],
+        }],
       },
-      {
-        match: [{ gateways: [this.name], port: leg.gatewayPort, ...sni }],
-        route: [{ destination: { host: this.host, port: { number: leg.targetPort } } }],
-      },
-    ]);
+    });
   }
 
   private renderOriginations(): object[] {

@@ -10,4 +10,6 @@ export interface EgressModeSettings {
   readonly subjectAltNames?: string[];
   readonly serverCa?: ServerCa;
   readonly clientCredential?: ClientCredential;
+  /** Whether the user chose the gateway port (an HTTP route with clients moves to the TLS port otherwise). */
+  readonly gatewayPortGiven?: boolean;
 }
