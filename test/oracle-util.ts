@@ -1,0 +1,112 @@
+/*
+ * The mesh oracle (oracle/, built by .ci/install-oracle.sh): Istio's own control plane run on
+ * manifests. These helpers find the binary, run it on many platforms in one process, and join its
+ * rows with the model's.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { MeshModel } from '../src/model';
+
+const ROOT = join(__dirname, '..');
+
+/** The cache key .ci/install-oracle.sh uses: sha256 of `sha256sum` lines of the sources, cut to 16. */
+export function oracleKey(): string {
+  const files = readdirSync(join(ROOT, 'oracle'))
+    .filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum')
+    .map((f) => `oracle/${f}`)
+    .sort();
+  const lines = files.map((f) => `${createHash('sha256').update(readFileSync(join(ROOT, f))).digest('hex')}  ${f}\n`).join('');
+  return createHash('sha256').update(lines).digest('hex').slice(0, 16);
+}
+
+/** `$MESH_ORACLE`, or the binary the install script cached for the current sources. */
+export function oracleBinary(): string | undefined {
+  if (process.env.MESH_ORACLE) return existsSync(process.env.MESH_ORACLE) ? process.env.MESH_ORACLE : undefined;
+  const cacheRoot = process.env.ORACLE_CACHE_DIR ?? join(homedir(), '.cache', 'cdk8s-istio-security');
+  const bin = join(cacheRoot, `oracle-${oracleKey()}`, 'oracle');
+  return existsSync(bin) ? bin : undefined;
+}
+
+export interface OracleRow {
+  readonly from: string;
+  readonly to: string;
+  readonly service: string;
+  readonly port: number;
+  readonly outcome: string;
+  readonly reason: string;
+  readonly possible?: string[];
+}
+
+export interface OracleResult {
+  readonly id: string;
+  readonly connections: OracleRow[];
+  readonly egress: any[];
+  readonly notApplied: string[];
+  readonly error?: string;
+}
+
+export interface Platform {
+  readonly id: string;
+  readonly objects: any[];
+}
+
+/** Runs the oracle once on all platforms (JSON lines in, JSON lines out). */
+export function runOracle(bin: string, platforms: readonly Platform[]): OracleResult[] {
+  const input = platforms.map((p) => JSON.stringify({ id: p.id, objects: p.objects })).join('\n') + '\n';
+  const result = spawnSync(bin, ['--batch'], { input, encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (result.status !== 0) throw new Error(`oracle exited with ${result.status}: ${result.stderr}`);
+  const out = result.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as OracleResult);
+  if (out.length !== platforms.length) throw new Error(`oracle answered ${out.length} of ${platforms.length} platforms: ${result.stderr}`);
+  return out;
+}
+
+export interface Comparison {
+  compared: number;
+  undecidable: Array<{ platform: string; row: OracleRow; model: string }>;
+  disagreements: string[];
+}
+
+export function newComparison(): Comparison {
+  return { compared: 0, undecidable: [], disagreements: [] };
+}
+
+const key = (r: { from: string; to: string; service: string; port: number }) => `${r.from} -> ${r.to} (${r.service}:${r.port})`;
+
+/**
+ * Joins the model's rows with the oracle's on (from, to, service, port). The model's outcome is
+ * `meshOutcome ?? outcome` (what the mesh does if the network lets the call through: Istio does
+ * not see NetworkPolicies). An undecidable oracle row agrees when the model's outcome is one the
+ * oracle allows.
+ */
+export function compareRows(platform: string, objects: any[], oracle: OracleResult, into: Comparison): void {
+  if (oracle.error) {
+    into.disagreements.push(`${platform}: the oracle failed: ${oracle.error}`);
+    return;
+  }
+  const model = MeshModel.of(objects);
+  const oracleRows = new Map(oracle.connections.map((r) => [key(r), r]));
+  const seen = new Set<string>();
+  for (const row of model.connections()) {
+    const k = key(row);
+    seen.add(k);
+    into.compared++;
+    const outcome = (row as any).meshOutcome ?? row.outcome;
+    const o = oracleRows.get(k);
+    if (!o) {
+      into.disagreements.push(`${platform}: ${k}: the model says ${outcome}, the oracle has no such call`);
+    } else if (o.outcome === 'undecidable') {
+      into.undecidable.push({ platform, row: o, model: outcome });
+      if (!(o.possible ?? []).includes(outcome)) {
+        into.disagreements.push(`${platform}: ${k}: the model says ${outcome} (${row.reason}); the oracle allows only ${o.possible?.join('/')} (${o.reason})`);
+      }
+    } else if (o.outcome !== outcome) {
+      into.disagreements.push(`${platform}: ${k}: the model says ${outcome} (${row.reason}); Istio: ${o.outcome} (${o.reason})`);
+    }
+  }
+  for (const [k, o] of oracleRows) {
+    if (!seen.has(k)) into.disagreements.push(`${platform}: ${k}: the oracle says ${o.outcome} (${o.reason}), the model has no such call`);
+  }
+}
