@@ -66,14 +66,16 @@ export function call(model: MeshModel, from: string, to: string, port: number): 
 }
 
 /** Every call decided on its own, with no grouping and no memo: the reference for the model's shortcuts. */
-export function decideEachCall(model: MeshModel): Map<string, { outcome: string; reason: string }> {
+export function decideEachCall(model: MeshModel): Map<string, { outcome: string; reason: string; meshOutcome?: string }> {
   const context = (model as any).context;
-  const rows = new Map<string, { outcome: string; reason: string }>();
+  const rows = new Map<string, { outcome: string; reason: string; meshOutcome?: string }>();
   for (const w of model.inventory.workloads) {
-    const facts = { namespace: w.namespace, sidecar: w.sidecar, labels: w.podLabels, principal: w.principal };
+    const facts = { namespace: w.namespace, sidecar: w.sidecar, labels: w.podLabels, principal: w.principal, network: model.network.client(w) };
     for (const e of model.endpoints) {
-      const v = decideCall(context, facts, { ...e.group.facts, workload: e.workload, service: e.service, port: e.port, targetPort: e.targetPort });
-      rows.set(`${w.id}|${e.workload.id}|${e.port.port}`, { outcome: v.outcome, reason: v.reason });
+      const v = decideCall(context, facts, {
+        ...e.group.facts, workload: e.workload, service: e.service, port: e.port, targetPort: e.targetPort, network: model.network.endpoint(e.workload, e.targetPort),
+      });
+      rows.set(`${w.id}|${e.workload.id}|${e.port.port}`, { outcome: v.outcome, reason: v.reason, ...(v.meshOutcome ? { meshOutcome: v.meshOutcome } : {}) });
     }
   }
   return rows;

@@ -1,8 +1,10 @@
 /*
  * Property-based tests of the mesh model's shortcuts. The model never lists every call or egress
  * row: it decides per group and counts spans of groups. On random platforms (namespaces with and
- * without sidecars, lock-downs, default-deny, DestinationRules, external hosts with and without
- * an egress gateway route) the shortcuts must add up to the rows the model streams one by one.
+ * without sidecars, lock-downs, default-deny, DestinationRules, NetworkPolicies for ingress and
+ * egress with pod, namespace and combined selectors, ipBlocks, numbered, named and ranged ports,
+ * external hosts with and without an egress gateway route) the shortcuts must add up to the rows
+ * the model streams one by one, and the rows must be the decisions made one by one.
  *
  *   FC_SEED=<seed> FC_RUNS=<runs> npx jest test/property-model
  */
@@ -27,6 +29,25 @@ interface NamespaceInput {
   readonly sidecarResource?: 'registry-only' | 'first-allow-any';
   /** A DestinationRule here for the hosts of the namespace with this index, or for an external host. */
   readonly rule?: { readonly target: number; readonly mode: 'DISABLE' | 'ISTIO_MUTUAL' | 'SIMPLE'; readonly selectFirst: boolean };
+  /** Label team=t<team> on the namespace, for namespaceSelectors. */
+  readonly team: number;
+  /** Container ports named `http` (for named ports in rules). */
+  readonly namedPorts: boolean;
+  readonly ingress?: NetRuleInput;
+  readonly egress?: NetRuleInput;
+}
+
+type PeerKind = 'none' | 'same-ns' | 'team' | 'first-pod' | 'first-pod-in-team' | 'every-pod' | 'ip-block' | 'no-rule';
+type PortKind = 'any' | 8080 | 'http' | 'range' | 'udp' | 53;
+
+interface NetRuleInput {
+  readonly peer: PeerKind;
+  readonly port: PortKind;
+  readonly team: number;
+  /** Select only the first workload (else the whole namespace). */
+  readonly selectFirst: boolean;
+  /** Leave policyTypes out (the API server's defaulting then decides). */
+  readonly defaultTypes: boolean;
 }
 
 interface HostInput {
@@ -50,6 +71,14 @@ interface PlatformInput {
   readonly meshRegistryOnly: boolean;
 }
 
+const netRuleArb: fc.Arbitrary<NetRuleInput> = fc.record({
+  peer: fc.constantFrom<PeerKind>('none', 'same-ns', 'team', 'first-pod', 'first-pod-in-team', 'every-pod', 'ip-block', 'no-rule'),
+  port: fc.constantFrom<PortKind>('any', 8080, 'http', 'range', 'udp', 53),
+  team: fc.nat(2),
+  selectFirst: fc.boolean(),
+  defaultTypes: fc.boolean(),
+});
+
 const namespaceArb: fc.Arbitrary<NamespaceInput> = fc.record({
   sidecar: fc.boolean(),
   workloads: fc.integer({ min: 1, max: 3 }),
@@ -61,7 +90,11 @@ const namespaceArb: fc.Arbitrary<NamespaceInput> = fc.record({
   rule: fc.option(fc.record({
     target: fc.nat(8), mode: fc.constantFrom<'DISABLE' | 'ISTIO_MUTUAL' | 'SIMPLE'>('DISABLE', 'ISTIO_MUTUAL', 'SIMPLE'), selectFirst: fc.boolean(),
   }), { nil: undefined }),
-}, { requiredKeys: ['sidecar', 'workloads', 'lockdown', 'defaultDeny', 'allowFrom', 'permissive'] });
+  team: fc.nat(2),
+  namedPorts: fc.boolean(),
+  ingress: fc.option(netRuleArb, { nil: undefined, freq: 2 }),
+  egress: fc.option(netRuleArb, { nil: undefined, freq: 2 }),
+}, { requiredKeys: ['sidecar', 'workloads', 'lockdown', 'defaultDeny', 'allowFrom', 'permissive', 'team', 'namedPorts'] });
 
 const hostArb: fc.Arbitrary<HostInput> = fc.record({
   port: fc.constantFrom<80 | 443>(80, 443),
@@ -87,15 +120,53 @@ function hostName(i: number): string {
   return `api-${i}.example.com`;
 }
 
+function netPorts(port: PortKind): any[] | undefined {
+  switch (port) {
+    case 'any': return undefined;
+    case 'http': return [{ port: 'http' }];
+    case 'range': return [{ port: 8000, endPort: 8100, protocol: 'TCP' }];
+    case 'udp': return [{ port: 8080, protocol: 'UDP' }];
+    default: return [{ port, protocol: 'TCP' }];
+  }
+}
+
+function netPeers(peer: PeerKind, team: number): any[] | undefined {
+  switch (peer) {
+    case 'none': return undefined;
+    case 'same-ns': return [{ podSelector: {} }];
+    case 'team': return [{ namespaceSelector: { matchLabels: { team: `t${team}` } } }];
+    case 'first-pod': return [{ podSelector: { matchLabels: { app: 'w-0' } } }];
+    case 'first-pod-in-team': return [{ namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'In', values: [`t${team}`] }] }, podSelector: { matchLabels: { app: 'w-0' } } }];
+    case 'every-pod': return [{ namespaceSelector: {} }];
+    case 'ip-block': return [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }];
+    default: return undefined;
+  }
+}
+
+/** A NetworkPolicy of one direction: `no-rule` isolates and allows nothing. */
+function networkPolicy(ns: string, direction: 'ingress' | 'egress', r: NetRuleInput): any {
+  const rules = r.peer === 'no-rule' ? undefined : [{ ...(netPorts(r.port) ? { ports: netPorts(r.port) } : {}),
+    ...(netPeers(r.peer, r.team) ? { [direction === 'ingress' ? 'from' : 'to']: netPeers(r.peer, r.team) } : {}) }];
+  const types = direction === 'ingress' ? ['Ingress'] : ['Egress'];
+  // Defaulted policyTypes: Ingress, plus Egress when there are egress rules (so an egress policy without rules isolates ingress only).
+  return {
+    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: `np-${direction}`, namespace: ns },
+    spec: { podSelector: r.selectFirst ? { matchLabels: { app: 'w-0' } } : {}, ...(r.defaultTypes ? {} : { policyTypes: types }), ...(rules ? { [direction]: rules } : {}) },
+  };
+}
+
 function platform(input: PlatformInput): any[] {
   const n = input.namespaces.length;
   const objects: any[] = [peerAuthentication('istio-system', 'default', { mtls: { mode: 'STRICT' } })];
   input.namespaces.forEach((ns, i) => {
     const name = nsName(i);
-    objects.push(namespace(name, { 'istio-injection': ns.sidecar ? 'enabled' : 'disabled' }));
+    objects.push(namespace(name, { 'istio-injection': ns.sidecar ? 'enabled' : 'disabled', team: `t${ns.team}` }));
     for (let w = 0; w < ns.workloads; w++) {
-      objects.push(deployment(name, `w-${w}`, { ports: [8080] }), service(name, `w-${w}`, [{ port: 80, targetPort: 8080, name: 'http' }]));
+      objects.push(deployment(name, `w-${w}`, { ports: [ns.namedPorts ? { port: 8080, name: 'http' } : 8080] }),
+        service(name, `w-${w}`, [{ port: 80, targetPort: ns.namedPorts && w === 0 ? 'http' : 8080, name: 'http' }]));
     }
+    if (ns.ingress) objects.push(networkPolicy(name, 'ingress', ns.ingress));
+    if (ns.egress) objects.push(networkPolicy(name, 'egress', ns.egress));
     if (ns.permissive) objects.push(peerAuthentication(name, 'default', { mtls: { mode: 'PERMISSIVE' } }));
     if (ns.defaultDeny) {
       objects.push(authorizationPolicy(name, 'allow-nothing', {}));
@@ -197,20 +268,27 @@ describe('the mesh model on random platforms', () => {
       const rows = [...model.egress()];
       for (const r of rows) outcomes.add(r.outcome);
       // The reference: every client and target decided on its own, without memo or groups.
+      // Paths by what they do; reasons may name each client's own NetworkPolicies.
       const fromRows: PathTotals = new Map();
+      const reasons = new Map<string, string>();
       for (const w of model.inventory.workloads) {
         for (const t of model.egressTargets) {
           if (t.pods.includes(w)) continue;
           const v = model.egressAnalysis.decide(w, t);
-          addPath(fromRows, `${t.host}:${t.port}|${v.outcome}|${v.via}|${v.tls}|${v.bypassBlocked}|${v.reason}`, 1, [w.namespace]);
+          addPath(fromRows, `${t.host}:${t.port}|${v.outcome}|${v.via}|${v.tls}|${v.bypassBlocked}|${v.gatewayBlocked}|${v.summary}`, 1, [w.namespace]);
+          reasons.set(`${w.id}|${t.host}:${t.port}`, v.reason);
         }
       }
       const fromPairs: PathTotals = new Map();
       for (const p of model.egressPairs()) {
-        addPath(fromPairs, `${p.target.host}:${p.target.port}|${p.verdict.outcome}|${p.verdict.via}|${p.verdict.tls}|${p.verdict.bypassBlocked}|${p.verdict.reason}`,
+        addPath(fromPairs, `${p.target.host}:${p.target.port}|${p.verdict.outcome}|${p.verdict.via}|${p.verdict.tls}|${p.verdict.bypassBlocked}|${p.verdict.gatewayBlocked}|${p.verdict.summary}`,
           p.count, p.namespaces());
+        // A pair's reason is its first client's.
+        expect(p.verdict.reason).toBe(reasons.get(`${p.example.id}|${p.target.host}:${p.target.port}`));
       }
       expect(fromPairs).toEqual(fromRows);
+      // Every row is the decision for its own client.
+      for (const r of rows) expect(r.reason).toBe(reasons.get(`${r.from}|${r.host}:${r.port}`));
       expect(model.egressCount()).toBe(rows.length);
 
       const agg = aggregate(model);
@@ -239,10 +317,16 @@ describe('the mesh model on random platforms', () => {
     fc.assert(fc.property(platformArb, (input) => {
       const split = expectSameAggregateEitherWay(platform(input));
       // The reference: every call decided on its own, without memo or groups.
+      const each = decideEachCall(split);
       const decided: Record<string, number> = {};
-      for (const v of decideEachCall(split).values()) decided[v.outcome] = (decided[v.outcome] ?? 0) + 1;
+      for (const v of each.values()) decided[v.outcome] = (decided[v.outcome] ?? 0) + 1;
       const counted = Object.fromEntries(Object.entries(split.outcomeCounts()).filter(([, v]) => v > 0));
       expect(counted).toEqual(decided);
+      // The rows the model streams are those decisions, reasons and all.
+      for (const row of split.connections()) {
+        const { from, to, port, ...rest } = row;
+        expect(rest).toEqual({ service: row.service, ...each.get(`${from}|${to}|${port}`) });
+      }
     }), params());
   });
 });

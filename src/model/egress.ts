@@ -1,5 +1,6 @@
 // Egress: for a client and an external host and port, whether its traffic goes directly or through
-// the egress gateway, where TLS is originated, and whether NetworkPolicy stops a direct bypass.
+// the egress gateway, where TLS is originated, whether NetworkPolicy stops a direct bypass, and
+// whether it stops the path to the gateway pods itself.
 // External destinations are the ServiceEntry hosts outside the mesh (location MESH_EXTERNAL) and
 // the hosts VirtualServices send from the mesh to an egress gateway (e.g. a cluster Service
 // outside the mesh, as in Istio's mutual TLS origination task).
@@ -9,7 +10,7 @@ import { DestinationRules, tlsForPort } from './destination-rules';
 import { hostMatches, serviceHostNamespace, shortHost, visibleTo } from './hosts';
 import { Inventory, unmodelledWildcard } from './inventory';
 import { Labels } from './labels';
-import { NetworkPolicies } from './network-policy';
+import { NetMatch, NetPod, NetPolicy, NetworkPolicies, policyNames } from './network-policy';
 import { isHttpProtocol, isTlsProtocol } from './protocols';
 import { GatewayInfo, GatewayServer, Route, RouteDestination, RouteKind, ServiceEntryInfo, ServiceInfo, VirtualServiceInfo, WorkloadInfo } from './resources';
 import { Sidecars } from './sidecars';
@@ -41,6 +42,18 @@ export interface EgressVerdict {
   /** The same without the client's details, for aggregation. */
   readonly summary: string;
 }
+
+/** The pods behind an egress gateway's Service, and the pod port its Service ports lead to. */
+interface GatewayPods {
+  readonly pods: readonly NetPod[];
+  targetPort(pod: NetPod, port: number): number;
+  /** Set when the pods are not in the input: what the model assumed of them. */
+  readonly assumed?: string;
+}
+
+/** Labels and ports of Istio's egress gateway chart, for gateway pods the input does not hold. */
+const ISTIO_GATEWAY_LABELS = { app: 'istio-egressgateway', istio: 'egressgateway' };
+const ISTIO_GATEWAY_PORTS: { readonly [port: number]: number } = { 80: 8080, 443: 8443 };
 
 interface RouteChoice {
   readonly vs: VirtualServiceInfo;
@@ -79,11 +92,14 @@ export class EgressAnalysis {
   private readonly meshServicesByHost = new Map<string, VirtualServiceInfo[]>();
   private readonly gatewayLegs = new Map<string, ReturnType<EgressAnalysis['findGatewayLeg']>>();
   private readonly relevantNamespaces: Array<Set<string> | undefined> = [];
+  private readonly gatewayPodsByHost = new Map<string, GatewayPods>();
+  private readonly serviceByHost = new Map<string, ServiceInfo>();
 
   public constructor(private readonly inventory: Inventory, private readonly options: ResolvedOptions,
     private readonly destinationRules: DestinationRules, private readonly networkPolicies: NetworkPolicies,
     private readonly authorization: AuthorizationPolicies, private readonly sidecars: Sidecars) {
     this.gatewayHosts = new Set(options.egressGatewayHosts);
+    for (const s of inventory.services) if (!this.serviceByHost.has(s.host)) this.serviceByHost.set(s.host, s);
     for (const svc of inventory.services) {
       if (svc.selector && inventory.workloadIndex.select(svc.namespace, svc.selector).some((w) => w.gateway)) this.gatewayHosts.add(svc.host);
     }
@@ -210,7 +226,7 @@ export class EgressAnalysis {
         via: 'egress-gateway', tls: 'none',
         reason: `${toGateway}, but no Gateway route for ${host} on port ${gwPort}: the gateway has nowhere to send it`,
         summary: 'egress gateway without a Gateway route',
-      });
+      }, { host: gwHost, port: gwPort });
     }
     const upHost = leg.destination.host;
     const upPort = leg.destination.port ?? gwPort;
@@ -238,13 +254,13 @@ export class EgressAnalysis {
         outcome: 'denied', via: 'egress-gateway', tls,
         reason: `${path}; the gateway refuses it: ${authz.reason}`,
         summary: `egress gateway; ${tls}; ${authz.summary}`,
-      });
+      }, { host: gwHost, port: gwPort });
     }
     return this.finish(client, target, [port, upPort], {
       via: 'egress-gateway', tls,
       reason: `${path}; ${how}${authz.reason ? `; at the gateway: ${authz.reason}` : ''}`,
       summary: `egress gateway; ${tls}${authz.summary ? `; ${authz.summary}` : ''}`,
-    });
+    }, { host: gwHost, port: gwPort });
   }
 
   /**
@@ -309,21 +325,117 @@ export class EgressAnalysis {
     return undefined;
   }
 
+  /**
+   * Adds what NetworkPolicies do: whether they stop the pod from reaching the host itself (on every
+   * port it could use), and, through the gateway, whether they stop it from reaching the gateway pods.
+   */
   private finish(client: WorkloadInfo, target: EgressTarget, ports: number[],
-    v: { outcome?: EgressOutcome; via: EgressVia; tls: EgressTls; reason: string; summary: string }): EgressVerdict {
-    const unique = [...new Set(ports)];
+    v: { outcome?: EgressOutcome; via: EgressVia; tls: EgressTls; reason: string; summary: string }, gateway?: { host: string; port: number }): EgressVerdict {
     const reason = `${wildcardNote(target)}${v.reason}`;
-    const blocked = this.networkPolicies.blocks(client, { pods: target.pods, ports: unique });
-    const policies = this.networkPolicies.policiesFor(client).map((p) => `${p.namespace}/${p.ref.name}`).join(', ');
+    const direct = [...new Set(ports)].map((p) => this.direct(client, target, p));
+    const blocked = direct.every((d) => d.match === 'no');
+    const names = policyNames(unique(direct.flatMap((d) => d.policies)));
     let note: string;
     if (!blocked) {
-      note = policies ? `NetworkPolicy ${policies} still lets the pod reach ${target.host} directly` : 'no NetworkPolicy stops the pod from reaching it directly';
+      const own = policyNames(this.networkPolicies.egressPolicies(client));
+      note = own ? `NetworkPolicy ${own} still lets the pod reach ${target.host} directly` : 'no NetworkPolicy stops the pod from reaching it directly';
     } else {
-      note = v.via === 'direct' ? `NetworkPolicy ${policies} blocks direct connections, so this call fails` : `NetworkPolicy ${policies} blocks any bypass`;
+      note = v.via === 'direct' ? `NetworkPolicy ${names} blocks direct connections, so this call fails` : `NetworkPolicy ${names} blocks any bypass`;
     }
-    // A direct connection the network drops does not get out; a refusal elsewhere stands.
-    const outcome: EgressOutcome = v.outcome ?? (blocked && v.via === 'direct' ? 'blocked' : 'allowed');
-    return { ...v, outcome, bypassBlocked: blocked, gatewayBlocked: false, reason: `${reason}; ${note}`, summary: `${v.summary}; ${blocked ? 'bypass blocked' : 'bypass open'}` };
+    let gatewayBlocked = false;
+    if (gateway) {
+      const path = this.toGateway(client, gateway.host, gateway.port);
+      gatewayBlocked = path.match === 'no';
+      if (gatewayBlocked) {
+        note = `NetworkPolicy ${policyNames(path.policies)} stops the pod from reaching the egress gateway pods ${path.where}, so this path fails; ${note}`;
+      } else if (path.assumed && path.policies.length + this.networkPolicies.egressPolicies(client).length > 0) {
+        // Only where NetworkPolicies look at the gateway pods does what the model assumed of them matter.
+        note = `${note}; NetworkPolicy lets it reach the egress gateway pods (${path.assumed})`;
+      }
+    }
+    // A connection the network drops does not get out (directly, or to the gateway); a refusal elsewhere stands.
+    const outcome: EgressOutcome = v.outcome ?? ((v.via === 'direct' ? blocked : gatewayBlocked) ? 'blocked' : 'allowed');
+    return {
+      ...v, outcome, bypassBlocked: blocked, gatewayBlocked, reason: `${reason}; ${note}`,
+      summary: `${v.summary}; ${gatewayBlocked ? 'gateway blocked; ' : ''}${blocked ? 'bypass blocked' : 'bypass open'}`,
+    };
+  }
+
+  /** Whether the pod reaches the target itself on `port`, and the policies that decide it. */
+  private direct(client: WorkloadInfo, target: EgressTarget, port: number): { match: NetMatch; policies: NetPolicy[] } {
+    const np = this.networkPolicies;
+    const egress = np.egressPolicies(client);
+    if (target.pods.length === 0) {
+      return { match: np.egressToHost(egress, { host: target.host, addresses: target.serviceEntry?.addresses ?? [] }, port), policies: [...egress] };
+    }
+    const svc = this.serviceByHost.get(target.host);
+    return this.toPods(client, target.pods, (pod) => servicePodPort(svc, pod, port));
+  }
+
+  /** Whether the pod reaches some of `pods`, and the policies (its egress, their ingress) that decide it. */
+  private toPods(client: WorkloadInfo, pods: readonly NetPod[], portOf: (pod: NetPod) => number): { match: NetMatch; policies: NetPolicy[] } {
+    // `policies`: those that stop it (empty when it gets through).
+    const np = this.networkPolicies;
+    const egress = np.egressPolicies(client);
+    const from = np.signature(client);
+    const policies = new Set<NetPolicy>();
+    let match: NetMatch = 'no';
+    for (const pod of pods) {
+      const port = np.destPort(pod, portOf(pod));
+      const out = np.egressToPod(egress, np.signature(pod), port);
+      const ingress = np.ingressPolicies(pod);
+      const inn = np.ingressFromPod(ingress, from, port);
+      const m: NetMatch = out === 'no' || inn === 'no' ? 'no' : out === 'yes' && inn === 'yes' ? 'yes' : 'maybe';
+      if (out === 'no') for (const p of egress) policies.add(p);
+      if (inn === 'no') for (const p of ingress) policies.add(p);
+      if (m === 'yes') return { match: 'yes', policies: [] };
+      if (m === 'maybe') match = 'maybe';
+    }
+    return { match, policies: [...policies] };
+  }
+
+  /** Whether the pod reaches the gateway pods of `gwHost` on Service port `gwPort`. */
+  private toGateway(client: WorkloadInfo, gwHost: string, gwPort: number): { match: NetMatch; policies: NetPolicy[]; where: string; assumed?: string } {
+    const gw = this.gatewayPods(gwHost);
+    const result = this.toPods(client, gw.pods, (pod) => gw.targetPort(pod, gwPort));
+    if (result.match !== 'no') result.policies = gw.pods.flatMap((pod) => [...this.networkPolicies.ingressPolicies(pod)]);
+    const pod = gw.pods[0];
+    const where = pod ? `(${pod.namespace}: ${Object.entries(pod.podLabels).map(([k, val]) => `${k}=${val}`).join(', ')}, port ${gw.targetPort(pod, gwPort)})` : '';
+    return { ...result, where, assumed: gw.assumed };
+  }
+
+  /**
+   * The pods of an egress gateway Service: those of the input it selects, else pods with its
+   * selector, else (no Service in the input) pods as Istio's gateway chart makes them.
+   */
+  public gatewayPods(gwHost: string): GatewayPods {
+    let found = this.gatewayPodsByHost.get(gwHost);
+    if (found) return found;
+    const svc = this.serviceByHost.get(gwHost);
+    const pods = svc?.selector ? this.inventory.workloadIndex.select(svc.namespace, svc.selector) : [];
+    if (pods.length > 0) {
+      found = { pods, targetPort: (pod, port) => servicePodPort(svc, pod, port) };
+    } else {
+      const namespace = svc?.namespace ?? serviceHostNamespace(gwHost, this.options.clusterDomain) ?? this.options.rootNamespace;
+      const podLabels = svc?.selector ?? ISTIO_GATEWAY_LABELS;
+      const pod: NetPod = { namespace, podLabels, containerPorts: [] };
+      found = svc
+        ? { pods: [pod], targetPort: (p, port) => servicePodPort(svc, p, port), assumed: `not in the input: taken as pods of ${namespace} with the Service's selector` }
+        : {
+          pods: [pod], targetPort: (_p, port) => ISTIO_GATEWAY_PORTS[port] ?? port,
+          assumed: `not in the input: taken as Istio's chart makes them, in ${namespace} with labels app=istio-egressgateway, istio=egressgateway, ports 80->8080, 443->8443`,
+        };
+    }
+    this.gatewayPodsByHost.set(gwHost, found);
+    return found;
+  }
+
+  /** Every gateway pod and every pod behind an egress target: the pods whose NetworkPolicies matter to egress. */
+  public egressPods(): NetPod[] {
+    const pods = new Set<NetPod>();
+    for (const host of this.gatewayHosts) for (const p of this.gatewayPods(host).pods) pods.add(p);
+    for (const t of this.targets) for (const p of t.pods) pods.add(p);
+    return [...pods];
   }
 
   private findTargets(): EgressTarget[] {
@@ -387,6 +499,18 @@ function wildcardNote(target: EgressTarget): string {
     : resolution === 'DYNAMIC_DNS' ? 'to the address Envoy resolves for the requested name (resolution DYNAMIC_DNS)'
       : `to the ServiceEntry's endpoints (resolution ${resolution})`;
   return `wildcard host ${target.host} (any subdomain without a ServiceEntry host of its own) goes ${how}: `;
+}
+
+/** The pod port a Service port leads to on `pod` (a named targetPort resolved by the pod's container ports). */
+function servicePodPort(svc: ServiceInfo | undefined, pod: NetPod, port: number): number {
+  const sp = svc?.ports.find((p) => p.port === port);
+  if (!sp) return port;
+  if (typeof sp.targetPort === 'number') return sp.targetPort;
+  return pod.containerPorts.find((c) => c.name === sp.targetPort)?.port ?? port;
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
 }
 
 function addScope(into: Set<string>, namespace: string, exportTo: readonly string[] | undefined): void {

@@ -33,23 +33,31 @@ export interface EndpointGroup {
   readonly members: Endpoint[];
 }
 
-/** Groups clients: same namespace, sidecar, authorization signature and workload-selected DestinationRules. */
+/**
+ * Groups clients: same namespace, sidecar, authorization signature, workload-selected
+ * DestinationRules, and NetworkPolicy facts (egress policies, ingress rules that select it).
+ */
 export function groupClients(workloads: readonly WorkloadInfo[], authorization: AuthorizationPolicies,
-  destinationRules: DestinationRules): ClientGroup[] {
-  return groupWorkloads(workloads, (w) => (w.sidecar
-    ? `${w.namespace}|s|${authorization.callerSignature(w.principal, w.namespace)}|${selectorRuleIds(destinationRules, w)}`
-    : `${w.namespace}|n`));
+  destinationRules: DestinationRules, network: NetworkPolicies): ClientGroup[] {
+  return groupWorkloads(workloads, network, (w) => {
+    const net = network.client(w);
+    const np = `${net.egressKey}|${net.fromSignature.join(',')}`;
+    return w.sidecar
+      ? `${w.namespace}|s|${authorization.callerSignature(w.principal, w.namespace)}|${selectorRuleIds(destinationRules, w)}|${np}`
+      : `${w.namespace}|n|${np}`;
+  });
 }
 
 /**
- * Groups clients for egress: by namespace, the NetworkPolicies that select them and `egressKey`
- * (everything else an egress verdict depends on: sidecar, selector rules, Sidecar resource, identity).
+ * Groups clients for egress: by namespace, the NetworkPolicies that select them (and the ingress
+ * rules that name them) and `egressKey` (everything else an egress verdict depends on: sidecar,
+ * selector rules, Sidecar resource, identity).
  */
-export function groupEgressClients(workloads: readonly WorkloadInfo[], networkPolicies: NetworkPolicies,
+export function groupEgressClients(workloads: readonly WorkloadInfo[], network: NetworkPolicies,
   egressKey: (w: WorkloadInfo) => string): ClientGroup[] {
-  return groupWorkloads(workloads, (w) => {
-    const np = networkPolicies.policiesFor(w).map((p) => `${p.namespace}/${p.ref.name}`).join(',');
-    return `${w.namespace}|${np}|${egressKey(w)}`;
+  return groupWorkloads(workloads, network, (w) => {
+    const net = network.client(w);
+    return `${w.namespace}|${net.egressKey}|${net.fromSignature.join(',')}|${egressKey(w)}`;
   });
 }
 
@@ -58,7 +66,7 @@ export function selectorRuleIds(destinationRules: DestinationRules, w: WorkloadI
 }
 
 /** Workloads with the same key form one group; the first one stands for it. */
-function groupWorkloads(workloads: readonly WorkloadInfo[], keyOf: (w: WorkloadInfo) => string): ClientGroup[] {
+function groupWorkloads(workloads: readonly WorkloadInfo[], network: NetworkPolicies, keyOf: (w: WorkloadInfo) => string): ClientGroup[] {
   const groups = new Map<string, ClientGroup>();
   for (const w of workloads) {
     const key = keyOf(w);
@@ -67,7 +75,7 @@ function groupWorkloads(workloads: readonly WorkloadInfo[], keyOf: (w: WorkloadI
       group = {
         id: groups.size,
         namespace: w.namespace,
-        facts: { namespace: w.namespace, sidecar: w.sidecar, labels: w.podLabels, principal: w.principal },
+        facts: { namespace: w.namespace, sidecar: w.sidecar, labels: w.podLabels, principal: w.principal, network: network.client(w) },
         representative: w,
         members: [],
       };
@@ -87,10 +95,10 @@ function ids(list: ReadonlyArray<{ readonly index: number }>): string {
   return list.map((x) => x.index).join(',');
 }
 
-/** Every endpoint, grouped: same namespace, sidecar, mode, policies, ports, protocol and candidate DestinationRules. */
+/** Every endpoint, grouped: same namespace, sidecar, mode, policies, ports, protocol, candidate DestinationRules and NetworkPolicy facts. */
 export function groupEndpoints(services: readonly ServiceInfo[], select: (svc: ServiceInfo) => WorkloadInfo[],
   peerAuthentications: PeerAuthentications, authorization: AuthorizationPolicies,
-  destinationRules: DestinationRules): { endpoints: Endpoint[]; groups: EndpointGroup[] } {
+  destinationRules: DestinationRules, network: NetworkPolicies): { endpoints: Endpoint[]; groups: EndpointGroup[] } {
   const groups = new Map<string, EndpointGroup>();
   const endpoints: Endpoint[] = [];
   const policyCache = new Map<WorkloadInfo, AuthorizationPolicyInfo[]>();
@@ -106,14 +114,15 @@ export function groupEndpoints(services: readonly ServiceInfo[], select: (svc: S
       for (const port of service.ports) {
         const targetPort = resolveTargetPort(workload, port);
         const mode: EffectiveMode = workload.sidecar ? peerAuthentications.modeFor(workload, targetPort) : { mode: 'PERMISSIVE', scope: 'default' };
+        const net = network.endpoint(workload, targetPort);
         const key = [service.namespace, workload.sidecar, mode.mode, mode.scope, mode.source?.name ?? '', ids(policies),
-          targetPort, port.port, port.istioProtocol, port.name ?? '', drKey].join('|');
+          targetPort, port.port, port.istioProtocol, port.name ?? '', drKey, net.key].join('|');
         let group = groups.get(key);
         if (!group) {
           group = {
             id: groups.size,
             namespace: service.namespace,
-            facts: { workload, service, port, targetPort, mode, policies, drCandidates },
+            facts: { workload, service, port, targetPort, mode, policies, drCandidates, network: net },
             members: [],
           };
           groups.set(key, group);

@@ -160,23 +160,43 @@ function parseVirtualService(o: K8sObject, manifest: string | undefined, index: 
   };
 }
 
-function parseNetworkPolicy(o: K8sObject, manifest: string | undefined): NetworkPolicyInfo {
-  const spec = o.spec ?? {};
-  const types: string[] | undefined = Array.isArray(spec.policyTypes) ? spec.policyTypes : undefined;
-  const egressIsolated = types ? types.includes('Egress') : Array.isArray(spec.egress);
-  const egress: NetworkPolicyRule[] = list(spec.egress).map((rule: any) => ({
+/**
+ * policyTypes as the API server defaults it: absent (or empty) means Ingress, plus Egress when the
+ * spec has egress rules (k8s.io/kubernetes pkg/apis/networking/v1/defaults.go, SetDefaults_NetworkPolicy).
+ */
+function policyTypes(spec: any): string[] {
+  if (Array.isArray(spec.policyTypes) && spec.policyTypes.length > 0) return spec.policyTypes.map(String);
+  return list(spec.egress).length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
+}
+
+function networkPolicyRules(rules: unknown, peersField: 'from' | 'to'): NetworkPolicyRule[] {
+  return list(rules).map((rule: any) => ({
     ports: Array.isArray(rule?.ports) ? rule.ports.map((p: any) => ({
       port: portNumber(p?.port) ?? (typeof p?.port === 'string' ? p.port : undefined),
       endPort: portNumber(p?.endPort),
       protocol: String(p?.protocol ?? 'TCP').toUpperCase(),
     })) : undefined,
-    to: Array.isArray(rule?.to) ? rule.to.map((peer: any): NetworkPolicyPeer => ({
-      podSelector: peer?.podSelector,
-      namespaceSelector: peer?.namespaceSelector,
-      ipBlock: peer?.ipBlock?.cidr ? { cidr: String(peer.ipBlock.cidr), except: list<string>(peer.ipBlock.except) } : undefined,
+    peers: Array.isArray(rule?.[peersField]) ? rule[peersField].map((peer: any): NetworkPolicyPeer => ({
+      podSelector: peer?.podSelector ?? undefined,
+      namespaceSelector: peer?.namespaceSelector ?? undefined,
+      ipBlock: peer?.ipBlock?.cidr ? { cidr: String(peer.ipBlock.cidr), except: list<string>(peer.ipBlock.except).map(String) } : undefined,
     })) : undefined,
   }));
-  return { ref: refOf(o, manifest), namespace: namespaceOf(o), podSelector: spec.podSelector ?? {}, egressIsolated, egress };
+}
+
+function parseNetworkPolicy(o: K8sObject, manifest: string | undefined, index: number): NetworkPolicyInfo {
+  const spec = o.spec ?? {};
+  const types = policyTypes(spec);
+  return {
+    ref: refOf(o, manifest),
+    index,
+    namespace: namespaceOf(o),
+    podSelector: spec.podSelector ?? {},
+    ingressIsolated: types.includes('Ingress'),
+    egressIsolated: types.includes('Egress'),
+    ingress: networkPolicyRules(spec.ingress, 'from'),
+    egress: networkPolicyRules(spec.egress, 'to'),
+  };
 }
 
 interface PendingWorkload {
@@ -309,6 +329,7 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
         location: String(spec.location ?? 'MESH_EXTERNAL').toUpperCase(),
         resolution: String(spec.resolution ?? 'NONE').toUpperCase(),
         hasEndpoints: list(spec.endpoints).length > 0 || spec.workloadSelector !== undefined,
+        addresses: list(spec.addresses).map(String),
         exportTo: Array.isArray(spec.exportTo) ? spec.exportTo.map(String) : undefined,
       });
     } else if (kind === 'Gateway' && String(o.apiVersion ?? '').startsWith('networking.istio.io/')) {
@@ -330,7 +351,7 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
       virtualServices.push(vs);
       meshRouteEffects.push({ vs, spec });
     } else if (kind === 'NetworkPolicy') {
-      networkPolicies.push(parseNetworkPolicy(o, manifest));
+      networkPolicies.push(parseNetworkPolicy(o, manifest, networkPolicies.length));
     } else if (kind === 'Sidecar' && String(o.apiVersion ?? '').startsWith('networking.istio.io/')) {
       const selector = labelMap(spec.workloadSelector?.labels);
       const narrowing = ['egress', 'ingress'].filter((field) => list(spec[field]).length > 0);
@@ -513,7 +534,7 @@ function toWorkload(p: PendingWorkload, index: number, namespaces: Map<string, N
   for (const c of [...list(podSpec.containers), ...list(podSpec.initContainers).filter((i: any) => i?.restartPolicy === 'Always')]) {
     for (const port of list(c?.ports)) {
       const n = portNumber(port?.containerPort);
-      if (n !== undefined) containerPorts.push({ port: n, name: port.name });
+      if (n !== undefined) containerPorts.push({ port: n, name: port.name, protocol: String(port.protocol ?? 'TCP').toUpperCase() });
     }
   }
   const ns = namespaces.get(namespace);

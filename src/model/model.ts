@@ -5,7 +5,7 @@ import { DestinationRules } from './destination-rules';
 import { EgressAnalysis, EgressTarget, EgressVerdict } from './egress';
 import { ClientGroup, Endpoint, EndpointGroup, groupClients, groupEgressClients, groupEndpoints, selectorRuleIds } from './groups';
 import { buildInventory, Inventory } from './inventory';
-import { NetworkPolicies } from './network-policy';
+import { NetMatch, NetPolicy, NetworkPolicies } from './network-policy';
 import { PeerAuthentications } from './peer-authentication';
 import { Sidecars } from './sidecars';
 import { WorkloadInfo } from './resources';
@@ -15,11 +15,16 @@ import {
 } from './types';
 import { decideCall, Verdict, VerdictContext } from './verdict';
 
-/** Clients alike but for their authorization signature: same namespace, sidecar and workload-selected DestinationRules. */
+/**
+ * Clients alike but for their authorization signature and the NetworkPolicy rules that name them:
+ * same namespace, sidecar, workload-selected DestinationRules and NetworkPolicy egress class.
+ */
 export interface BaseGroup {
   readonly id: number;
   readonly namespace: string;
   readonly sidecar: boolean;
+  /** See `NetworkPolicies.openness`. */
+  readonly egressClass: number;
   /** Its client groups. */
   readonly groups: ClientGroup[];
   size: number;
@@ -99,6 +104,12 @@ export class MeshModel {
   private readonly baseOf = new Map<ClientGroup, BaseGroup>();
   private readonly signatureOf = new Map<ClientGroup, readonly number[]>();
   private readonly byPattern = new Map<number, ClientGroup[]>();
+  /** Client groups by the NetworkPolicy ingress patterns that select them, and by their egress policies. */
+  private readonly byNetPattern = new Map<number, ClientGroup[]>();
+  private readonly byEgressPolicy = new Map<NetPolicy, ClientGroup[]>();
+  private readonly endpointNetNaming: Array<{ readonly ingress?: Set<number>; readonly named: Set<ClientGroup> } | undefined> = [];
+  /** NetworkPolicies of the input, as the verdicts use them. */
+  public readonly network: NetworkPolicies;
   private readonly endpointPatterns: Array<Set<number> | undefined> = [];
   private readonly endpointNamespaces: Array<Set<string> | undefined> = [];
   private readonly context: VerdictContext;
@@ -123,25 +134,29 @@ export class MeshModel {
     const authorization = new AuthorizationPolicies(this.inventory, this.options.rootNamespace);
     const peerAuthentications = new PeerAuthentications(this.inventory, this.options.rootNamespace);
     const networkPolicies = new NetworkPolicies(this.inventory);
-    this.context = { destinationRules, authorization };
-    this.clientGroups = groupClients(this.inventory.workloads, authorization, destinationRules);
+    this.network = networkPolicies;
+    this.context = { destinationRules, authorization, network: networkPolicies };
+    this.clientGroups = groupClients(this.inventory.workloads, authorization, destinationRules, networkPolicies);
     for (const g of this.clientGroups) for (const m of g.members) this.clientGroupOf.set(m, g);
     const bases = new Map<string, BaseGroup>();
     for (const g of this.clientGroups) {
       const r = g.representative;
-      const key = r.sidecar ? `${r.namespace}|s|${selectorRuleIds(destinationRules, r)}` : `${r.namespace}|n`;
+      const net = g.facts.network;
+      const key = r.sidecar ? `${r.namespace}|s|${selectorRuleIds(destinationRules, r)}|${net.egressClass}` : `${r.namespace}|n|${net.egressClass}`;
       let base = bases.get(key);
-      if (!base) bases.set(key, base = { id: bases.size, namespace: r.namespace, sidecar: r.sidecar, groups: [], size: 0 });
+      if (!base) bases.set(key, base = { id: bases.size, namespace: r.namespace, sidecar: r.sidecar, egressClass: net.egressClass, groups: [], size: 0 });
       base.groups.push(g);
       base.size += g.members.length;
       this.baseOf.set(g, base);
       const signature = r.sidecar ? authorization.callerSignatureIds(r.principal, r.namespace) : [];
       this.signatureOf.set(g, signature);
       for (const id of signature) pushTo(this.byPattern, id, g);
+      for (const id of net.fromSignature) pushTo(this.byNetPattern, id, g);
+      for (const policy of net.egress) pushTo(this.byEgressPolicy, policy, g);
     }
     this.baseGroups = [...bases.values()];
     const { endpoints, groups } = groupEndpoints(this.inventory.services,
-      (svc) => this.inventory.workloadIndex.select(svc.namespace, svc.selector!), peerAuthentications, authorization, destinationRules);
+      (svc) => this.inventory.workloadIndex.select(svc.namespace, svc.selector!), peerAuthentications, authorization, destinationRules, networkPolicies);
     this.endpoints = endpoints;
     this.endpointGroups = groups;
     const sidecars = new Sidecars(this.inventory, this.options.rootNamespace, this.options.outboundTrafficPolicy);
@@ -158,9 +173,10 @@ export class MeshModel {
     };
     this.egressClientGroups = groupEgressClients(this.inventory.workloads, networkPolicies, egressKey);
     const egressBases = new Map<string, number>();
+    const egressPods = this.egressAnalysis.egressPods();
     for (const g of this.egressClientGroups) {
       const r = g.representative;
-      const np = networkPolicies.policiesFor(r).map((p) => `${p.namespace}/${p.ref.name}`).join(',');
+      const np = networkPolicies.any ? networkPolicies.egressPathKey(r, egressPods) : '';
       const baseKey = `${np}|${egressKey(r)}`;
       let id = egressBases.get(baseKey);
       if (id === undefined) {
@@ -225,12 +241,40 @@ export class MeshModel {
   }
 
   private relativeKey(client: ClientGroup, endpoint: EndpointGroup): string {
-    if (!client.facts.sidecar) return `${endpoint.id}|n`;
+    const net = this.netKey(client, endpoint);
+    if (!client.facts.sidecar) return `${endpoint.id}|n${net}`;
     const patterns = this.patternsOf(endpoint);
     let named = '';
     if (patterns.size > 0) for (const id of this.signatureOf.get(client)!) if (patterns.has(id)) named += `,${id}`;
     const base = this.baseOf.get(client)!;
-    return `${endpoint.id}|${this.namespacesOf(endpoint).has(base.namespace) ? base.id : '*'}|${named}`;
+    return `${endpoint.id}|${this.namespacesOf(endpoint).has(base.namespace) ? base.id : '*'}|${named}${net}`;
+  }
+
+  /**
+   * What tells clients apart for the network on calls to an endpoint group: their egress policies
+   * (named in the reason) and which of the patterns of its ingress rules select them.
+   */
+  private netKey(client: ClientGroup, endpoint: EndpointGroup): string {
+    if (!this.network.any) return '';
+    const net = client.facts.network;
+    const ingress = this.netNaming(endpoint).ingress;
+    let from = '';
+    if (ingress && ingress.size > 0) for (const id of net.fromSignature) if (ingress.has(id)) from += `,${id}`;
+    return `|${net.egressKey}|${from}`;
+  }
+
+  /** The client groups NetworkPolicy rules name for an endpoint group (their ingress patterns, or egress rules to it). */
+  private netNaming(endpoint: EndpointGroup): { readonly ingress?: Set<number>; readonly named: Set<ClientGroup> } {
+    let found = this.endpointNetNaming[endpoint.id];
+    if (!found) {
+      const named = new Set<ClientGroup>();
+      const net = endpoint.facts.network;
+      const ingress = this.network.any ? this.network.ingressNaming(net) : undefined;
+      for (const id of ingress ?? []) for (const g of this.byNetPattern.get(id) ?? []) named.add(g);
+      if (this.network.any) for (const policy of this.network.egressNaming(net)) for (const g of this.byEgressPolicy.get(policy) ?? []) named.add(g);
+      this.endpointNetNaming[endpoint.id] = found = { ingress, named };
+    }
+    return found;
   }
 
   /** Pattern ids the policies of an endpoint group reference. */
@@ -260,7 +304,7 @@ export class MeshModel {
       const cg = this.clientGroupOf.get(client)!;
       for (const e of this.endpoints) {
         const v = this.verdict(cg, e.group);
-        yield { from: client.id, to: e.workload.id, service: `${e.service.namespace}/${e.service.name}`, port: e.port.port, outcome: v.outcome, reason: v.reason };
+        yield row(client, e, v);
       }
     }
   }
@@ -272,7 +316,7 @@ export class MeshModel {
     const cg = this.clientGroupOf.get(client)!;
     for (const e of this.endpoints) {
       const v = this.verdict(cg, e.group);
-      yield { from: client.id, to: e.workload.id, service: `${e.service.namespace}/${e.service.name}`, port: e.port.port, outcome: v.outcome, reason: v.reason };
+      yield row(client, e, v);
     }
   }
 
@@ -294,59 +338,95 @@ export class MeshModel {
     }
     const sidecarBases = this.baseGroups.filter((b) => b.sidecar);
     const plainBases = this.baseGroups.filter((b) => !b.sidecar);
-    const plainSize = plainBases.reduce((n, b) => n + b.size, 0);
-    const noNames: ReadonlyMap<BaseGroup, number> = new Map();
-    const noGroups: ReadonlySet<ClientGroup> = new Set();
     const othersCache = new Map<string, Span>();
+    const partitions = new Map<Span, Map<string, Span[]>>();
     const everySidecar = spanOf(sidecarBases);
+    const everyPlain = spanOf(plainBases);
     const sidecarBasesByNs = new Map<string, BaseGroup[]>();
     for (const b of sidecarBases) pushTo(sidecarBasesByNs, b.namespace, b);
-    if (plainSize > 0) {
-      // Without a sidecar a client sends plaintext: its namespace and identity do not matter.
+    if (everyPlain.size > 0) {
+      // Without a sidecar a client sends plaintext: its namespace and identity do not matter, only
+      // the NetworkPolicy rules that name it and its egress class.
       for (const endpoint of this.endpointGroups) {
-        const client = plainBases[0].groups[0];
-        yield { client, endpoint, verdict: this.verdict(client, endpoint), count: plainSize * endpoint.members.length,
-          span: { bases: plainBases, named: noGroups, namedCount: noNames } };
+        const named = new Set([...this.netNaming(endpoint).named].filter((g) => !g.facts.sidecar));
+        yield* this.spanPairs(endpoint, named, [], this.partition(everyPlain, endpoint, partitions));
       }
     }
     for (const endpoint of this.endpointGroups) {
-      const size = endpoint.members.length;
       const named = new Set<ClientGroup>();
       for (const id of this.patternsOf(endpoint)) for (const g of this.byPattern.get(id) ?? []) named.add(g);
-      const namedCount = new Map<BaseGroup, number>();
-      for (const client of named) {
-        const base = this.baseOf.get(client)!;
-        namedCount.set(base, (namedCount.get(base) ?? 0) + client.members.length);
-        yield { client, endpoint, verdict: this.verdict(client, endpoint), count: client.members.length * size };
-      }
-      const span = { named, namedCount };
+      for (const g of this.netNaming(endpoint).named) if (g.facts.sidecar) named.add(g);
       const relevant = this.namespacesOf(endpoint);
       let others: Span = everySidecar;
+      const inRelevant: BaseGroup[] = [];
       if (relevant.size > 0) {
-        const inRelevant: BaseGroup[] = [];
         for (const ns of relevant) inRelevant.push(...sidecarBasesByNs.get(ns) ?? []);
-        if (inRelevant.length > 0) {
-          others = this.basesOutside(relevant, sidecarBases, othersCache);
-          for (const base of inRelevant.sort((a, b) => a.id - b.id)) {
-            const rest = base.size - (namedCount.get(base) ?? 0);
-            if (rest === 0) continue;
-            const client = base.groups.find((g) => !named.has(g))!;
-            yield { client, endpoint, verdict: this.verdict(client, endpoint), count: rest * size, span: { ...span, bases: [base] } };
-          }
-        }
+        if (inRelevant.length > 0) others = this.basesOutside(relevant, sidecarBases, othersCache);
       }
-      // The clients of `others` but the named ones, without walking every base group.
-      let rest = others.size;
-      for (const [base, n] of namedCount) if (base.sidecar && !relevant.has(base.namespace)) rest -= n;
+      yield* this.spanPairs(endpoint, named, inRelevant.sort((a, b) => a.id - b.id).map((b) => spanOf([b])), this.partition(others, endpoint, partitions),
+        (base) => base.sidecar && !relevant.has(base.namespace));
+    }
+  }
+
+  /**
+   * The pairs of one endpoint group: each named client group alone, then the rest of each span in
+   * `singles` (one base group each) and in `shared` (spans of base groups `inShared` tells apart).
+   */
+  private* spanPairs(endpoint: EndpointGroup, named: ReadonlySet<ClientGroup>, singles: readonly Span[], shared: readonly Span[],
+    inShared: (base: BaseGroup) => boolean = () => true): IterableIterator<GroupPair> {
+    const size = endpoint.members.length;
+    const namedCount = new Map<BaseGroup, number>();
+    for (const client of named) {
+      const base = this.baseOf.get(client)!;
+      namedCount.set(base, (namedCount.get(base) ?? 0) + client.members.length);
+      yield { client, endpoint, verdict: this.verdict(client, endpoint), count: client.members.length * size };
+    }
+    for (const span of singles) {
+      const base = span.bases[0];
+      const rest = base.size - (namedCount.get(base) ?? 0);
+      if (rest === 0) continue;
+      const client = base.groups.find((g) => !named.has(g))!;
+      yield { client, endpoint, verdict: this.verdict(client, endpoint), count: rest * size, span: { named, namedCount, bases: span.bases } };
+    }
+    for (const span of shared) {
+      // The clients of the span but the named ones, without walking every base group.
+      let rest = span.size;
+      const members = shared.length === 1 ? undefined : span.members ?? (span.members = new Set(span.bases));
+      for (const [base, n] of namedCount) if (inShared(base) && (!members || members.has(base))) rest -= n;
       if (rest === 0) continue;
       let client: ClientGroup | undefined;
-      for (const base of others.bases) {
+      for (const base of span.bases) {
         if (base.size === (namedCount.get(base) ?? 0)) continue;
         client = base.groups.find((g) => !named.has(g));
         if (client) break;
       }
-      yield { client: client!, endpoint, verdict: this.verdict(client!, endpoint), count: rest * size, span: { ...span, bases: others.bases } };
+      yield { client: client!, endpoint, verdict: this.verdict(client!, endpoint), count: rest * size, span: { named, namedCount, bases: span.bases } };
     }
+  }
+
+  /**
+   * A span split by how its base groups' egress classes reach the endpoint group's port (see
+   * `NetworkPolicies.openness`); one shared array per part, as `basesOutside` keeps them.
+   */
+  private partition(span: Span, endpoint: EndpointGroup, cache: Map<Span, Map<string, Span[]>>): Span[] {
+    if (!this.network.any || span.bases.length === 0) return [span];
+    const port = endpoint.facts.network.port;
+    const portKey = `${port.port}|${[...port.names].sort().join(',')}`;
+    let byPort = cache.get(span);
+    if (!byPort) cache.set(span, byPort = new Map());
+    let parts = byPort.get(portKey);
+    if (!parts) {
+      const byOpenness = new Map<NetMatch, BaseGroup[]>();
+      const openness = new Map<number, NetMatch>();
+      for (const base of span.bases) {
+        let o = openness.get(base.egressClass);
+        if (o === undefined) openness.set(base.egressClass, o = this.network.openness(base.egressClass, port));
+        pushTo(byOpenness, o, base);
+      }
+      parts = byOpenness.size === 1 ? [span] : [...byOpenness.values()].map(spanOf);
+      byPort.set(portKey, parts);
+    }
+    return parts;
   }
 
   /**
@@ -382,7 +462,10 @@ export class MeshModel {
     const relevant = this.egressAnalysis.namespacesThatMatter(targetIndex);
     const ns = client.representative.namespace;
     const base = this.egressBaseId[client.id];
-    const key = relevant.has(ns) ? `${base}|${ns}` : base;
+    // The reason names the client's own NetworkPolicies: clients of one class with other policies get their own.
+    const net = client.facts.network;
+    const own = net.egressKey === '' && net.fromSignature.length === 0 ? '' : `|${net.egressKey}|${net.fromSignature.join(',')}`;
+    const key = relevant.has(ns) ? `${base}|${ns}${own}` : own ? `${base}${own}` : base;
     let verdicts = this.egressVerdicts[targetIndex];
     let v = verdicts?.get(key);
     if (!v) {
@@ -469,10 +552,17 @@ export class MeshModel {
   }
 }
 
+function row(client: WorkloadInfo, e: Endpoint, v: Verdict): ConnectionRow {
+  const base = { from: client.id, to: e.workload.id, service: `${e.service.namespace}/${e.service.name}`, port: e.port.port, outcome: v.outcome };
+  return v.meshOutcome ? { ...base, meshOutcome: v.meshOutcome, reason: v.reason } : { ...base, reason: v.reason };
+}
+
 /** Base groups and how many clients they have. */
 interface Span {
   readonly bases: BaseGroup[];
   readonly size: number;
+  /** `bases` as a set, made when needed. */
+  members?: Set<BaseGroup>;
 }
 
 function spanOf(bases: BaseGroup[]): Span {

@@ -15,6 +15,8 @@ export interface NamespaceInfo {
 export interface ContainerPort {
   readonly port: number;
   readonly name?: string;
+  /** TCP (the default), UDP or SCTP. */
+  readonly protocol: string;
 }
 
 export interface WorkloadInfo {
@@ -124,6 +126,8 @@ export interface ServiceEntryInfo {
   readonly resolution: string;
   /** Whether it lists endpoints (or selects workloads) of its own. */
   readonly hasEndpoints: boolean;
+  /** `spec.addresses` (IPs or CIDRs). */
+  readonly addresses: readonly string[];
   readonly exportTo?: readonly string[];
 }
 
@@ -182,8 +186,10 @@ export interface VirtualServiceInfo {
 }
 
 export interface NetworkPolicyPort {
+  /** A number, a container port name, or undefined for every port of the protocol. */
   readonly port?: number | string;
   readonly endPort?: number;
+  /** TCP (the default), UDP or SCTP. */
   readonly protocol: string;
 }
 
@@ -193,19 +199,24 @@ export interface NetworkPolicyPeer {
   readonly ipBlock?: { readonly cidr: string; readonly except?: readonly string[] };
 }
 
+/** An ingress (`from`) or egress (`to`) rule. */
 export interface NetworkPolicyRule {
   /** Undefined or empty: every port. */
   readonly ports?: readonly NetworkPolicyPort[];
-  /** Undefined or empty: every destination. */
-  readonly to?: readonly NetworkPolicyPeer[];
+  /** The rule's `from` or `to`. Undefined or empty: every source (destination). */
+  readonly peers?: readonly NetworkPolicyPeer[];
 }
 
 export interface NetworkPolicyInfo {
   readonly ref: ResourceRef;
+  readonly index: number;
   readonly namespace: string;
   readonly podSelector: LabelSelector;
+  /** Whether the policy isolates the selected pods for ingress (policyTypes, as the API server defaults it). */
+  readonly ingressIsolated: boolean;
   /** Whether the policy isolates the selected pods for egress. */
   readonly egressIsolated: boolean;
+  readonly ingress: readonly NetworkPolicyRule[];
   readonly egress: readonly NetworkPolicyRule[];
 }
 

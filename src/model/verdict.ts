@@ -1,12 +1,14 @@
-// The outcome of one call: what the client sends (its sidecar, DestinationRule and auto mTLS),
-// what the server's sidecar accepts (PeerAuthentication), then authorization.
+// The outcome of one call: whether the network lets it through (NetworkPolicies), what the client
+// sends (its sidecar, DestinationRule and auto mTLS), what the server's sidecar accepts
+// (PeerAuthentication), then authorization.
 
 import { AuthorizationPolicies } from './authorization';
 import { DestinationRules, tlsForPort } from './destination-rules';
+import { ClientNet, EndpointNet, NetworkPolicies } from './network-policy';
 import { describeMode, describeModeScope, EffectiveMode } from './peer-authentication';
 import { isHttpProtocol, isTlsProtocol } from './protocols';
 import { AuthorizationPolicyInfo, DestinationRuleInfo, ServiceInfo, ServicePortInfo, WorkloadInfo } from './resources';
-import { FindingResource, FindingRule, Outcome } from './types';
+import { FindingResource, FindingRule, MeshOutcome, Outcome } from './types';
 
 /** What decides the client side of a call. */
 export interface ClientFacts {
@@ -14,6 +16,7 @@ export interface ClientFacts {
   readonly sidecar: boolean;
   readonly labels: { readonly [key: string]: string };
   readonly principal: string;
+  readonly network: ClientNet;
 }
 
 /** What decides the server side of a call to one Service port of one workload. */
@@ -25,6 +28,7 @@ export interface EndpointFacts {
   readonly mode: EffectiveMode;
   readonly policies: readonly AuthorizationPolicyInfo[];
   readonly drCandidates: readonly DestinationRuleInfo[];
+  readonly network: EndpointNet;
 }
 
 /** A finding a call reveals. */
@@ -35,6 +39,8 @@ export interface CallFinding {
 
 export interface Verdict {
   readonly outcome: Outcome;
+  /** On `blocked` calls: what the mesh would do if the network let it through. */
+  readonly meshOutcome?: MeshOutcome;
   /** One line, naming the policies involved. */
   readonly reason: string;
   /** The same without object names: calls with one summary are alike. */
@@ -45,6 +51,7 @@ export interface Verdict {
 export interface VerdictContext {
   readonly destinationRules: DestinationRules;
   readonly authorization: AuthorizationPolicies;
+  readonly network: NetworkPolicies;
 }
 
 type Sent = 'mtls' | 'plaintext' | 'tls';
@@ -61,6 +68,22 @@ function paResource(mode: EffectiveMode, containerPort: number): FindingResource
 }
 
 export function decideCall(ctx: VerdictContext, client: ClientFacts, endpoint: EndpointFacts): Verdict {
+  const mesh = decideMesh(ctx, client, endpoint);
+  if (!ctx.network.any) return mesh;
+  const net = ctx.network.decide(client.network, endpoint.network);
+  if (net.result === 'yes') return mesh;
+  if (net.result === 'maybe') return { ...mesh, reason: `${mesh.reason}; ${net.reason}`, summary: `${mesh.summary}; ${net.summary}` };
+  return {
+    outcome: 'blocked',
+    meshOutcome: mesh.outcome as MeshOutcome,
+    reason: `${net.reason}; if the network let it through: ${mesh.reason}`,
+    summary: `${net.summary}; else ${mesh.outcome}`,
+    finding: mesh.finding,
+  };
+}
+
+/** What the mesh does with the call, whatever the network does. */
+function decideMesh(ctx: VerdictContext, client: ClientFacts, endpoint: EndpointFacts): Verdict {
   const { workload: server, service, port, targetPort, mode } = endpoint;
   let sent: Sent;
   let how: string;
