@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the Python package with jsii, installs it in a fresh virtualenv and checks that a Python
-# program synthesizing scenario A1 writes exactly what the TypeScript example writes.
+# Builds the Python package with jsii, installs it in a fresh virtualenv and checks that Python
+# programs write exactly what TypeScript writes: scenario A1, and cdk8s-plus workloads (a Deployment
+# and a StatefulSet) adopted into the mesh's policies.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -14,6 +15,7 @@ python3 -m venv "$work/venv"
 
 # On a supported Node line the jsii runtime prints nothing (no end-of-life banner, no warnings).
 "$work/venv/bin/python" test/python/synth_a1.py "$work/python" >"$work/python.out" 2>&1 || { cat "$work/python.out"; exit 1; }
+"$work/venv/bin/python" test/python/synth_adopted.py "$work/python" >>"$work/python.out" 2>&1 || { cat "$work/python.out"; exit 1; }
 if [ -s "$work/python.out" ]; then
   echo "python smoke test: the Python program printed output it should not:"; cat "$work/python.out"; exit 1
 fi
@@ -21,3 +23,7 @@ npm run --silent build
 node -e "require('./lib/example/main').buildExampleApp(process.argv[1]).synth()" "$work/typescript"
 cmp "$work/python/a1-strict-namespace.k8s.yaml" "$work/typescript/a1-strict-namespace.k8s.yaml"
 echo "python smoke test: a1-strict-namespace from Python equals the TypeScript example"
+node test/python/synth_adopted.js "$work/javascript"
+grep -q 'principals:' "$work/python/adopted.k8s.yaml"
+cmp "$work/python/adopted.k8s.yaml" "$work/javascript/adopted.k8s.yaml"
+echo "python smoke test: a cdk8s-plus Deployment and StatefulSet adopted from Python equal the same app in JavaScript"

@@ -9,7 +9,9 @@
  */
 import { App, Chart, Testing, Yaml } from 'cdk8s';
 import fc from 'fast-check';
+import * as kplus from 'cdk8s-plus-28';
 import {
+  AdoptedWorkload, IMeshWorkload, MeshService, RegistryOnlyEgress,
   AppProtocol, EgressDestination, EgressGateway, EgressGatewayRoute, EgressLockdown, EgressMode, MeshNamespace, MeshWorkload, MtlsMode, Peer,
   PeerAuthenticationPolicy, ServerCa, StrictNamespace,
 } from '../src';
@@ -57,7 +59,12 @@ const platformArb = fc.record({
   workloads: fc.uniqueArray(fc.record({ name: validLabel, ns: fc.nat(2), port: fc.constantFrom(80, 8000, 9090), protocol: fc.constantFrom(AppProtocol.HTTP, AppProtocol.TCP) }),
     { selector: (w) => w.name, maxLength: 4 }),
   allows: fc.array(fc.tuple(fc.nat(3), fc.nat(3)), { maxLength: 4 }),
-  routes: fc.uniqueArray(fc.record({ host: fc.constantFrom(...HOSTS), kind: fc.constantFrom('http', 'passthrough', 'tls') }), { selector: (r) => r.host, maxLength: 4 }),
+  routes: fc.uniqueArray(fc.record({ host: fc.constantFrom(...HOSTS), kind: fc.constantFrom('http', 'passthrough', 'tls'), clients: fc.boolean() }),
+    { selector: (r) => r.host, maxLength: 4 }),
+  /** A service with versions, callers of it, and a cdk8s-plus Deployment adopted as a caller. */
+  versions: fc.uniqueArray(fc.constantFrom('v1', 'v2', 'v3', 'stable', 'canary'), { maxLength: 3 }),
+  adopted: fc.boolean(),
+  registryOnly: fc.boolean(),
   lockdown: fc.boolean(),
   mtls: fc.boolean(),
 });
@@ -75,12 +82,27 @@ function buildPlatform(app: App, p: Platform): void {
     for (const [to, from] of p.allows) workloads[to % workloads.length].allowFrom(workloads[from % workloads.length]);
     for (const w of workloads) if (!w.node.tryFindChild('Authorization')) w.allowPeers([Peer.namespace(MeshNamespace.fromName('monitoring'))]);
   }
+  const callers: IMeshWorkload[] = [...workloads];
+  if (p.adopted) {
+    const deployment = new kplus.Deployment(chart, 'adopted', { metadata: { name: 'adopted', namespace: namespaces[0].name } });
+    deployment.addContainer({ image: 'nginx', portNumber: 8080 });
+    callers.push(AdoptedWorkload.fromWorkload(deployment, { namespace: namespaces[0], sidecar: true }));
+  }
+  if (p.versions.length > 0) {
+    const service = new MeshService(chart, 'versioned', { namespace: namespaces[0], ports: [{ port: 9080, name: 'http' }], subsets: true });
+    for (const v of p.versions) service.addVersion(v, { image: 'nginx', writablePaths: ['/tmp'] });
+    // Rules follow the order of calls (see the test on allowFrom order): call in an order of their own.
+    for (const caller of [...callers].sort((a, b) => a.node.path.localeCompare(b.node.path))) service.allowFrom(caller);
+    callers.push(service);
+  }
   const egressGateway = EgressGateway.istio();
   for (const r of p.routes) {
     const mode = r.kind === 'http' ? EgressMode.http() : r.kind === 'passthrough' ? EgressMode.tlsPassthrough()
       : EgressMode.originateTls({ serverCa: ServerCa.fromSecret('corp-ca'), subjectAltNames: [r.host] });
-    new EgressGatewayRoute(chart, `route-${r.host}`, { egressGateway, host: r.host, mode });
+    const clients = r.clients && callers.length > 0 && !r.host.endsWith('.svc.cluster.local') ? { clients: callers } : {};
+    new EgressGatewayRoute(chart, `route-${r.host}`, { egressGateway, host: r.host, mode, ...clients });
   }
+  if (p.registryOnly) new RegistryOnlyEgress(chart, 'registry-only', { namespace: namespaces[0] });
   if (p.lockdown) {
     const lockdown = new EgressLockdown(chart, 'lockdown', { namespace: namespaces[0], egressGateway });
     for (const ns of namespaces.slice(1)) lockdown.allowTo(EgressDestination.namespace(ns));

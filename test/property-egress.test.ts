@@ -490,6 +490,49 @@ describe('property: egress', () => {
     }, { after: expectBothOutcomes });
   });
 
+  test('route clients: refused iff a client is not a workload, has no sidecar or is listed twice, or the hop is plaintext; otherwise a DENY for everyone else', () => {
+    type ClientInput = 'a' | 'b' | 'legacy' | 'junk';
+    const arb = fc.record({
+      clients: fc.option(fc.array(fc.constantFrom<ClientInput>('a', 'a', 'b', 'b', 'legacy', 'junk'), { minLength: 0, maxLength: 3 }), { nil: undefined }),
+      kind: fc.constantFrom('http' as const, 'passthrough' as const, 'tls' as const),
+      hop: fc.constantFrom(ClientTlsMode.ISTIO_MUTUAL, ClientTlsMode.ISTIO_MUTUAL, ClientTlsMode.DISABLE),
+    });
+    checkProperty('EgressGatewayRoute clients', arb, (input) => {
+      const outcome = attempt(() => {
+        const c = chart();
+        const shop = MeshNamespace.fromName('shop', { sidecarInjection: true });
+        const workloads: { [k: string]: any } = {
+          a: new MeshWorkload(c, 'a', { namespace: shop, image: 'x' }),
+          b: new MeshWorkload(c, 'b', { namespace: MeshNamespace.fromName('web', { sidecarInjection: true }), image: 'x' }),
+          legacy: new MeshWorkload(c, 'legacy', { namespace: shop, image: 'x', sidecar: false }),
+          junk: { name: 'junk' },
+        };
+        const mode = input.kind === 'http' ? EgressMode.http() : input.kind === 'passthrough' ? EgressMode.tlsPassthrough()
+          : EgressMode.originateTls({ sidecarToGatewayTls: input.hop, serverCa: ServerCa.fromSecret('corp-ca') });
+        new EgressGatewayRoute(c, 'route', { egressGateway: EgressGateway.istio(), host: 'api.example.com', mode, clients: input.clients?.map((k) => workloads[k]) });
+        return c;
+      });
+      const found: Violation[] = [];
+      const list = input.clients;
+      if (list !== undefined) {
+        if (list.length === 0) found.push(violation('clients', '[]', ['clients']));
+        // Every entry is checked to be a workload first, then each for its sidecar.
+        if (list.includes('junk')) found.push(violation('client', 'junk', ['is not a mesh workload']));
+        else if (list.includes('legacy')) found.push(violation('client', 'legacy', ['test/legacy has no sidecar']));
+        else if (new Set(list).size !== list.length) found.push(violation('client', 'twice', ['is listed twice']));
+        else if (list.length > 0 && input.kind === 'tls' && input.hop === ClientTlsMode.DISABLE) found.push(violation('sidecarToGatewayTls', 'DISABLE'));
+      }
+      if (outcome.kind === 'ok') {
+        const policy = outcome.objects.find((o) => o.kind === 'AuthorizationPolicy');
+        const principals = [...new Set(list ?? [])].map((k) => `cluster.local/ns/${k === 'a' ? 'shop' : 'web'}/sa/${k}`).sort();
+        expect(policy?.spec.rules[0].from[0].source.notPrincipals).toEqual(list ? principals : undefined);
+        expect(outcome.objects.find((o) => o.kind === 'VirtualService').spec.exportTo)
+          .toEqual(list ? [...new Set(['istio-system', ...list.map((k) => (k === 'a' ? 'shop' : 'web'))])].sort() : undefined);
+      }
+      return { outcome, violations: found, path: 'test/route', when: 'build' };
+    }, { runs: 150, after: expectBothOutcomes });
+  });
+
   test('a Kubernetes Service host: refused when a workload with a sidecar, or a namespace with injection, serves it (at construction or at synth)', () => {
     const arb = fc.record({
       namespace: fc.constantFrom('none' as const, 'enabled' as const, 'disabled' as const),

@@ -7,7 +7,8 @@
  */
 import fc from 'fast-check';
 import {
-  AppProtocol, ClientTlsMode, IMeshNamespace, MeshNamespace, MeshWorkload, MtlsMode, SidecarInjection, StrictNamespace, WorkloadIdentity,
+  AppProtocol, ClientTlsMode, IMeshNamespace, MeshNamespace, MeshService, MeshServiceAccount, MeshWorkload, MtlsMode, SidecarInjection,
+  StrictNamespace, WorkloadIdentity,
 } from '../src';
 import {
   Violation, announce, attempt, chart, checkProperty, domainArb, enumArb, expectBothOutcomes, idPath, isDnsLabel, isDnsSubdomain,
@@ -315,5 +316,83 @@ describe('property: WorkloadIdentity', () => {
       expect(String(id)).toBe(id.spiffeId);
       expect([id.trustDomain, id.namespace, id.serviceAccount]).toEqual([td, ns, sa]);
     }), { numRuns: 100 });
+  });
+});
+
+describe('property: MeshService versions and shared identities', () => {
+  const versionArb: fc.Arbitrary<any> = fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom('v1', 'v2', 'v3', 'stable', 'canary') },
+    { weight: 2, arbitrary: labelValueArb },
+  );
+  const serviceArb = fc.record({
+    versions: fc.array(versionArb, { minLength: 1, maxLength: 4 }),
+    account: fc.constantFrom('own' as const, 'named' as const, 'shared' as const, 'default' as const),
+    subsets: fc.boolean(),
+  });
+
+  test('versions: refused iff a version is not a DNS label or given twice; otherwise <app>-<version> Deployments, one account, one subset each', () => {
+    checkProperty('MeshService versions', serviceArb, (input) => {
+      let service: MeshService | undefined;
+      const outcome = attempt(() => {
+        const c = chart();
+        const ns = new StrictNamespace(c, 'shop');
+        const account = input.account === 'shared' ? new MeshServiceAccount(c, 'workers', { namespace: ns })
+          : input.account === 'default' ? MeshServiceAccount.fromName(ns, 'default') : undefined;
+        service = new MeshService(c, 'reviews', {
+          namespace: ns, ports: [{ port: 9080, name: 'http' }], subsets: input.subsets,
+          serviceAccount: account, serviceAccountName: input.account === 'named' ? 'bookinfo-reviews' : undefined,
+        });
+        for (const v of input.versions) service.addVersion(v, { image: 'reviews' });
+        return c;
+      });
+      const found: Violation[] = [];
+      const seen = new Set<unknown>();
+      for (const v of input.versions) {
+        if (!isLabelValue(v)) found.push(violation('version', v));
+        else if (!isDnsLabel(v) || `reviews-${v}`.length > 63) found.push(violation('version', v, [JSON.stringify(v), `reviews-${v}`]));
+        else if (seen.has(v)) found.push(violation('version', v));
+        seen.add(v);
+        if (found.length > 0) break;
+      }
+      if (outcome.kind === 'ok') {
+        const objects = outcome.objects;
+        const deployments = objects.filter((o) => o.kind === 'Deployment');
+        expect(deployments.map((d) => d.metadata.name)).toEqual(input.versions.map((v: string) => `reviews-${v}`));
+        for (const [i, d] of deployments.entries()) {
+          expect(d.spec.selector.matchLabels).toEqual({ app: 'reviews', version: input.versions[i] });
+        }
+        const account = { own: 'reviews', named: 'bookinfo-reviews', shared: 'workers', default: 'default' }[input.account as string];
+        expect([...new Set(deployments.map((d) => d.spec.template.spec.serviceAccountName))]).toEqual([account]);
+        expect(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name)).toEqual(input.account === 'default' ? [] : [account]);
+        expect(objects.filter((o) => o.kind === 'Service').map((o) => o.spec.selector)).toEqual([{ app: 'reviews' }]);
+        const rule = objects.find((o) => o.kind === 'DestinationRule' && o.metadata.name === 'reviews');
+        expect(rule?.spec.subsets?.map((s: any) => s.name)).toEqual(input.subsets ? input.versions : undefined);
+        if (rule) expect(rule.spec.trafficPolicy).toEqual({ tls: { mode: 'ISTIO_MUTUAL' } });
+        expect(service!.identity.principal).toBe(`cluster.local/ns/shop/sa/${account}`);
+      }
+      return { outcome, violations: found, path: 'test/reviews' };
+    }, { after: expectBothOutcomes });
+  });
+
+  test('workloads naming accounts: refused iff two of them name one account in one namespace of a chart without sharing it', () => {
+    const arb = fc.array(fc.record({ account: fc.constantFrom('a', 'b'), ns: fc.constantFrom('x', 'y'), shared: fc.boolean() }), { minLength: 2, maxLength: 4 });
+    checkProperty('service account claims', arb, (input) => {
+      const outcome = attempt(() => {
+        const c = chart();
+        const shared = new Map<string, MeshServiceAccount>();
+        input.forEach((w, i) => {
+          const ns = MeshNamespace.fromName(w.ns, { sidecarInjection: true });
+          const key = `${w.ns}/${w.account}-shared`;
+          if (w.shared && !shared.has(key)) shared.set(key, new MeshServiceAccount(c, `shared-${w.ns}-${w.account}`, { namespace: ns, name: `${w.account}-shared` }));
+          new MeshWorkload(c, `w${i}`, {
+            namespace: ns, image: 'x', ...(w.shared ? { serviceAccount: shared.get(key)! } : { serviceAccountName: w.account }),
+          });
+        });
+        return c;
+      });
+      const own = input.filter((w) => !w.shared).map((w) => `${w.ns}/${w.account}`);
+      const twice = own.find((k, i) => own.indexOf(k) !== i);
+      return { outcome, violations: twice ? [violation('ServiceAccount', twice, [`ServiceAccount "${twice}"`])] : [], path: input.map((_, i) => `test/w${i}`) };
+    }, { runs: 60, after: expectBothOutcomes });
   });
 });
