@@ -49,7 +49,7 @@ describe('port-level PeerAuthentication (keyed by container port)', () => {
 
   test('UNSET on a port inherits the workload mode, and a workload without mode inherits the namespace', () => {
     const objects = [
-      namespace('a'), deployment('a', 'srv', { ports: [80, 81] }), service('a', 'srv', [{ port: 80 }, { port: 81 }]),
+      namespace('a'), deployment('a', 'srv', { ports: [80, 81] }), service('a', 'srv', [{ port: 80, name: 'p80' }, { port: 81, name: 'p81' }]),
       deployment('a', 'legacy-client', { labels: { 'sidecar.istio.io/inject': 'false' } }),
       peerAuthentication('a', 'default', { mtls: { mode: 'STRICT' } }),
       peerAuthentication('a', 'srv', { selector: { matchLabels: { app: 'srv' } }, portLevelMtls: { 80: { mode: 'UNSET' }, 81: { mode: 'DISABLE' } } }),

@@ -1,6 +1,7 @@
 // Reads the input objects into the typed resources the model works on.
 
 import { CLUSTER_SCOPED, isMeshConfig, notModelledReason } from './coverage';
+import { admit, modelKind } from './admission';
 import { resolveHost, serviceHost } from './hosts';
 import { decideSidecar } from './injection';
 import { LabelIndex, labelMap, Labels, matchesLabels } from './labels';
@@ -10,7 +11,7 @@ import {
   NetworkPolicyPeer, NetworkPolicyRule, PeerAuthenticationInfo, Route, RouteKind, RouteMatch, ServiceEntryInfo, ServiceInfo,
   SidecarInfo, TlsSettings, TrafficTls, VirtualServiceInfo, WorkloadInfo,
 } from './resources';
-import { K8sObject, NamespaceAssumption, NotModelled, ResolvedOptions, ResourceRef, SourcedObject } from './types';
+import { K8sObject, NamespaceAssumption, NotApplied, NotModelled, ResolvedOptions, ResourceRef, SourcedObject } from './types';
 
 /** Kinds that run pods, and where their pod template is. */
 const WORKLOAD_KINDS: { readonly [kind: string]: (o: K8sObject) => K8sObject | undefined } = {
@@ -44,6 +45,8 @@ export interface Inventory {
   readonly notModelled: readonly NotModelled[];
   /** Namespaces the input does not hold, with the labels the model gave them, by name. */
   readonly namespaceAssumptions: readonly NamespaceAssumption[];
+  /** Objects the cluster would refuse: not evaluated. */
+  readonly notApplied: readonly NotApplied[];
 }
 
 function refOf(o: K8sObject, manifest: string | undefined, clusterScoped = false): ResourceRef {
@@ -74,10 +77,6 @@ function dedupe(objects: readonly SourcedObject[], warnings: string[]): SourcedO
   for (const item of objects) {
     const o = item.object;
     if (!o || typeof o !== 'object' || !o.kind) continue;
-    if (o.kind === 'List') {
-      for (const inner of list(o.items)) dedupeAdd(byKey, { object: inner, manifest: item.manifest }, warnings);
-      continue;
-    }
     dedupeAdd(byKey, item, warnings);
   }
   return [...byKey.values()];
@@ -209,7 +208,9 @@ interface PendingWorkload {
 /** Reads the objects into the model's resources. Unknown kinds are ignored. */
 export function buildInventory(input: readonly SourcedObject[], options: ResolvedOptions): Inventory {
   const warnings: string[] = [];
-  const objects = dedupe(input, warnings);
+  // What the cluster would refuse is left out before anything else; of the same object given twice, the last it accepts wins.
+  const { admitted, notApplied } = admit(input);
+  const objects = dedupe(admitted, warnings);
   const { clusterDomain, trustDomain } = options;
   const namespaces = new Map<string, NamespaceInfo>();
   const pending: PendingWorkload[] = [];
@@ -228,7 +229,8 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
   const ids = new Set<string>();
 
   for (const { object: o, manifest } of objects) {
-    const kind = String(o.kind);
+    // Only objects of a kind (and served apiVersion) the model reads take a branch below; the rest are for the last one.
+    const kind = modelKind(o) ?? '';
     const spec = o.spec ?? {};
     const namespace = namespaceOf(o);
     if (kind === 'Namespace') {
@@ -332,7 +334,7 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
         addresses: list(spec.addresses).map(String),
         exportTo: Array.isArray(spec.exportTo) ? spec.exportTo.map(String) : undefined,
       });
-    } else if (kind === 'Gateway' && String(o.apiVersion ?? '').startsWith('networking.istio.io/')) {
+    } else if (kind === 'Gateway') {
       const servers: GatewayServer[] = list(spec.servers).filter((s: any) => portNumber(s?.port?.number) !== undefined).map((s: any) => ({
         port: portNumber(s.port.number)!,
         protocol: String(s.port.protocol ?? 'TCP').toUpperCase(),
@@ -352,7 +354,7 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
       meshRouteEffects.push({ vs, spec });
     } else if (kind === 'NetworkPolicy') {
       networkPolicies.push(parseNetworkPolicy(o, manifest, networkPolicies.length));
-    } else if (kind === 'Sidecar' && String(o.apiVersion ?? '').startsWith('networking.istio.io/')) {
+    } else if (kind === 'Sidecar') {
       const selector = labelMap(spec.workloadSelector?.labels);
       const narrowing = ['egress', 'ingress'].filter((field) => list(spec[field]).length > 0);
       for (const field of narrowing) {
@@ -378,7 +380,7 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
       });
     } else {
       const reason = notModelledReason(o);
-      if (reason) notModelled.push({ ref: refOf(o, manifest, CLUSTER_SCOPED.has(kind)), reason });
+      if (reason) notModelled.push({ ref: refOf(o, manifest, CLUSTER_SCOPED.has(String(o.kind))), reason });
     }
   }
   // Labels matter only where pods run: namespaces of workloads are listed when assumed.
@@ -409,6 +411,7 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
     warnings,
     notModelled,
     namespaceAssumptions,
+    notApplied,
   };
 }
 

@@ -10,7 +10,7 @@ import { PeerAuthentications } from './peer-authentication';
 import { Sidecars } from './sidecars';
 import { WorkloadInfo } from './resources';
 import {
-  ConnectionRow, EgressRow, K8sObject, ModelOptions, NamespaceAssumption, NotModelled, Outcome, OUTCOMES, ResolvedOptions, resolveOptions,
+  ConnectionRow, EgressRow, K8sObject, ModelOptions, NamespaceAssumption, NotApplied, NotModelled, Outcome, OUTCOMES, ResolvedOptions, resolveOptions,
   SourcedObject, WorkloadRow,
 } from './types';
 import { decideCall, Verdict, VerdictContext } from './verdict';
@@ -127,9 +127,14 @@ export class MeshModel {
   private readonly egressClasses: EgressClass[] = [];
   private readonly egressGroupsByNs = new Map<string, ClientGroup[]>();
 
-  public constructor(objects: readonly SourcedObject[], options?: ModelOptions) {
+  /** Input not evaluated: what the loader could not read (`inputProblems`), then objects the cluster would refuse. */
+  public readonly notApplied: readonly NotApplied[];
+
+  /** `inputProblems`: what the loader could not read (readManifests), listed with the objects the cluster would refuse. */
+  public constructor(objects: readonly SourcedObject[], options?: ModelOptions, inputProblems: readonly NotApplied[] = []) {
     this.options = resolveOptions(options);
     this.inventory = buildInventory(objects, this.options);
+    this.notApplied = [...inputProblems, ...this.inventory.notApplied];
     const destinationRules = new DestinationRules(this.inventory.destinationRules, this.options.rootNamespace);
     const authorization = new AuthorizationPolicies(this.inventory, this.options.rootNamespace);
     const peerAuthentications = new PeerAuthentications(this.inventory, this.options.rootNamespace);

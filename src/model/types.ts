@@ -8,6 +8,33 @@ export type K8sObject = { [key: string]: any };
 export interface SourcedObject {
   readonly object: K8sObject;
   readonly manifest?: string;
+  /** Position of the YAML document (or JSON list item) in the manifest, from 1. */
+  readonly document?: number;
+}
+
+/**
+ * Input the model does not evaluate because the cluster would not apply it: a file that cannot be
+ * read, a document that is not a Kubernetes object, an object the API server or Istio refuses.
+ */
+export interface NotApplied {
+  /** The file, when the input came from one. */
+  readonly manifest?: string;
+  /** Position of the YAML document (or JSON list item) in the file, from 1. */
+  readonly document?: number;
+  /** The object, when the input is one. */
+  readonly ref?: ResourceRef;
+  /** The field at fault (`spec.ports[0].name`), when there is one. */
+  readonly path?: string;
+  readonly reason: string;
+  /** Who refuses it: the loader, kubectl, the API server's schema or validation, the CRD schema, Istio's validation. */
+  readonly source: string;
+}
+
+/** `Kind ns/name (file, document 2): path: reason (refused by source)`, for reports. */
+export function notAppliedText(n: NotApplied): string {
+  const where = [n.manifest, n.document !== undefined ? `document ${n.document}` : undefined].filter(Boolean).join(', ');
+  const what = n.ref ? `${refText(n.ref)}${where ? ` (${where})` : ''}` : where || 'input';
+  return `${what}: ${n.path ? `${n.path}: ` : ''}${n.reason} (${n.source === 'the loader' ? 'not read' : `refused by ${n.source}`})`;
 }
 
 /** Names one object of the input, for reasons and findings. */
