@@ -24,7 +24,7 @@ const SKIPPED = [
   obj('networking.istio.io/v1', 'WorkloadEntry', 'shop', 'vm-1', { address: '10.0.0.9' }),
   obj('gateway.networking.k8s.io/v1', 'HTTPRoute', 'shop', 'web-route'),
   obj('security.istio.io/v1', 'RequestAuthentication', 'shop', 'jwt'),
-  authorizationPolicy('shop', 'waypoint-only', { targetRefs: [{ kind: 'Gateway', name: 'waypoint' }], rules: [{}] }),
+  authorizationPolicy('shop', 'waypoint-only', { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'waypoint' }], rules: [{}] }),
   obj('example.com/v1', 'Widget', 'shop', 'w'),
   obj('telemetry.istio.io/v1', 'Telemetry', 'shop', 'logs'),
   obj('v1', 'ConfigMap', 'shop', 'settings', undefined, { data: { a: 'b' } }),
@@ -160,12 +160,14 @@ describe('wildcard ServiceEntry hosts', () => {
     expect(model.notModelled).toEqual([]);
   });
 
-  test('hosts Istio refuses are listed as not modelled instead', () => {
+  test('hosts Istio refuses are listed as not applied', () => {
     const model = MeshModel.of([namespace('shop'), deployment('shop', 'web'), se('dns', ['*.example.com'], { resolution: 'DNS' }), se('all', ['*'])]);
     expect([...model.egress()]).toEqual([]);
-    expect(model.notModelled.map((n) => `${n.ref.name} ${n.field}: ${n.reason}`)).toEqual([
-      'dns spec.hosts[0]: wildcard host *.example.com with resolution DNS and no endpoints: Istio\'s validation refuses it (hosts must be FQDNs), so it would not be applied',
-      'all spec.hosts[0]: host "*": Istio\'s validation refuses it (invalid host), so it would not be applied',
+    expect(model.notModelled).toEqual([]);
+    expect(model.notApplied.map((n) => `${n.ref!.name} ${n.path}: ${n.reason} (${n.source})`)).toEqual([
+      'dns spec.hosts: hosts must be FQDN or contain only prefix wildcards if no endpoints are provided for resolution mode DNS, '
+        + 'domain name "*.example.com" invalid (label "*" invalid) (Istio\'s validation)',
+      'all spec.hosts[0]: hostname cannot be wildcard (the CRD schema)',
     ]);
   });
 });
