@@ -1,6 +1,9 @@
 import { App, Chart } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { IstioSecurityError } from './errors';
+import { jsonForTerminal } from './model/escape';
 import { findFindings } from './model/findings';
-import { loadManifests } from './model/load';
+import { checkPathList, readManifests } from './model/load';
 import { MeshModel } from './model/model';
 import { toJsonReport } from './model/render-json';
 import { renderMarkdown } from './model/render-markdown';
@@ -142,6 +145,61 @@ export interface NotModelledInput {
   readonly reason: string;
 }
 
+/** Options of `MeshReport.fromFiles`: the settings of the mesh, and limits of what is read. */
+export interface MeshFilesOptions extends MeshReportOptions {
+  /**
+   * Bytes one file may have; a larger file is not read (it is listed in `notApplied`).
+   * @default 67108864 (64 MiB)
+   */
+  readonly maxFileBytes?: number;
+  /**
+   * Bytes all files may have together; files beyond are not read (they are listed in `notApplied`).
+   * @default 268435456 (256 MiB)
+   */
+  readonly maxTotalBytes?: number;
+}
+
+/**
+ * Input the model does not evaluate because the cluster would not apply it: a file that cannot be
+ * read, a document that is not a Kubernetes object, an object the API server or Istio refuses.
+ */
+export interface NotAppliedInput {
+  /**
+   * The object's kind.
+   * @default - the input is not an object (a file, or a document that is not a Kubernetes object)
+   */
+  readonly kind?: string;
+  /**
+   * The object's namespace (empty for cluster-scoped objects).
+   * @default - the input is not an object
+   */
+  readonly namespace?: string;
+  /**
+   * The object's name.
+   * @default - the input is not an object
+   */
+  readonly name?: string;
+  /**
+   * The file.
+   * @default - the input did not come from a file
+   */
+  readonly manifest?: string;
+  /**
+   * Position of the YAML document (or JSON list item) in the file, from 1.
+   * @default - the whole file
+   */
+  readonly document?: number;
+  /**
+   * The field at fault, e.g. `spec.ports[0].name`.
+   * @default - the whole input
+   */
+  readonly field?: string;
+  /** Why it is not applied. */
+  readonly reason: string;
+  /** Who refuses it: `the loader` (not read), `kubectl`, `the API server's schema` or `validation`, `the CRD schema`, `Istio's validation`. */
+  readonly refusedBy: string;
+}
+
 /** Options of `MeshReport.render`. */
 export interface ReportRenderOptions {
   /**
@@ -240,14 +298,31 @@ export class MeshReport {
     return MeshReport.fromManifests(chart.toJson(), options);
   }
 
-  /** The model of Kubernetes objects (parsed manifests). */
+  /** The model of Kubernetes objects (parsed manifests). Objects the cluster would refuse are listed in `notApplied`. */
   public static fromManifests(manifests: any[], options: MeshReportOptions = {}): MeshReport {
+    if (!Array.isArray(manifests)) throw refusal('MeshReport.fromManifests', `manifests must be a list of objects, not ${typeof manifests}`);
     return new MeshReport(MeshModel.of(manifests, options));
   }
 
-  /** The model of YAML or JSON manifest files, or folders of them. */
-  public static fromFiles(paths: string[], options: MeshReportOptions = {}): MeshReport {
-    return new MeshReport(new MeshModel(loadManifests(paths), options));
+  /**
+   * The model of YAML or JSON manifest files, or folders of them (symbolic links followed, each
+   * folder once). Only regular files are read, within the size limits; what cannot be read, and
+   * objects the cluster would refuse, are listed in `notApplied`.
+   */
+  public static fromFiles(paths: string[], options: MeshFilesOptions = {}): MeshReport {
+    try {
+      checkPathList(paths);
+    } catch (err) {
+      throw refusal('MeshReport.fromFiles', (err as Error).message);
+    }
+    const { maxFileBytes, maxTotalBytes, ...meshOptions } = options;
+    for (const [name, value] of [['maxFileBytes', maxFileBytes], ['maxTotalBytes', maxTotalBytes]] as const) {
+      if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= 0)) {
+        throw refusal('MeshReport.fromFiles', `${name} must be a whole number of bytes, not ${JSON.stringify(value)}`);
+      }
+    }
+    const input = readManifests(paths, { maxFileBytes, maxTotalBytes });
+    return new MeshReport(new MeshModel(input.objects, meshOptions, input.problems));
   }
 
   private readonly model: MeshModel;
@@ -269,6 +344,13 @@ export class MeshReport {
   /** Notes about the input (duplicate objects, declarations of namespaces the input holds). */
   public get warnings(): string[] {
     return [...this.model.warnings];
+  }
+
+  /** Input the cluster would not apply (or that could not be read): not evaluated, listed with the file and field. */
+  public get notApplied(): NotAppliedInput[] {
+    return this.model.notApplied.map((n) => ({
+      kind: n.ref?.kind, namespace: n.ref?.namespace, name: n.ref?.name, manifest: n.manifest, document: n.document, field: n.field, reason: n.reason, refusedBy: n.source,
+    }));
   }
 
   /** What the input holds that the model does not evaluate (the report treats it as absent). */
@@ -316,7 +398,7 @@ export class MeshReport {
     switch (format) {
       case ReportFormat.TEXT: return renderText(this.model, { detail });
       case ReportFormat.MARKDOWN: return renderMarkdown(this.model, { detail });
-      case ReportFormat.JSON: return `${JSON.stringify(toJsonReport(this.model), undefined, 2)}\n`;
+      case ReportFormat.JSON: return `${jsonForTerminal(JSON.stringify(toJsonReport(this.model), undefined, 2))}\n`;
       default: throw new Error(`format ${format}: use renderSvg() for SVG`);
     }
   }
@@ -332,4 +414,9 @@ function toConnection(c: ConnectionRow): PredictedConnection {
     from: c.from, to: c.to, service: c.service, port: c.port, outcome: c.outcome as ConnectionOutcome,
     ...(c.meshOutcome ? { meshOutcome: c.meshOutcome as ConnectionOutcome } : {}), reason: c.reason,
   };
+}
+
+/** An IstioSecurityError for a refused argument of a MeshReport factory (which has no construct). */
+function refusal(where: string, message: string): IstioSecurityError {
+  return new IstioSecurityError({ node: { path: where } } as unknown as IConstruct, message);
 }

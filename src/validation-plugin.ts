@@ -1,8 +1,12 @@
 import { basename } from 'node:path';
 import { findFindings } from './model/findings';
-import { loadManifests } from './model/load';
+import { plural } from './model/escape';
+import { LoadedInput, readManifests } from './model/load';
 import { MeshModel } from './model/model';
-import { Finding, FINDING_RULES, OUTCOMES, ResourceRef, SourcedObject } from './model/types';
+import { Finding, FINDING_RULES, NotApplied, notAppliedText, OUTCOMES, ResourceRef, SourcedObject } from './model/types';
+
+/** The rule of objects the cluster would refuse (and input that cannot be read): they are not evaluated. */
+const NOT_APPLIED = 'not-applied';
 // Type-only: the plugin does not load the report module at synth.
 import type { MeshReportOptions } from './report';
 
@@ -18,7 +22,8 @@ export interface MeshValidationProps extends MeshReportOptions {
    */
   readonly scope?: string;
   /**
-   * Rules that do not fail synthesis (their findings are still logged).
+   * Rules that do not fail synthesis (their findings are still logged). `not-applied` is the rule
+   * of objects the cluster would refuse.
    * @default - none
    */
   readonly ignore?: string[];
@@ -34,8 +39,9 @@ export interface MeshValidationProps extends MeshReportOptions {
  * configurations the mesh model knows are broken: a DestinationRule that sends ISTIO_MUTUAL to a
  * server without a sidecar, or plaintext (DISABLE) to a STRICT server, or other TLS its server
  * refuses; an AuthorizationPolicy principal that can never match; an egress route through the
- * egress gateway that client pods can bypass. Calls that fail by design, such as a client without
- * a sidecar refused by a STRICT server, are expected outcomes, not violations.
+ * egress gateway that client pods can bypass; an object the API server or Istio would refuse
+ * (rule `not-applied`: the model does not evaluate it). Calls that fail by design, such as a client
+ * without a sidecar refused by a STRICT server, are expected outcomes, not violations.
  *
  * ```yaml
  * validations:
@@ -52,8 +58,8 @@ export class MeshValidation {
     const scope = props.scope ?? 'chart';
     if (scope !== 'chart' && scope !== 'app') throw new Error(`MeshValidation: scope "${scope}" is not "chart" or "app"`);
     for (const rule of props.ignore ?? []) {
-      if (!(FINDING_RULES as readonly string[]).includes(rule)) {
-        throw new Error(`MeshValidation: ignore "${rule}" is not a rule; rules are ${FINDING_RULES.join(', ')}`);
+      if (!(FINDING_RULES as readonly string[]).includes(rule) && rule !== NOT_APPLIED) {
+        throw new Error(`MeshValidation: ignore "${rule}" is not a rule; rules are ${[...FINDING_RULES, NOT_APPLIED].join(', ')}`);
       }
     }
     this.props = props;
@@ -66,19 +72,29 @@ export class MeshValidation {
   public async validate(context: any): Promise<void> {
     const { scope = 'chart', ignore = [], summary = true, ...options } = this.props;
     const manifests: string[] = [...context.manifests];
-    const units: SourcedObject[][] = scope === 'app' ? [loadManifests(manifests)] : manifests.map((m) => loadManifests([m]));
-    const names = new ConstructNames(units.flat(), context.metadata ?? {});
+    const units: LoadedInput[] = scope === 'app' ? [readManifests(manifests)] : manifests.map((m) => readManifests([m]));
+    const names = new ConstructNames(units.flatMap((u) => u.objects), context.metadata ?? {});
     let violations = 0;
     let ignored = 0;
-    for (const objects of units) {
-      if (objects.length === 0) continue;
-      const model = new MeshModel(objects, options);
+    for (const [i, input] of units.entries()) {
+      if (input.objects.length === 0 && input.problems.length === 0) continue;
+      const model = new MeshModel(input.objects, options, input.problems);
       const findings = findFindings(model);
       if (summary) {
         const counts = model.outcomeCounts();
-        const name = scope === 'app' ? 'app' : manifests[units.indexOf(objects)];
-        context.logger.log(`istio mesh model: ${name}: ${model.connectionCount()} calls (${OUTCOMES.map((o) => `${counts[o]} ${o}`).join(', ')}), `
-          + `${model.egressCount()} egress paths, ${findings.length} findings`);
+        const name = scope === 'app' ? 'app' : manifests[i];
+        context.logger.log(`istio mesh model: ${name}: ${plural(model.connectionCount(), 'call')} (${OUTCOMES.map((o) => `${counts[o]} ${o}`).join(', ')}), `
+          + `${plural(model.egressCount(), 'egress path')}, ${plural(findings.length, 'finding')}`
+          + `${model.notApplied.length > 0 ? `, ${model.notApplied.length} not applied` : ''}`);
+      }
+      for (const n of model.notApplied) {
+        if (ignore.includes(NOT_APPLIED)) {
+          ignored++;
+          context.logger.log(`istio mesh model: ignored ${NOT_APPLIED}: ${notAppliedText(n)}`);
+          continue;
+        }
+        violations++;
+        context.report.addViolation(notAppliedViolation(n, names));
       }
       for (const finding of findings) {
         if (ignore.includes(finding.rule)) {
@@ -138,6 +154,20 @@ function isObject(item: SourcedObject, ref: ResourceRef): boolean {
 /** The chart a manifest file was written for: `a2-workload` of `a2-workload.k8s.yaml` or `0001-a2-workload.k8s.yaml`. */
 function chartOfManifest(manifest: string): string {
   return basename(manifest).replace(/\.k8s\.ya?ml$|\.ya?ml$|\.json$/i, '').replace(/^\d{4}-/, '').toLowerCase();
+}
+
+function notAppliedViolation(n: NotApplied, names: ConstructNames): any {
+  return {
+    ruleName: NOT_APPLIED,
+    recommendation: `${notAppliedText(n)}: the model does not evaluate it, and the cluster would not apply it`,
+    fix: n.source === 'the loader' ? 'Write the file as UTF-8 YAML or JSON Kubernetes objects.'
+      : 'Correct the field so that the API server and Istio accept the object (kubectl apply --dry-run=server, istioctl validate).',
+    violatingResources: [{
+      resourceName: n.ref ? names.resourceName(n.ref) : (n.manifest ?? ''),
+      locations: [`${n.ref ? `${n.ref.kind} ${n.ref.namespace ? `${n.ref.namespace}/` : ''}${n.ref.name}` : `document ${n.document ?? 1}`}: ${n.field ?? '(the whole object)'}`],
+      manifestPath: n.manifest ?? '',
+    }],
+  };
 }
 
 function toViolation(finding: Finding, names: ConstructNames): any {

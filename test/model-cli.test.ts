@@ -95,7 +95,7 @@ test('check: the example\'s only findings are the bypasses its charts without a 
   expect(new Set(rules)).toEqual(new Set(['egress-gateway-bypass']));
   const r = run('check', join(dir, 'broken.yaml'));
   expect(r.status).toBe(1);
-  expect(r.stdout).toMatch(/plaintext-to-strict \(2\): shop\/\w+ -> shop\/cart:80 rejected: DestinationRule shop\/cart-plain sets DISABLE/);
+  expect(r.stdout).toMatch(/plaintext-to-strict \(2\): shop\/\w+ -> shop\/cart:80 rejected: DestinationRule shop\/cart-plain sets\s+DISABLE/);
   expect(r.stdout).toContain('DestinationRule shop/cart-plain in');
   expect(r.stdout).toContain('PeerAuthentication shop/default in');
 });

@@ -164,7 +164,7 @@ describe('wildcard ServiceEntry hosts', () => {
     const model = MeshModel.of([namespace('shop'), deployment('shop', 'web'), se('dns', ['*.example.com'], { resolution: 'DNS' }), se('all', ['*'])]);
     expect([...model.egress()]).toEqual([]);
     expect(model.notModelled).toEqual([]);
-    expect(model.notApplied.map((n) => `${n.ref!.name} ${n.path}: ${n.reason} (${n.source})`)).toEqual([
+    expect(model.notApplied.map((n) => `${n.ref!.name} ${n.field}: ${n.reason} (${n.source})`)).toEqual([
       'dns spec.hosts: hosts must be FQDN or contain only prefix wildcards if no endpoints are provided for resolution mode DNS, '
         + 'domain name "*.example.com" invalid (label "*" invalid) (Istio\'s validation)',
       'all spec.hosts[0]: hostname cannot be wildcard (the CRD schema)',

@@ -45,7 +45,7 @@ test('the example app passes: its legacy clients refused by STRICT servers are e
   const { report, logged } = await validate(manifests, { ignore: ['egress-gateway-bypass'] });
   expect(report.success).toBe(true);
   expect(logged).toContainEqual(expect.stringMatching(/a2-mesh-wide\.k8s\.yaml: 18 calls \(8 mtls, 6 plaintext, 4 rejected, 0 denied, 0 failed, 0 blocked\), 0 egress paths, 0 findings$/));
-  expect(logged).toContainEqual(expect.stringMatching(/b5-egress-lockdown\.k8s\.yaml: 0 calls .*, 1 egress paths, 0 findings$/));
+  expect(logged).toContainEqual(expect.stringMatching(/b5-egress-lockdown\.k8s\.yaml: 0 calls .*, 1 egress path, 0 findings$/));
   expect(logged.filter((m: string) => m.startsWith('istio mesh model: ignored egress-gateway-bypass'))).toEqual([
     expect.stringContaining('edition.cnn.com:80 goes through the egress gateway (VirtualService default/edition-cnn-com), but default/sleep can reach it directly'),
   ]);

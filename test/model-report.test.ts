@@ -29,7 +29,7 @@ describe('MeshReport.fromChart (A2, workload-level STRICT)', () => {
 
   test('JSON has the documented shape', () => {
     const json = JSON.parse(report.render(ReportFormat.JSON));
-    expect(Object.keys(json)).toEqual(['workloads', 'connections', 'egress', 'namespaces', 'notModelled']);
+    expect(Object.keys(json)).toEqual(['workloads', 'connections', 'egress', 'namespaces', 'notModelled', 'notApplied']);
     expect(json.workloads[4]).toEqual({
       id: 'legacy/httpbin', namespace: 'legacy', serviceAccount: 'httpbin', identity: 'spiffe://cluster.local/ns/legacy/sa/httpbin', sidecar: false,
     });
@@ -50,10 +50,11 @@ describe('MeshReport.fromChart (A2, workload-level STRICT)', () => {
   test('markdown, and the aggregated view on request', () => {
     const md = report.render(ReportFormat.MARKDOWN);
     expect(md).toContain('### legacy -> bar');
-    expect(md).toContain('| FROM \\ TO | bar/httpbin:8000 |');
+    // Markdown escapes: `\\` shows as one backslash.
+    expect(md).toContain('| FROM \\\\ TO | bar/httpbin:8000 |');
     const agg = report.render(ReportFormat.MARKDOWN, { detail: ReportDetail.AGGREGATED });
     expect(agg).toContain('## Calls (aggregated)');
-    expect(agg).toMatch(/\| rejected \| 2 \| 2 \| 1 \| legacy -> bar \| client without sidecar; server STRICT \(workload policy\) \[\d\] \|/);
+    expect(agg).toMatch(/\| rejected \| 2 \| 2 \| 1 \| legacy -> bar \| client without sidecar; server STRICT \(workload policy\) \\\[\d\\\] \|/);
   });
 
   test('SVG through Graphviz', async () => {

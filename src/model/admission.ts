@@ -61,7 +61,7 @@ function refusal(item: SourcedObject, source: string, errors: readonly SchemaErr
     manifest: item.manifest,
     document: item.document,
     ref: refOf(item.object, item.manifest),
-    path: first.path,
+    field: first.path,
     reason: `${first.message}${more.length > 0 ? `; also ${more.join('; ')}${tail}` : ''}`,
     source,
   };
@@ -125,7 +125,7 @@ export function admit(input: readonly SourcedObject[]): Admission {
     const o = item.object;
     if (isPlainObject(o) && o.kind === 'List' && (o.apiVersion === 'v1' || o.apiVersion === undefined)) {
       if (!Array.isArray(o.items)) {
-        notApplied.push({ manifest: item.manifest, document: item.document, path: 'items', reason: 'a List without items', source: 'kubectl' });
+        notApplied.push({ manifest: item.manifest, document: item.document, field: 'items', reason: 'a List without items', source: 'kubectl' });
         continue;
       }
       for (const inner of o.items) admitOne({ object: inner, manifest: item.manifest, document: item.document }, admitted, notApplied);

@@ -8,6 +8,7 @@
 // Request fields the model cannot know (methods, paths, IPs, JWTs) make a rule match "maybe".
 
 import { Inventory } from './inventory';
+import { own } from './labels';
 import { AuthorizationPolicyInfo, WorkloadInfo } from './resources';
 
 export type Match = 'yes' | 'maybe' | 'no';
@@ -180,7 +181,7 @@ export class AuthorizationPolicies {
   public policiesForPods(namespace: string, labels: { readonly [key: string]: string }): AuthorizationPolicyInfo[] {
     const ns = namespace === this.rootNamespace ? [] : this.byNamespace.get(namespace) ?? [];
     const selected = this.selectorPolicies.filter((p) => (p.namespace === namespace || p.namespace === this.rootNamespace)
-      && Object.entries(p.selector!).every(([k, v]) => labels[k] === v));
+      && Object.entries(p.selector!).every(([k, v]) => own(labels, k) === v));
     return [...this.meshWide, ...ns, ...selected].sort((a, b) => a.index - b.index);
   }
 

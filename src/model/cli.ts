@@ -1,15 +1,16 @@
 // `cdk8s-istio-security report|check <files or folders>`: the command line of the mesh model.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { forMarkdown, forTerminal, plural, wrap } from './escape';
 import { findFindings } from './findings';
-import { loadManifests, manifestFiles } from './load';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES, LoadLimits, manifestFiles, readFiles } from './load';
 import { MeshModel } from './model';
 import { renderMarkdown } from './render-markdown';
 import { renderSvg } from './render-svg';
 import { renderText } from './render-text';
 import { jsonChunks } from './render-json';
-import { DetailMode, inputNoteLines, namespaceLines } from './report-doc';
-import { Finding, ModelOptions, refText } from './types';
+import { DetailMode, findingLines, inputNoteLines, namespaceLines, notAppliedLines } from './report-doc';
+import { Finding, ModelOptions, NotApplied } from './types';
 
 const USAGE = `Usage:
   cdk8s-istio-security report <files or folders...> [options]
@@ -20,7 +21,7 @@ output, any YAML or JSON) what Istio does with every call between workloads - mT
 rejected, denied or failed - and every path to an external host.
 
   report   prints the report
-  check    prints what the model knows is broken; exits 1 when it finds anything
+  check    prints what the model knows is broken
 
 Options:
   --format text|json|markdown|svg  report format (default: text)
@@ -41,7 +42,18 @@ Options:
                                    one without labels
   --assume-injected                take every namespace neither in the input nor declared as
                                    labelled istio-injection=enabled (default: without labels)
+  --max-file-size SIZE             read no file larger than SIZE bytes (K, M, G: KiB, MiB, GiB;
+                                   default: 64M)
+  --max-total-size SIZE            read at most SIZE bytes in all (default: 256M)
   -h, --help                       this text
+
+Only regular files are read (folders: their .yaml, .yml and .json files, symbolic links
+followed). Input the cluster would refuse - a file that cannot be read, a document that is not
+a Kubernetes object, an object the API server or Istio rejects - is listed as "not applied"
+with the file and the field, and not evaluated.
+
+Exit status: 0 nothing wrong; 1 check found a broken configuration; 2 a usage error, or no
+Kubernetes object in any input; 3 some input was not applied (the report is still written).
 `;
 
 const FORMATS = ['text', 'json', 'markdown', 'svg'];
@@ -55,12 +67,22 @@ interface Args {
   readonly detail: DetailMode;
   readonly each: boolean;
   readonly options: ModelOptions;
+  readonly limits: LoadLimits;
 }
 
 class UsageError extends Error {}
 
+/** `64M`, `1.5G`, `4096`: bytes (K, M, G are KiB, MiB, GiB). */
+function parseSize(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMG]i?B?)?$/i.exec(text);
+  const n = m ? Number(m[1]) * ({ k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] ?? '')[0]?.toLowerCase() as 'k' | 'm' | 'g'] ?? 1) : NaN;
+  if (!Number.isFinite(n) || n < 1) throw new UsageError(`${flag} ${text}: give a size in bytes, e.g. 64M or 1G`);
+  return Math.floor(n);
+}
+
 function parseArgs(argv: readonly string[]): Args | 'help' {
-  if (argv.length === 0 || argv.includes('-h') || argv.includes('--help')) return 'help';
+  if (argv.length === 0) throw new UsageError('give a command: report or check');
+  if (argv.includes('-h') || argv.includes('--help')) return 'help';
   const [command, ...rest] = argv;
   if (command !== 'report' && command !== 'check') throw new UsageError(`unknown command "${command}": use report or check`);
   const paths: string[] = [];
@@ -70,6 +92,7 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
   let detail: DetailMode = 'auto';
   let each = false;
   const options: { -readonly [K in keyof ModelOptions]: ModelOptions[K] } = {};
+  const limits: { -readonly [K in keyof LoadLimits]: LoadLimits[K] } = {};
   const namespaceLabels: { [namespace: string]: { [key: string]: string } } = {};
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -90,6 +113,8 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
       case '--egress-gateway': gateways.push(value()); break;
       case '--namespace': declareNamespace(namespaceLabels, value()); break;
       case '--assume-injected': options.assumeInjected = true; break;
+      case '--max-file-size': limits.maxFileBytes = parseSize(flag, value()); break;
+      case '--max-total-size': limits.maxTotalBytes = parseSize(flag, value()); break;
       default:
         if (flag.startsWith('-')) throw new UsageError(`unknown option ${flag}`);
         paths.push(arg);
@@ -101,7 +126,7 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
   if (each && (format === 'json' || format === 'svg') && command === 'report') throw new UsageError('--each works with --format text or markdown');
   if (gateways.length > 0) options.egressGatewayHosts = gateways;
   if (Object.keys(namespaceLabels).length > 0) options.namespaceLabels = namespaceLabels;
-  return { command, paths, format, output, detail, each, options };
+  return { command, paths, format, output, detail, each, options, limits };
 }
 
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
@@ -128,24 +153,40 @@ function declareNamespace(into: { [namespace: string]: { [key: string]: string }
   }
 }
 
-/** What `check` says besides findings: the namespaces it assumed and what it did not evaluate. */
+/** What `check` says besides findings: what the cluster would not apply, the namespaces it assumed and what it did not evaluate. */
 function formatInputNotes(model: MeshModel): string {
   const lines: string[] = [];
+  if (model.notApplied.length > 0) {
+    lines.push(`not applied (${model.notApplied.length}): the cluster would refuse these; the checks treat them as absent`, ...notAppliedLines(model.notApplied).map((l) => `    ${l}`));
+  }
   if (model.namespaceAssumptions.length > 0) {
     lines.push(`namespaces not in the input (${model.namespaceAssumptions.length}):`, ...namespaceLines(model.namespaceAssumptions).map((l) => `    ${l}`));
   }
   if (model.notModelled.length > 0) {
     lines.push(`not modelled (${model.notModelled.length}): the checks treat these as absent`, ...inputNoteLines(model.notModelled).map((l) => `    ${l}`));
   }
-  return lines.map((l) => `${l}\n`).join('');
+  return terminalLines(lines);
+}
+
+/** Lines for a terminal: user strings escaped; `wrapped`: lines longer than 100 characters broken at spaces. */
+function terminalLines(lines: readonly string[], wrapped = false): string {
+  return lines.flatMap((l) => (wrapped ? wrap(forTerminal(l)) : [forTerminal(l)])).map((l) => `${l}\n`).join('');
 }
 
 function formatFindings(findings: readonly Finding[]): string {
-  return findings.map((f) => [
-    `${f.rule} (${f.count}): ${f.message}`,
-    ...f.resources.map((r) => `    ${refText(r.ref)}${r.ref.manifest ? ` in ${r.ref.manifest}` : ''}: ${r.locations.join(', ')}`),
-    `    fix: ${f.fix}`,
-  ].join('\n')).join('\n');
+  return terminalLines(findings.flatMap((f) => {
+    const { head, resources, fix } = findingLines(f);
+    return [head, ...resources.map((r) => `    ${r}`), `    ${fix}`];
+  }), true);
+}
+
+const MAX_STDERR_NOTES = 20;
+
+/** Tells on standard error what was not applied, naming the files (the report may go to a file). */
+function tellNotApplied(notApplied: readonly NotApplied[], stderr: (s: string) => void): void {
+  const lines = notAppliedLines(notApplied);
+  for (const line of lines.slice(0, MAX_STDERR_NOTES)) stderr(`not applied: ${forTerminal(line)}\n`);
+  if (lines.length > MAX_STDERR_NOTES) stderr(`not applied: ... and ${lines.length - MAX_STDERR_NOTES} more (see the report)\n`);
 }
 
 /** Writes to standard output, waiting while its buffer drains (a pipe to a slow reader). */
@@ -161,11 +202,11 @@ export async function main(argv: readonly string[], stdout: (s: string) => Promi
     args = parseArgs(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    stderr(`cdk8s-istio-security: ${err.message}\n\n${USAGE}`);
+    stderr(`cdk8s-istio-security: ${forTerminal(err.message)}\n\n${USAGE}`);
     return 2;
   }
   if (args === 'help') {
-    stdout(USAGE);
+    await stdout(USAGE);
     return 0;
   }
   const a = args;
@@ -175,35 +216,52 @@ export async function main(argv: readonly string[], stdout: (s: string) => Promi
     else writeSync(fd, s);
   };
   try {
-    const units = a.each ? manifestFiles(a.paths).map((f) => [f]) : [a.paths];
-    const models = units.map((paths) => ({ name: paths.join(' '), model: new MeshModel(loadManifests(paths), a.options) }));
-    for (const { model } of models) for (const w of model.warnings) stderr(`warning: ${w}\n`);
+    const listed: NotApplied[] = [];
+    const files = manifestFiles(a.paths, listed);
+    const maxTotal = a.limits.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
+    let read = 0;
+    const units = a.each ? files.map((f) => [f]) : [files];
+    const models = units.map((unit, i) => {
+      const input = readFiles(unit, { maxFileBytes: a.limits.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, maxTotalBytes: maxTotal - read },
+        i === 0 ? [...listed] : []);
+      read += input.bytes;
+      return { name: a.each ? unit[0] : a.paths.join(' '), objects: input.objects.length, model: new MeshModel(input.objects, a.options, input.problems) };
+    });
+    if (a.each && files.length === 0) models.push({ name: a.paths.join(' '), objects: 0, model: new MeshModel([], a.options, listed) });
+    const notApplied = models.flatMap((m) => m.model.notApplied);
+    for (const { model } of models) for (const w of model.warnings) stderr(`warning: ${forTerminal(w)}\n`);
+    if (models.every((m) => m.objects === 0)) {
+      tellNotApplied(notApplied, stderr);
+      stderr(`cdk8s-istio-security: no Kubernetes objects in ${forTerminal(a.paths.join(', '))}${files.length > 0 ? ` (${plural(files.length, 'file')} read)` : ''}\n`);
+      return 2;
+    }
     if (a.output) fd = openSync(a.output, 'w');
     if (a.command === 'check') {
       let total = 0;
       for (const { name, model } of models) {
         const findings = findFindings(model);
         total += findings.length;
-        await write(`${name}: ${findings.length === 0 ? 'no findings' : `${findings.length} finding(s)`}\n`);
-        if (findings.length > 0) await write(`${formatFindings(findings)}\n`);
+        await write(terminalLines([`${name}: ${findings.length === 0 ? 'no findings' : plural(findings.length, 'finding')}`]));
+        if (findings.length > 0) await write(formatFindings(findings));
         await write(formatInputNotes(model));
       }
-      return total > 0 ? 1 : 0;
+      return notApplied.length > 0 ? 3 : total > 0 ? 1 : 0;
     }
+    tellNotApplied(notApplied, stderr);
     for (const { name, model } of models) {
       if (a.format === 'json') {
         for (const chunk of jsonChunks(model)) await write(chunk);
       } else if (a.format === 'svg') {
         await write(await renderSvg(model));
       } else {
-        const heading = a.each ? (a.format === 'markdown' ? `<!-- ${name} -->\n` : `##### ${name}\n`) : '';
+        const heading = a.each ? (a.format === 'markdown' ? `<!-- ${forMarkdown(name).replace(/--/g, '- -')} -->\n` : `##### ${forTerminal(name)}\n`) : '';
         await write(heading + (a.format === 'markdown' ? renderMarkdown(model, { detail: a.detail }) : renderText(model, { detail: a.detail })));
         if (a.each) await write('\n');
       }
     }
-    return 0;
+    return notApplied.length > 0 ? 3 : 0;
   } catch (err) {
-    stderr(`cdk8s-istio-security: ${(err as Error).message}\n`);
+    stderr(`cdk8s-istio-security: ${forTerminal(String((err as Error)?.message ?? err))}\n`);
     return 2;
   } finally {
     if (fd !== undefined) closeSync(fd);

@@ -8,10 +8,15 @@ export interface LabelSelector {
   readonly matchExpressions?: ReadonlyArray<{ key: string; operator: string; values?: string[] }>;
 }
 
+/** The value of label `key`, if the map itself has it. */
+export function own(labels: Labels, key: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(labels, key) ? labels[key] : undefined;
+}
+
 /** Whether `labels` carry every pair of `selector` (a plain map, as Services and Istio use). */
 export function matchesLabels(selector: Labels, labels: Labels): boolean {
   for (const key of Object.keys(selector)) {
-    if (labels[key] !== selector[key]) return false;
+    if (own(labels, key) !== selector[key]) return false;
   }
   return true;
 }
@@ -21,7 +26,8 @@ export function matchesSelector(selector: LabelSelector | undefined, labels: Lab
   if (!selector) return true;
   if (selector.matchLabels && !matchesLabels(selector.matchLabels, labels)) return false;
   for (const expr of selector.matchExpressions ?? []) {
-    const value = labels[expr.key];
+    // Own labels only: a label key may be `constructor` or `toString`, which every object inherits.
+    const value = own(labels, expr.key);
     const values = expr.values ?? [];
     switch (expr.operator) {
       case 'In': if (value === undefined || !values.includes(value)) return false; break;
@@ -39,7 +45,7 @@ export function labelMap(value: unknown): { [key: string]: string } {
   const out: { [key: string]: string } = {};
   if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value as object)) {
-      if (v !== undefined && v !== null) out[k] = String(v);
+      if (v !== undefined && v !== null) setOwnLabel(out, k, String(v));
     }
   }
   return out;
@@ -96,4 +102,9 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
+}
+
+function setOwnLabel(o: { [key: string]: string }, key: string, value: string): void {
+  if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+  else o[key] = value;
 }

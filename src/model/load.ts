@@ -36,6 +36,8 @@ export interface LoadedInput {
   readonly problems: NotApplied[];
   /** The files read, with how many objects each held. */
   readonly files: ReadonlyArray<{ readonly path: string; readonly objects: number }>;
+  /** Bytes read. */
+  readonly bytes: number;
 }
 
 /** Refuses anything but a list of path strings (a string would be walked as a list of characters, `/` first). */
@@ -68,8 +70,8 @@ function errorText(err: unknown): string {
   }
 }
 
-function problem(manifest: string, reason: string, document?: number, path?: string): NotApplied {
-  return { manifest, document, path, reason, source: 'the loader' };
+function problem(manifest: string, reason: string, document?: number): NotApplied {
+  return { manifest, document, reason, source: 'the loader' };
 }
 
 /**
@@ -361,15 +363,20 @@ export function parseManifest(text: string, name = '<input>'): K8sObject[] {
 /** Reads every manifest under `paths`, within `limits`; reports what it could not read. */
 export function readManifests(paths: readonly string[], limits: LoadLimits = {}): LoadedInput {
   checkPathList(paths);
+  const problems: NotApplied[] = [];
+  return readFiles(manifestFiles(paths, problems), limits, problems);
+}
+
+/** Reads the given manifest files (as `manifestFiles` lists them), within `limits`, adding to `problems`. */
+export function readFiles(list: readonly string[], limits: LoadLimits = {}, problems: NotApplied[] = []): LoadedInput {
   const maxFile = limits.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const maxTotal = limits.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
-  const problems: NotApplied[] = [];
   const objects: SourcedObject[] = [];
   const files: Array<{ path: string; objects: number }> = [];
   let total = 0;
-  for (const file of manifestFiles(paths, problems)) {
+  for (const file of list) {
     const fileLimit = Math.min(maxFile, maxTotal - total);
-    const bytes = readBounded(file, fileLimit, fileLimit < maxFile ? `limit of ${maxTotal.toLocaleString('en-US')} bytes for all files together`
+    const bytes = readBounded(file, fileLimit, fileLimit < maxFile ? `limit for all files together (${fileLimit.toLocaleString('en-US')} bytes were left of it)`
       : `limit of ${maxFile.toLocaleString('en-US')} bytes a file`, problems);
     if (!bytes) continue;
     total += bytes.length;
@@ -387,7 +394,7 @@ export function readManifests(paths: readonly string[], limits: LoadLimits = {})
         : parsed.documents === 0 ? 'no Kubernetes objects (only comments or blank lines)' : `no Kubernetes objects (${parsed.documents} empty document${parsed.documents === 1 ? '' : 's'})`));
     }
   }
-  return { objects, problems, files };
+  return { objects, problems, files, bytes: total };
 }
 
 /** Reads every manifest under `paths`. Throws when any input cannot be read (use `readManifests` to get both). */

@@ -1,8 +1,9 @@
 // The JSON report, written piece by piece: the model never holds every call in memory, and
 // neither does this writer (it yields about 64 KiB at a time, as the reader asks for it).
 
+import { jsonForTerminal } from './escape';
 import { MeshModel } from './model';
-import { ConnectionRow, EgressRow, NamespaceAssumption, NotModelled, WorkloadRow } from './types';
+import { ConnectionRow, EgressRow, NamespaceAssumption, NotApplied, NotModelled, WorkloadRow } from './types';
 
 /** An object the model does not evaluate, as the JSON report lists it. */
 export interface JsonNote {
@@ -14,6 +15,27 @@ export interface JsonNote {
   readonly reason: string;
 }
 
+/** Input the model did not evaluate because the cluster would refuse it (or it could not be read). */
+export interface JsonNotApplied {
+  /** The object, when the input is one. */
+  readonly kind?: string;
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly manifest?: string;
+  /** Position of the document in the manifest, from 1. */
+  readonly document?: number;
+  readonly field?: string;
+  readonly reason: string;
+  /** Who refuses it (`the loader` when the input could not be read). */
+  readonly source: string;
+}
+
+export function notAppliedJson(n: NotApplied): JsonNotApplied {
+  return {
+    kind: n.ref?.kind, namespace: n.ref?.namespace, name: n.ref?.name, manifest: n.manifest, document: n.document, field: n.field, reason: n.reason, source: n.source,
+  };
+}
+
 /** The JSON report as one object (for small models). */
 export interface JsonReport {
   readonly workloads: Array<{ id: string; namespace: string; serviceAccount: string; identity: string; sidecar: boolean }>;
@@ -22,6 +44,7 @@ export interface JsonReport {
   /** Namespaces the input does not hold, with the labels the model gave them. */
   readonly namespaces: NamespaceAssumption[];
   readonly notModelled: JsonNote[];
+  readonly notApplied: JsonNotApplied[];
 }
 
 /** A note as JSON: the object's kind, namespace and name, then where and why. */
@@ -40,7 +63,7 @@ export function* jsonChunks(model: MeshModel): IterableIterator<string> {
     buffer += `  "${name}": [`;
     let first = true;
     for (const item of items) {
-      buffer += `${first ? '\n' : ',\n'}    ${JSON.stringify(item)}`;
+      buffer += `${first ? '\n' : ',\n'}    ${jsonForTerminal(JSON.stringify(item))}`;
       first = false;
       if (buffer.length >= 65536) {
         yield buffer;
@@ -54,7 +77,8 @@ export function* jsonChunks(model: MeshModel): IterableIterator<string> {
   yield* array('connections', model.connections(), false);
   yield* array('egress', model.egress(), false);
   yield* array('namespaces', model.namespaceAssumptions, false);
-  yield* array('notModelled', model.notModelled.map(noteJson), true);
+  yield* array('notModelled', model.notModelled.map(noteJson), false);
+  yield* array('notApplied', model.notApplied.map(notAppliedJson), true);
   yield `${buffer}}\n`;
 }
 
@@ -71,5 +95,6 @@ export function toJsonReport(model: MeshModel): JsonReport {
     egress: [...model.egress()],
     namespaces: [...model.namespaceAssumptions],
     notModelled: model.notModelled.map(noteJson),
+    notApplied: model.notApplied.map(notAppliedJson),
   };
 }

@@ -4,6 +4,7 @@
 
 import { aggregate, Aggregate, workloadsPerNamespace } from './aggregate';
 import { MeshModel } from './model';
+import { forTerminal, plural } from './escape';
 import { num, some } from './table';
 import { Outcome, OUTCOMES } from './types';
 
@@ -14,8 +15,9 @@ const MAX_DETAILED_WORKLOADS = 60;
 const MAX_DETAILED_EDGES = 400;
 const MAX_NAMESPACE_EDGES = 80;
 
+/** A DOT string: our own line breaks kept, every control character of user strings escaped (SVG is XML, which forbids them). */
 function q(text: string): string {
-  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+  return `"${text.split('\n').map((part) => forTerminal(part).replace(/\\/g, '\\\\').replace(/"/g, '\\"')).join('\\n')}"`;
 }
 
 function attrs(a: Record<string, string | number>): string {
@@ -33,7 +35,7 @@ function header(title: string): string[] {
 }
 
 function html(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return forTerminal(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** The outcome colours, and notes on what the picture rests on: assumed namespaces, what is not modelled. */
@@ -44,6 +46,10 @@ function legend(lines: string[], model: MeshModel): void {
   if (assumed.length > 0) {
     notes.push(`namespaces not in the input: ${some(assumed.map((a) => `${a.name} (${a.source}${Object.keys(a.labels).length > 0
       ? `: ${Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(', ')}` : ', no labels'})`), 4)}`);
+  }
+  if (model.notApplied.length > 0) {
+    notes.push(`not applied (the cluster would refuse them; drawn as if absent): ${some(model.notApplied.map((n) => (n.ref
+      ? `${n.ref.kind} ${n.ref.namespace ? `${n.ref.namespace}/` : ''}${n.ref.name}` : n.manifest ?? 'input')), 4)}; see the text report`);
   }
   if (model.notModelled.length > 0) {
     const kinds = new Map<string, number>();
@@ -67,7 +73,7 @@ export function toDot(model: MeshModel): string {
 }
 
 function detailedDot(model: MeshModel): string {
-  const lines = header(`Istio mesh model: ${model.inventory.workloads.length} workloads, ${model.connectionCount()} calls (edge colour: outcome)`);
+  const lines = header(`Istio mesh model: ${plural(model.inventory.workloads.length, 'workload')}, ${plural(model.connectionCount(), 'call')} (edge colour: outcome)`);
   const byNs = new Map<string, string[]>();
   for (const w of model.inventory.workloads) {
     const node = `    ${q(w.id)} ${attrs(w.sidecar
@@ -103,11 +109,11 @@ function detailedDot(model: MeshModel): string {
 }
 
 function namespaceDot(model: MeshModel, agg: Aggregate): string {
-  const lines = header(`Istio mesh model: ${num(agg.workloads)} workloads in ${num(agg.namespaces.length)} namespaces, ${num(agg.calls)} calls, per namespace (edge colour: outcome)`);
+  const lines = header(`Istio mesh model: ${plural(agg.workloads, 'workload')} in ${plural(agg.namespaces.length, 'namespace')}, ${plural(agg.calls, 'call')}, per namespace (edge colour: outcome)`);
   const perNs = workloadsPerNamespace(model);
   for (const ns of agg.namespaces) {
     const [n, s] = perNs.get(ns) ?? [0, 0];
-    lines.push(`  ${q(ns)} ${attrs({ label: `${ns}\n${num(n)} workloads, ${num(s)} with sidecar`, fillcolor: s === n ? '#e3f2fd' : s === 0 ? '#ffffff' : '#fff8e1' })};`);
+    lines.push(`  ${q(ns)} ${attrs({ label: `${ns}\n${plural(n, 'workload')}, ${num(s)} with sidecar`, fillcolor: s === n ? '#e3f2fd' : s === 0 ? '#ffffff' : '#fff8e1' })};`);
   }
   const edges: Array<{ from: string; to: string; outcome: Outcome; count: number }> = [];
   for (const [pair, cell] of agg.namespaceMatrix) {
@@ -131,7 +137,7 @@ function namespaceDot(model: MeshModel, agg: Aggregate): string {
  * that every policy treats alike (from the group's client namespaces to its server namespaces).
  */
 function groupDot(model: MeshModel, agg: Aggregate): string {
-  const lines = header(`Istio mesh model: ${num(agg.workloads)} workloads in ${num(agg.namespaces.length)} namespaces, ${num(agg.calls)} calls, `
+  const lines = header(`Istio mesh model: ${plural(agg.workloads, 'workload')} in ${plural(agg.namespaces.length, 'namespace')}, ${plural(agg.calls, 'call')}, `
     + 'in groups of alike calls (edge colour: outcome)');
   const nodes = new Map<string, string>();
   const node = (namespaces: string[]) => {

@@ -4,13 +4,16 @@
 import { aggregate, Aggregate, workloadsPerNamespace } from './aggregate';
 import { MeshModel } from './model';
 import { Footnotes, num, some } from './table';
-import { ConnectionRow, NamespaceAssumption, NotModelled, Outcome, OUTCOMES, refText } from './types';
+import { plural } from './escape';
+import { ConnectionRow, Finding, NamespaceAssumption, NotApplied, notAppliedText, NotModelled, Outcome, OUTCOMES, refText } from './types';
 
 export type Block =
   | { readonly kind: 'heading'; readonly level: 1 | 2 | 3; readonly text: string }
   | { readonly kind: 'para'; readonly text: string }
   | { readonly kind: 'table'; readonly rows: string[][] }
-  | { readonly kind: 'list'; readonly items: string[] };
+  | { readonly kind: 'list'; readonly items: string[] }
+  /** A finding: its line, the resources it names, the fix (laid out as `check` prints it). */
+  | { readonly kind: 'finding'; readonly lines: FindingLines };
 
 /** How calls are shown. */
 export type DetailMode = 'auto' | 'detailed' | 'aggregated';
@@ -42,9 +45,9 @@ export function buildReport(model: MeshModel, options: TextOptions = {}): Block[
     { kind: 'heading', level: 1, text: 'Istio mesh model' },
     {
       kind: 'para',
-      text: `${num(agg.workloads)} workloads (${num(agg.withSidecar)} with a sidecar) in ${num(agg.namespaces.length)} namespaces, `
-        + `${num(agg.endpoints)} Service ports on workloads, ${num(agg.calls)} calls, ${num(agg.egressRows)} egress paths. `
-        + `Root namespace ${rootNamespace}, trust domain ${trustDomain}.`,
+      text: `${plural(agg.workloads, 'workload')} (${num(agg.withSidecar)} with a sidecar) in ${plural(agg.namespaces.length, 'namespace')}, `
+        + `${plural(agg.endpoints, 'server port')} (a Service port on a workload it selects), ${plural(agg.calls, 'call')}, `
+        + `${plural(agg.egressRows, 'egress path')}. Root namespace ${rootNamespace}, trust domain ${trustDomain}.`,
     },
     { kind: 'para', text: `Calls: ${OUTCOMES.map((o) => `${o} ${num(agg.outcomes[o])}`).join(', ')}.` },
   ];
@@ -53,6 +56,11 @@ export function buildReport(model: MeshModel, options: TextOptions = {}): Block[
       { kind: 'list', items: namespaceLines(model.namespaceAssumptions) });
   }
   findingsSection(agg, blocks);
+  if (model.notApplied.length > 0) {
+    blocks.push({ kind: 'heading', level: 2, text: `Not applied (${model.notApplied.length})` },
+      { kind: 'para', text: 'The cluster would refuse these (or they could not be read): the model does not evaluate them, and the calls and paths are reported without them.' },
+      { kind: 'list', items: notAppliedLines(model.notApplied) });
+  }
   if (model.notModelled.length > 0) {
     blocks.push({ kind: 'heading', level: 2, text: `Not modelled (${model.notModelled.length})` },
       { kind: 'para', text: 'The input holds these, but the model does not evaluate them: the calls and paths they change are reported as if they were absent.' },
@@ -66,6 +74,26 @@ export function buildReport(model: MeshModel, options: TextOptions = {}): Block[
     blocks.push({ kind: 'heading', level: 2, text: 'Warnings' }, { kind: 'list', items: [...model.warnings] });
   }
   return blocks;
+}
+
+/** One line per input not applied: the object (or file), the field, why, who refuses it, where it is. */
+export function notAppliedLines(notes: readonly NotApplied[]): string[] {
+  return notes.map(notAppliedText);
+}
+
+/** A finding as `check` prints it: `rule (count): message`, the resources, the fix. */
+export interface FindingLines {
+  readonly head: string;
+  readonly resources: readonly string[];
+  readonly fix: string;
+}
+
+export function findingLines(f: Finding): FindingLines {
+  return {
+    head: `${f.rule} (${num(f.count)}): ${f.message}`,
+    resources: f.resources.map((r) => `${refText(r.ref)}${r.ref.manifest ? ` in ${r.ref.manifest}` : ''}: ${r.locations.join(', ')}`),
+    fix: `fix: ${f.fix}`,
+  };
 }
 
 /** One line per assumed or declared namespace. */
@@ -100,11 +128,7 @@ function findingsSection(agg: Aggregate, blocks: Block[]): void {
     blocks.push({ kind: 'para', text: 'None: no configuration the model knows is broken. Expected refusals (e.g. clients without a sidecar calling STRICT servers) are listed with the calls.' });
     return;
   }
-  blocks.push({
-    kind: 'list',
-    items: agg.findings.map((f) => `${f.rule} (${num(f.count)}): ${f.message} Resources: `
-      + `${f.resources.map((r) => `${refText(r.ref)} (${r.locations.join(', ')})`).join('; ')}. Fix: ${f.fix}`),
-  });
+  for (const f of agg.findings) blocks.push({ kind: 'finding', lines: findingLines(f) });
 }
 
 function workloadsSection(model: MeshModel, agg: Aggregate, detailed: boolean, blocks: Block[]): void {
@@ -123,7 +147,7 @@ function workloadsSection(model: MeshModel, agg: Aggregate, detailed: boolean, b
     kind: 'table',
     rows: [['NAMESPACE', 'WORKLOADS', 'WITH SIDECAR'], ...rows.slice(0, MAX_NAMESPACE_ROWS).map(([ns, [n, s]]) => [ns, num(n), num(s)])],
   });
-  if (rows.length > MAX_NAMESPACE_ROWS) blocks.push({ kind: 'para', text: `... and ${num(rows.length - MAX_NAMESPACE_ROWS)} more namespaces (${num(agg.workloads)} workloads in all).` });
+  if (rows.length > MAX_NAMESPACE_ROWS) blocks.push({ kind: 'para', text: `... and ${plural(rows.length - MAX_NAMESPACE_ROWS, 'more namespace')} (${plural(agg.workloads, 'workload')} in all).` });
 }
 
 function endpointLabel(row: ConnectionRow): string {
@@ -182,7 +206,7 @@ function aggregatedCalls(agg: Aggregate, blocks: Block[]): void {
   } else {
     blocks.push({ kind: 'para', text: `${clientNs.length} client and ${serverNs.length} server namespaces: too many for a matrix; see the groups below.` });
   }
-  blocks.push({ kind: 'para', text: `${num(agg.calls)} calls in ${agg.callGroups.length} groups of calls that every policy treats alike.` });
+  blocks.push({ kind: 'para', text: `${plural(agg.calls, 'call')} in ${plural(agg.callGroups.length, 'group')} of calls that every policy treats alike.` });
   const notes = new Footnotes();
   blocks.push({
     kind: 'table',

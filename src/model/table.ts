@@ -8,8 +8,7 @@ export function textTable(rows: readonly (readonly string[])[], indent = '  '): 
 }
 
 /** A Markdown table: the first row is the header. */
-export function markdownTable(rows: readonly (readonly string[])[]): string[] {
-  const esc = (s: string) => s.replace(/\|/g, '\\|');
+export function markdownTable(rows: readonly (readonly string[])[], esc: (s: string) => string = (s) => s.replace(/\|/g, '\\|')): string[] {
   const [head, ...body] = rows;
   return [
     `| ${head.map(esc).join(' | ')} |`,

@@ -24,17 +24,17 @@ export interface NotApplied {
   /** The object, when the input is one. */
   readonly ref?: ResourceRef;
   /** The field at fault (`spec.ports[0].name`), when there is one. */
-  readonly path?: string;
+  readonly field?: string;
   readonly reason: string;
   /** Who refuses it: the loader, kubectl, the API server's schema or validation, the CRD schema, Istio's validation. */
   readonly source: string;
 }
 
-/** `Kind ns/name (file, document 2): path: reason (refused by source)`, for reports. */
+/** `Kind ns/name (field): reason; refused by source (file, document 2)`, as reports and check list it. */
 export function notAppliedText(n: NotApplied): string {
   const where = [n.manifest, n.document !== undefined ? `document ${n.document}` : undefined].filter(Boolean).join(', ');
-  const what = n.ref ? `${refText(n.ref)}${where ? ` (${where})` : ''}` : where || 'input';
-  return `${what}: ${n.path ? `${n.path}: ` : ''}${n.reason} (${n.source === 'the loader' ? 'not read' : `refused by ${n.source}`})`;
+  if (!n.ref) return `${where || 'input'}${n.field ? ` (${n.field})` : ''}: ${n.reason}`;
+  return `${refText(n.ref)}${n.field ? ` (${n.field})` : ''}: ${n.reason}; refused by ${n.source}${where ? ` (${where})` : ''}`;
 }
 
 /** Names one object of the input, for reasons and findings. */
