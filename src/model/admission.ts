@@ -101,15 +101,16 @@ function admitOne(item: SourcedObject, admitted: SourcedObject[], notApplied: No
       notApplied.push(refusal(item, "Istio's validation", istio));
       return;
     }
-  } else {
-    applyKubernetesDefaults(value);
-    const k8s = validateKubernetesObject(value);
-    if (k8s.length > 0) {
-      notApplied.push(refusal(item, "the API server's validation", k8s));
-      return;
-    }
+    admitted.push(value === o ? item : { ...item, object: value });
+    return;
   }
-  admitted.push({ ...item, object: value });
+  const defaulted = applyKubernetesDefaults(value);
+  const k8s = validateKubernetesObject(defaulted);
+  if (k8s.length > 0) {
+    notApplied.push(refusal(item, "the API server's validation", k8s));
+    return;
+  }
+  admitted.push(defaulted === o ? item : { ...item, object: defaulted });
 }
 
 /** Whether an apiVersion is of an Istio group (validated by Istio as well). */

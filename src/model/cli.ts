@@ -232,7 +232,7 @@ export async function main(argv: readonly string[], stdout: (s: string) => Promi
     for (const { model } of models) for (const w of model.warnings) stderr(`warning: ${forTerminal(w)}\n`);
     if (models.every((m) => m.objects === 0)) {
       tellNotApplied(notApplied, stderr);
-      stderr(`cdk8s-istio-security: no Kubernetes objects in ${forTerminal(a.paths.join(', '))}${files.length > 0 ? ` (${plural(files.length, 'file')} read)` : ''}\n`);
+      stderr(`cdk8s-istio-security: no Kubernetes objects in ${forTerminal(a.paths.join(', '))}${files.length > 0 ? ` (${plural(files.length, 'file')})` : ''}\n`);
       return 2;
     }
     if (a.output) fd = openSync(a.output, 'w');

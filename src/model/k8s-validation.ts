@@ -234,36 +234,39 @@ function validateNetworkPolicy(o: any, out: Out): void {
   }
 }
 
-/** The API server's defaults for the fields the model reads (pkg/apis/{core,networking}/v1/defaults.go). */
-export function applyKubernetesDefaults(o: any): void {
+/**
+ * The object with the API server's defaults for the fields the model reads
+ * (pkg/apis/{core,networking}/v1/defaults.go). The object itself is not changed: what is
+ * defaulted is copied, the rest shared.
+ */
+export function applyKubernetesDefaults(o: any): any {
   const kind = o.kind;
   const spec = o.spec;
   if (kind === 'Service' && spec) {
-    // SetDefaults_Service: protocol TCP; targetPort = port when unset, 0 or "".
-    for (const p of list(spec.ports)) {
-      if (p.protocol === undefined || p.protocol === '') p.protocol = 'TCP';
-      if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
-    }
-    if (spec.type === undefined || spec.type === '') spec.type = 'ClusterIP';
+    // SetDefaults_Service: type ClusterIP; ports: protocol TCP, targetPort = port when unset, 0 or "".
+    const ports = list(spec.ports).map((p: any) => ({
+      ...p,
+      protocol: p.protocol === undefined || p.protocol === '' ? 'TCP' : p.protocol,
+      targetPort: p.targetPort === undefined || p.targetPort === 0 || p.targetPort === '' ? p.port : p.targetPort,
+    }));
+    return { ...o, spec: { ...spec, type: spec.type === undefined || spec.type === '' ? 'ClusterIP' : spec.type, ...(spec.ports !== undefined ? { ports } : {}) } };
   }
   if (kind === 'NetworkPolicy' && spec) {
     // SetDefaults_NetworkPolicy: no policyTypes means Ingress, plus Egress only when egress has rules:
-    // `egress: []` without policyTypes leaves egress open.
-    if (list(spec.policyTypes).length === 0) spec.policyTypes = list(spec.egress).length !== 0 ? ['Ingress', 'Egress'] : ['Ingress'];
-    // SetDefaults_NetworkPolicyPort: protocol TCP.
-    for (const rule of [...list(spec.ingress), ...list(spec.egress)]) {
-      for (const p of list(rule.ports)) if (p.protocol === undefined) p.protocol = 'TCP';
-    }
+    // `egress: []` without policyTypes leaves egress open. SetDefaults_NetworkPolicyPort: protocol TCP.
+    const rules = (field: string) => list(spec[field]).map((rule: any) => (rule.ports === undefined ? rule
+      : { ...rule, ports: list(rule.ports).map((p: any) => (p.protocol === undefined ? { ...p, protocol: 'TCP' } : p)) }));
+    const policyTypes = list(spec.policyTypes).length > 0 ? spec.policyTypes : list(spec.egress).length !== 0 ? ['Ingress', 'Egress'] : ['Ingress'];
+    return {
+      ...o,
+      spec: { ...spec, policyTypes, ...(spec.ingress !== undefined ? { ingress: rules('ingress') } : {}), ...(spec.egress !== undefined ? { egress: rules('egress') } : {}) },
+    };
   }
   if (kind === 'ReplicationController' && spec?.template?.metadata?.labels && Object.keys(spec.selector ?? {}).length === 0) {
     // SetDefaults_ReplicationController: the selector defaults to the template's labels.
-    spec.selector = { ...spec.template.metadata.labels };
+    return { ...o, spec: { ...spec, selector: { ...spec.template.metadata.labels } } };
   }
-  // Container ports: protocol TCP (ContainerPort's declarative default).
-  const template = podTemplate(o);
-  for (const c of [...list(template?.spec?.containers), ...list(template?.spec?.initContainers)]) {
-    for (const p of list(c.ports)) if (p.protocol === undefined) p.protocol = 'TCP';
-  }
+  return o;
 }
 
 /** The pod template of a workload kind (the Pod itself for a Pod). */

@@ -291,8 +291,11 @@ export function parseManifestText(text: string, manifest = '<input>'): { objects
   const objects: SourcedObject[] = [];
   const problems: NotApplied[] = [];
   const add = (value: unknown, document: number) => {
-    if (value && typeof value === 'object' && !Array.isArray(value)) objects.push({ object: value as K8sObject, manifest, document });
-    else if (value !== null && value !== undefined) problems.push(problem(manifest, `${describe(value)}, not a Kubernetes object`, document));
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      const o = value as K8sObject;
+      if (typeof o.apiVersion === 'string' && o.apiVersion !== '' && typeof o.kind === 'string' && o.kind !== '') objects.push({ object: o, manifest, document });
+      else problems.push(problem(manifest, `a mapping without ${typeof o.kind === 'string' && o.kind !== '' ? 'apiVersion' : typeof o.apiVersion === 'string' && o.apiVersion !== '' ? 'kind' : 'apiVersion and kind'}: not a Kubernetes object`, document));
+    } else if (value !== null && value !== undefined) problems.push(problem(manifest, `${describe(value)}, not a Kubernetes object`, document));
   };
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {

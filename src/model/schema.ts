@@ -142,145 +142,195 @@ function typeName(v: unknown): string {
   return typeof v;
 }
 
-function child(path: string, key: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${quote(key, 60)}]`;
+/** A path segment: a field name, or a list index. */
+type Segment = string | number;
+
+function pathText(segments: readonly Segment[]): string {
+  let out = '';
+  for (const s of segments) {
+    if (typeof s === 'number') out += `[${s}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) out += out ? `.${s}` : s;
+    else out += `[${quote(s, 60)}]`;
+  }
+  return out;
+}
+
+/** Each node's properties as a Map (built once per node: a Map lookup is cheaper than hasOwnProperty). */
+const propertyMaps: Array<Map<string, number> | undefined> = [];
+function properties(id: number): Map<string, number> | undefined {
+  let m = propertyMaps[id];
+  if (m === undefined && SCHEMA_NODES[id].p) propertyMaps[id] = m = new Map(Object.entries(SCHEMA_NODES[id].p!));
+  return m;
+}
+
+/** Whether a node has a constraint beyond its type (computed once per node). */
+const constrained: boolean[] = [];
+function hasConstraints(id: number): boolean {
+  let c = constrained[id];
+  if (c === undefined) {
+    const n = SCHEMA_NODES[id];
+    c = constrained[id] = ['e', 'ni', 'xi', 'nl', 'xl', 'nv', 'xv', 'np', 'xp', 'pt', 'of', 'af', 'al', 'no', 'cel'].some((k) => (n as any)[k] !== undefined);
+  }
+  return c;
 }
 
 class Checker {
   public readonly errors: SchemaError[] = [];
+  /** The path of the value being checked; rendered only for an error. */
+  private readonly stack: Segment[] = [];
 
   /** `emptyListsUnset`: an empty list is returned as unset (protobuf JSON: an empty repeated field is no field). */
   public constructor(private readonly limit: number, private readonly emptyListsUnset = false) {}
 
-  private error(path: string, message: string): void {
-    if (this.errors.length < this.limit) this.errors.push({ path, message });
+  private error(message: string, extra?: Segment): void {
+    if (this.errors.length >= this.limit) return;
+    const path = pathText(extra === undefined ? this.stack : [...this.stack, extra]);
+    this.errors.push({ path: path || '(object)', message });
   }
 
   public get full(): boolean {
     return this.errors.length >= this.limit;
   }
 
-  /** Checks `value` against node `id`; returns it with nulls dropped (null is returned as undefined). */
-  public check(value: unknown, id: number, path: string): unknown {
+  /**
+   * Checks `value` against node `id`; returns it as stored: nulls dropped (null itself is returned
+   * as undefined), the same value when nothing is dropped, a copy otherwise (the input is never changed).
+   */
+  public check(value: unknown, id: number): unknown {
     if (value === null || value === undefined) return undefined;
     if (this.full) return value;
     const n = SCHEMA_NODES[id];
-    const t = n.t;
     let out: unknown = value;
-    switch (t) {
+    switch (n.t) {
       case '*': return value;
       case 'u':
-        if (typeof value === 'object') this.error(path, `must be a string or a number, not ${typeName(value)}`);
+        if (typeof value === 'object') this.error(`must be a string or a number, not ${typeName(value)}`);
         return value;
-      case 'o': out = this.object(value, n, path); break;
-      case 'a': out = this.array(value, n, path); break;
-      case 's': if (typeof value !== 'string') this.error(path, `must be a string, not ${typeName(value)} ${quote(value, 40)}`); break;
-      case 'b': if (typeof value !== 'boolean') this.error(path, `must be a boolean (true or false), not ${typeName(value)} ${quote(value, 40)}`); break;
-      case 'n': if (typeof value !== 'number' || !Number.isFinite(value)) this.error(path, `must be a number, not ${typeName(value)} ${quote(value, 40)}`); break;
-      case 'i': this.integer(value, n, path); break;
+      case 'o': out = this.object(value, n, id); break;
+      case 'a': out = this.array(value, n); break;
+      case 's': if (typeof value !== 'string') this.error(`must be a string, not ${typeName(value)} ${quote(value, 40)}`); break;
+      case 'b': if (typeof value !== 'boolean') this.error(`must be a boolean (true or false), not ${typeName(value)} ${quote(value, 40)}`); break;
+      case 'n': if (typeof value !== 'number' || !Number.isFinite(value)) this.error(`must be a number, not ${typeName(value)} ${quote(value, 40)}`); break;
+      case 'i': this.integer(value, n); break;
       case 'is':
         if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value))) {
-          this.error(path, `must be a whole number or a string, not ${typeName(value)} ${quote(value, 40)}`);
+          this.error(`must be a whole number or a string, not ${typeName(value)} ${quote(value, 40)}`);
         }
         break;
       default:
-        if (value && typeof value === 'object' && !Array.isArray(value)) out = this.object(value, n, path);
+        if (value && typeof value === 'object' && !Array.isArray(value)) out = this.object(value, n, id);
     }
-    this.constraints(value, n, path);
+    if (hasConstraints(id)) this.constraints(value, n);
     return this.emptyListsUnset && Array.isArray(out) && out.length === 0 ? undefined : out;
   }
 
-  private integer(value: unknown, n: SchemaNode, path: string): void {
+  private integer(value: unknown, n: SchemaNode): void {
     if (typeof value !== 'number' || !Number.isInteger(value)) {
-      this.error(path, `must be a whole number, not ${typeName(value)} ${quote(value, 40)}`);
+      this.error(`must be a whole number, not ${typeName(value)} ${quote(value, 40)}`);
       return;
     }
     const range = n.f ? INT_RANGES[n.f] : undefined;
-    if (range && (value < range[0] || value > range[1])) this.error(path, `${value} is out of the ${n.f} range`);
+    if (range && (value < range[0] || value > range[1])) this.error(`${value} is out of the ${n.f} range`);
   }
 
-  private object(value: unknown, n: SchemaNode, path: string): unknown {
+  private object(value: unknown, n: SchemaNode, id: number): unknown {
     if (typeof value !== 'object' || Array.isArray(value) || value === null) {
-      this.error(path || '(object)', `must be an object, not ${typeName(value)} ${quote(value, 40)}`);
+      this.error(`must be an object, not ${typeName(value)} ${quote(value, 40)}`);
       return value;
     }
-    const out: { [key: string]: unknown } = {};
-    for (const key of Object.keys(value)) {
+    let out: { [key: string]: unknown } | undefined;
+    const props = properties(id);
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
       const v = (value as any)[key];
-      const p = n.p && has(n.p, key) ? n.p[key] : undefined;
-      let checked: unknown;
-      if (p !== undefined) checked = this.check(v, p, child(path, key));
-      else if (n.ap !== undefined) checked = this.check(v, n.ap, child(path, key));
-      else if (n.open || n.t !== 'o') checked = v;
-      else {
-        this.error(child(path, key), 'unknown field (kubectl apply refuses it; the API server would drop it)');
+      const p = props?.get(key) ?? n.ap;
+      let checked: unknown = v;
+      if (p !== undefined) {
+        this.stack.push(key);
+        checked = this.check(v, p);
+        this.stack.pop();
+      } else if (!n.open && n.t === 'o') {
+        this.error('unknown field (kubectl apply refuses it; the API server would drop it)', key);
         continue;
       }
-      if (checked !== undefined) setOwn(out, key, checked);
+      if (checked !== v && out === undefined) {
+        // Copy on the first change: the keys before this one as they are.
+        out = {};
+        for (let j = 0; j < i; j++) setOwn(out, keys[j], (value as any)[keys[j]]);
+      }
+      if (out !== undefined && checked !== undefined) setOwn(out, key, checked);
     }
     for (const key of n.r ?? []) {
-      if (!present(value, key)) this.error(child(path, key), 'required');
+      if (!present(value, key)) this.error('required', key);
     }
-    return out;
+    return out ?? value;
   }
 
-  private array(value: unknown, n: SchemaNode, path: string): unknown {
+  private array(value: unknown, n: SchemaNode): unknown {
     if (!Array.isArray(value)) {
-      this.error(path, `must be a list, not ${typeName(value)} ${quote(value, 40)}`);
+      this.error(`must be a list, not ${typeName(value)} ${quote(value, 40)}`);
       return value;
     }
-    const out: unknown[] = [];
+    let out: unknown[] | undefined;
     for (let i = 0; i < value.length && !this.full; i++) {
       if (value[i] === null || value[i] === undefined) {
-        this.error(`${path}[${i}]`, 'must not be null');
+        this.error('must not be null', i);
         continue;
       }
-      out.push(n.i === undefined ? value[i] : this.check(value[i], n.i, `${path}[${i}]`));
+      let checked = value[i];
+      if (n.i !== undefined) {
+        this.stack.push(i);
+        checked = this.check(value[i], n.i);
+        this.stack.pop();
+      }
+      if (checked !== value[i] && out === undefined) out = value.slice(0, i);
+      if (out !== undefined) out.push(checked);
     }
-    if (n.set && new Set(value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : v))).size !== value.length) this.error(path, 'has duplicate items');
+    if (n.set && new Set(value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : v))).size !== value.length) this.error('has duplicate items');
     if (n.keys) {
       const keys = new Set<string>();
       for (const item of value) {
         const key = JSON.stringify(n.keys.map((k) => item?.[k] ?? null));
-        if (keys.has(key)) this.error(path, `has two items with the same ${n.keys.join(' and ')} ${key}`);
+        if (keys.has(key)) this.error(`has two items with the same ${n.keys.join(' and ')} ${key}`);
         keys.add(key);
       }
     }
-    return out;
+    return out ?? value;
   }
 
-  private constraints(value: any, n: SchemaNode, path: string): void {
+  private constraints(value: any, n: SchemaNode): void {
     if (n.e && !n.e.includes(value)) {
-      this.error(path, `${quote(value, 60)} is not one of ${n.e.map((e) => quote(e)).join(', ')}${typeof value === 'string' && n.e.includes(value.toUpperCase()) ? ' (enum values are case-sensitive)' : ''}`);
+      this.error(`${quote(value, 60)} is not one of ${n.e.map((e) => quote(e)).join(', ')}${typeof value === 'string' && n.e.includes(value.toUpperCase()) ? ' (enum values are case-sensitive)' : ''}`);
     }
     const count = size(value);
     if (Array.isArray(value)) {
-      if (n.ni !== undefined && count < n.ni) this.error(path, `must have at least ${n.ni} item${n.ni === 1 ? '' : 's'}`);
-      if (n.xi !== undefined && count > n.xi) this.error(path, `must have at most ${n.xi} items, has ${count}`);
+      if (n.ni !== undefined && count < n.ni) this.error(`must have at least ${n.ni} item${n.ni === 1 ? '' : 's'}`);
+      if (n.xi !== undefined && count > n.xi) this.error(`must have at most ${n.xi} items, has ${count}`);
     } else if (typeof value === 'string') {
-      if (n.nl !== undefined && count < n.nl) this.error(path, `must be at least ${n.nl} character${n.nl === 1 ? '' : 's'} long`);
-      if (n.xl !== undefined && count > n.xl) this.error(path, `must be at most ${n.xl} characters long, is ${count}`);
-      else if (n.pt && !pattern(n.pt).test(value)) this.error(path, `${quote(value, 60)} does not match ${n.pt}`);
+      if (n.nl !== undefined && count < n.nl) this.error(`must be at least ${n.nl} character${n.nl === 1 ? '' : 's'} long`);
+      if (n.xl !== undefined && count > n.xl) this.error(`must be at most ${n.xl} characters long, is ${count}`);
+      else if (n.pt && !pattern(n.pt).test(value)) this.error(`${quote(value, 60)} does not match ${n.pt}`);
     } else if (typeof value === 'number') {
-      if (n.nv !== undefined && (n.xn ? value <= n.nv : value < n.nv)) this.error(path, `must be ${n.xn ? 'greater than' : 'at least'} ${n.nv}, is ${value}`);
-      if (n.xv !== undefined && (n.xx ? value >= n.xv : value > n.xv)) this.error(path, `must be ${n.xx ? 'less than' : 'at most'} ${n.xv}, is ${value}`);
+      if (n.nv !== undefined && (n.xn ? value <= n.nv : value < n.nv)) this.error(`must be ${n.xn ? 'greater than' : 'at least'} ${n.nv}, is ${value}`);
+      if (n.xv !== undefined && (n.xx ? value >= n.xv : value > n.xv)) this.error(`must be ${n.xx ? 'less than' : 'at most'} ${n.xv}, is ${value}`);
     } else if (value && typeof value === 'object') {
-      if (n.np !== undefined && count < n.np) this.error(path, `must have at least ${n.np} entr${n.np === 1 ? 'y' : 'ies'}`);
-      if (n.xp !== undefined && count > n.xp) this.error(path, `must have at most ${n.xp} entries, has ${count}`);
+      if (n.np !== undefined && count < n.np) this.error(`must have at least ${n.np} entr${n.np === 1 ? 'y' : 'ies'}`);
+      if (n.xp !== undefined && count > n.xp) this.error(`must have at most ${n.xp} entries, has ${count}`);
     }
-    if (n.of && n.of.filter((s) => this.matches(value, s)).length !== 1) this.error(path || '(object)', `must match exactly one of ${describeAlternatives(n.of)}`);
-    if (n.af && !n.af.some((s) => this.matches(value, s))) this.error(path || '(object)', `must match one of ${describeAlternatives(n.af)}`);
-    if (n.al && !n.al.every((s) => this.matches(value, s))) this.error(path || '(object)', 'does not match every schema it must');
-    if (n.no !== undefined && this.matches(value, n.no)) this.error(path || '(object)', `must not match ${describeAlternatives([n.no])}`);
+    if (n.of && n.of.filter((s) => this.matches(value, s)).length !== 1) this.error(`must match exactly one of ${describeAlternatives(n.of)}`);
+    if (n.af && !n.af.some((s) => this.matches(value, s))) this.error(`must match one of ${describeAlternatives(n.af)}`);
+    if (n.al && !n.al.every((s) => this.matches(value, s))) this.error('does not match every schema it must');
+    if (n.no !== undefined && this.matches(value, n.no)) this.error(`must not match ${describeAlternatives([n.no])}`);
     for (const [rule, message] of n.cel ?? []) {
       const fn = CEL_RULES[rule];
-      if (fn && !safe(() => fn(value))) this.error(path || '(object)', message);
+      if (fn && !safe(() => fn(value))) this.error(message);
     }
   }
 
   private matches(value: unknown, id: number): boolean {
     const sub = new Checker(1);
-    sub.check(value, id, '');
+    sub.check(value, id);
     return sub.errors.length === 0;
   }
 }
@@ -322,7 +372,7 @@ export function hasSchema(apiVersionKind: string): boolean {
  */
 export function checkSchema(object: unknown, apiVersionKind: string, emptyListsUnset = false, limit = MAX_ERRORS): { readonly value: any; readonly errors: readonly SchemaError[] } {
   const checker = new Checker(limit, emptyListsUnset);
-  const value = checker.check(object, SCHEMA_KINDS[apiVersionKind], '');
+  const value = checker.check(object, SCHEMA_KINDS[apiVersionKind]);
   return { value, errors: checker.errors };
 }
 
