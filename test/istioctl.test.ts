@@ -1,21 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildExampleApp } from '../example/main';
+import { findIstioctl } from './istioctl-path';
 
 // Istio's own validation (the webhook's checks) and analyzers over every chart of the example.
 // CI builds istioctl with .ci/install-istioctl.sh and sets REQUIRE_ISTIOCTL=1; elsewhere the suite
 // is skipped when istioctl cannot be found.
-
-function findIstioctl(): string | undefined {
-  const candidates = [
-    process.env.ISTIOCTL,
-    join(homedir(), '.cache', 'cdk8s-istio-security', 'istioctl-1.30.3', 'istioctl'),
-    ...(process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'istioctl')),
-  ];
-  return candidates.find((path): path is string => !!path && existsSync(path));
-}
 
 const istioctl = findIstioctl();
 if (!istioctl) {

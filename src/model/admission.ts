@@ -35,6 +35,11 @@ export interface Admission {
   readonly notApplied: readonly NotApplied[];
 }
 
+/** A table entry by a user string (a kind may be `__proto__` or `constructor`). */
+function own<T>(table: { readonly [key: string]: T }, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+
 function isPlainObject(v: unknown): v is K8sObject {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -81,8 +86,8 @@ function admitOne(item: SourcedObject, admitted: SourcedObject[], notApplied: No
   const key = `${o.apiVersion}/${o.kind}`;
   if (!hasSchema(key)) {
     const group = o.apiVersion.includes('/') ? o.apiVersion.slice(0, o.apiVersion.indexOf('/')) : '';
-    if (KNOWN_GROUPS[o.kind]?.includes(group)) {
-      const served = K8S_VERSIONS[o.kind] ?? (SERVED_VERSIONS[`${group}/${o.kind}`] ?? []).map((v) => `${group}/${v}`).join(', ');
+    if (own(KNOWN_GROUPS, o.kind)?.includes(group)) {
+      const served = own(K8S_VERSIONS, o.kind) ?? (own(SERVED_VERSIONS, `${group}/${o.kind}`) ?? []).map((v) => `${group}/${v}`).join(', ');
       notApplied.push(refusal(item, 'the API server', [{ path: 'apiVersion', message: `${quote(o.apiVersion)} does not serve ${o.kind} (served: ${served})` }]));
       return;
     }
