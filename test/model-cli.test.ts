@@ -113,3 +113,44 @@ test('JSON input works as well as YAML', () => {
   const json = JSON.parse(run('report', file, '--format', 'json').stdout);
   expect(json.connections).toEqual([expect.objectContaining({ from: 'a/x', to: 'a/x', outcome: 'mtls' })]);
 });
+
+describe('what a newcomer trips over (issue 14)', () => {
+  test('without arguments: the usage on standard error, exit 2', () => {
+    const r = run();
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('give a command: report or check');
+    expect(r.stderr).toContain('Usage:');
+  });
+
+  test('inputs without Kubernetes objects are named; none at all exits 2', () => {
+    const pkg = join(dir, 'package.json');
+    writeFileSync(pkg, JSON.stringify({ name: 'app', version: '1.0.0' }));
+    const none = run('report', pkg);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain(`not applied: ${pkg}, document 1: a mapping without apiVersion and kind: not a Kubernetes object`);
+    expect(none.stderr).toContain(`no Kubernetes objects in ${pkg}`);
+    const some = run('report', A2(), pkg);
+    expect(some.status).toBe(3);
+    expect(some.stdout).toContain(`== Not applied (1) ==`);
+    expect(some.stdout).toContain(`${pkg}, document 1: a mapping without apiVersion and kind`);
+  });
+
+  test('counts in the right number, saying what they count', () => {
+    const one = join(dir, 'one.yaml');
+    Yaml.save(one, [namespace('a'), deployment('a', 'x', { ports: [80] }), service('a', 'x', [{ port: 80, name: 'http' }])]);
+    const text = run('report', one, '--detail', 'aggregated').stdout;
+    expect(text).toContain('1 workload (1 with a sidecar) in 1 namespace, 1 server port (a Service port on a workload it selects), 1 call, 0 egress paths.');
+    expect(text).toContain('1 call in 1 group of calls that every policy treats alike.');
+    expect(run('check', join(dir, 'broken.yaml')).stdout).toMatch(/broken\.yaml: 1 finding\n/);
+  });
+
+  test('text findings are laid out and wrapped as check prints them', () => {
+    const text = run('report', join(dir, 'broken.yaml')).stdout;
+    const findings = text.slice(text.indexOf('== Findings (1) =='), text.indexOf('\n\n', text.indexOf('== Findings (1) ==')));
+    expect(findings).toMatch(/\n {2}plaintext-to-strict \(2\): shop\/\w+ -> shop\/cart:80 rejected:/);
+    expect(findings).toMatch(/\n {6}DestinationRule shop\/cart-plain in \S+broken\.yaml:\s+spec\.trafficPolicy\.tls\.mode/);
+    expect(findings).toMatch(/\n {6}fix: Drop tls\.mode DISABLE/);
+    expect(findings.split('\n').filter((l) => l.length > 100 && l.trim().includes(' '))).toEqual([]);
+  });
+});

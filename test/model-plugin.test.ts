@@ -148,3 +148,20 @@ app.synth();
     expect.stringMatching(/^N\/A \| .*- Resource Name: PeerAuthentication shop\/default$/),
   ]);
 }, 120_000);
+
+test('objects the cluster would refuse fail synthesis as not-applied (or are logged when ignored)', async () => {
+  const file = join(dir, 'refused.k8s.yaml');
+  Yaml.save(file, [namespace('shop'), deployment('shop', 'web', { ports: [80] }), service('shop', 'web', [{ port: 80, name: 'http' }]),
+    peerAuthentication('shop', 'default', { mtls: { mode: 'strict' } })]);
+  const { report, logged } = await validate([file]);
+  expect(report.success).toBe(false);
+  expect(report.toJson().violations).toEqual([expect.objectContaining({
+    ruleName: 'not-applied',
+    recommendation: expect.stringContaining('PeerAuthentication shop/default (spec.mtls.mode): "strict" is not one of'),
+    violatingConstructs: [expect.objectContaining({ manifestPath: file, locations: ['PeerAuthentication shop/default: spec.mtls.mode'] })],
+  })]);
+  expect(logged).toContainEqual(expect.stringMatching(/refused\.k8s\.yaml: 1 call .*, 0 egress paths, 0 findings, 1 not applied$/));
+  const ignored = await validate([file], { ignore: ['not-applied'], summary: false });
+  expect(ignored.report.success).toBe(true);
+  expect(ignored.logged).toEqual([expect.stringMatching(/^istio mesh model: ignored not-applied: PeerAuthentication shop\/default/)]);
+});

@@ -245,6 +245,10 @@ export async function main(argv: readonly string[], stdout: (s: string) => Promi
         if (findings.length > 0) await write(formatFindings(findings));
         await write(formatInputNotes(model));
       }
+      if (notApplied.length > 0) {
+        const files = [...new Set(notApplied.map((n) => n.manifest ?? 'input'))];
+        stderr(`cdk8s-istio-security: ${plural(notApplied.length, 'input')} not applied (listed above), in ${forTerminal(files.slice(0, 5).join(', '))}${files.length > 5 ? ', ...' : ''}\n`);
+      }
       return notApplied.length > 0 ? 3 : total > 0 ? 1 : 0;
     }
     tellNotApplied(notApplied, stderr);

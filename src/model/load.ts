@@ -316,7 +316,8 @@ export function parseManifestText(text: string, manifest = '<input>'): { objects
   let documents = 0;
   for (const chunk of splitDocuments(text)) {
     if (blank(chunk.text)) {
-      if (chunk.text.trim() !== '') documents++;
+      // An empty document between markers counts; comments alone are no document.
+      if (/^---/m.test(chunk.text)) documents++;
       continue;
     }
     const document = ++documents;
