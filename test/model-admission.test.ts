@@ -54,6 +54,8 @@ const CASES: Case[] = [
   { what: 'a Gateway without servers', object: gw('g', { selector: { istio: 'egressgateway' }, servers: [] }), refused: ['spec.servers', /gateway must have at least one server/] },
   { what: 'a VirtualService without routes', object: vs('v', { hosts: ['web'] }), refused: ['spec', /http, tcp or tls must be provided/] },
   { what: 'a negative weight', object: vs('v', { hosts: ['web'], http: [{ route: [{ destination: { host: 'web' }, weight: -1 }] }] }), refused: ['spec.http[0].route[0].weight', /weight -1 < 0/] },
+  { what: 'a 400,000-character path (checked in one pass)', object: ap('a', { rules: [{ to: [{ operation: { paths: [`${'/'.repeat(200_000)}x}${'/'.repeat(200_000)}`] } }] }] }), refused: ['spec.rules[0].to[0].operation.paths', /\.\.\. \(400,002 characters\), found in paths/] },
+  { what: 'a 200,000-character host (checked in one pass)', object: se('s', { hosts: [`${'a.'.repeat(100_000)}!`], ports: [{ number: 80, name: 'http', protocol: 'HTTP' }] }), refused: ['spec.hosts[0]', /too long \(max 255\)/] },
   { what: 'a valid VirtualService', object: vs('v', { hosts: ['web'], http: [{ route: [{ destination: { host: 'web' } }] }] }) },
   { what: 'an apiVersion Istio does not serve', object: istio('security.istio.io/v2', 'PeerAuthentication', 'p', { mtls: { mode: 'STRICT' } }), refused: ['apiVersion', /does not serve PeerAuthentication \(served: security.istio.io\/v1, security.istio.io\/v1beta1\)/] },
 ];

@@ -133,11 +133,19 @@ function serviceAccounts(key: string, values: string[]): string | undefined {
   return undefined;
 }
 const LITERAL = /^[a-zA-Z0-9-._~%!$&'()+,;:@=]+$/;
+/** strings.Trim(path, "/"), without a regex (`/\/+$/` is quadratic on a long run of slashes). */
+function trimSlashes(path: string): string {
+  let start = 0;
+  let end = path.length;
+  while (start < end && path[start] === '/') start++;
+  while (end > start && path[end - 1] === '/') end--;
+  return path.slice(start, end);
+}
 function pathTemplates(key: string, paths: string[]): string | undefined {
   for (const original of paths) {
     const template = original.includes('{*}') || original.includes('{**}');
     let anySeen = false;
-    for (const glob of original.replace(/^\/+|\/+$/g, '').split('/')) {
+    for (const glob of trimSlashes(original).split('/')) {
       if (glob === '{*}' && !anySeen) continue;
       if (glob === '{**}' && !anySeen) { anySeen = true; continue; }
       if (glob === '{*}' || glob === '{**}') return `invalid or unsupported path ${quote(original)}, found in ${key}. {**} is not the last operator`;
