@@ -15,6 +15,8 @@ export class DestinationRules {
   private readonly lookups = new WeakMap<readonly DestinationRuleInfo[], Map<string, DestinationRuleInfo | undefined>>();
   private readonly candidatesByHost = new Map<string, DestinationRuleInfo[]>();
   private readonly byNamespace = new WeakMap<readonly DestinationRuleInfo[], Map<string, DestinationRuleInfo[]>>();
+  /** Subsets of the rules Istio merges, by namespace, host and what must agree for a merge. */
+  private readonly mergedSubsets = new Map<string, Map<string, TrafficTls>>();
 
   public constructor(rules: readonly DestinationRuleInfo[], private readonly rootNamespace: string) {
     for (const rule of rules) {
@@ -85,13 +87,18 @@ export class DestinationRules {
   public mergedSubset(rule: DestinationRuleInfo, name: string): TrafficTls | undefined {
     const own = rule.subsets.get(name);
     if (own) return own;
-    const key = (r: DestinationRuleInfo) => `${JSON.stringify(r.workloadSelector ?? {})}|${[...new Set(r.exportTo ?? [])].sort().join(',')}`;
-    for (const other of this.candidates(rule.host)) {
-      if (other === rule || other.host !== rule.host || other.namespace !== rule.namespace || key(other) !== key(rule)) continue;
-      const found = other.subsets.get(name);
-      if (found) return found;
+    const key = `${rule.namespace}|${rule.host}|${mergeKey(rule)}`;
+    let merged = this.mergedSubsets.get(key);
+    if (!merged) {
+      merged = new Map();
+      // Candidates are in input order: the first rule's subset wins a name.
+      for (const other of this.candidates(rule.host)) {
+        if (other.host !== rule.host || other.namespace !== rule.namespace || mergeKey(other) !== mergeKey(rule)) continue;
+        for (const [subset, tls] of other.subsets) if (!merged.has(subset)) merged.set(subset, tls);
+      }
+      this.mergedSubsets.set(key, merged);
     }
-    return undefined;
+    return merged.get(name);
   }
 
   private find(perNamespace: Map<string, DestinationRuleInfo[]>, clientNamespace: string, clientLabels: Labels,
@@ -109,6 +116,11 @@ export class DestinationRules {
     }
     return undefined;
   }
+}
+
+/** What two rules of one namespace and host must share to be merged: their selector and exportTo. */
+function mergeKey(r: DestinationRuleInfo): string {
+  return `${JSON.stringify(r.workloadSelector ?? {})}|${[...new Set(r.exportTo ?? [])].sort().join(',')}`;
 }
 
 /** The TLS settings a rule gives one port (of a subset, when routed to one): port level beats rule level. */

@@ -12,7 +12,7 @@ import { Inventory, unmodelledWildcard } from './inventory';
 import { Labels } from './labels';
 import { NetMatch, NetPod, NetPolicy, NetworkPolicies, policyNames } from './network-policy';
 import { isHttpProtocol, isTlsProtocol } from './protocols';
-import { GatewayInfo, GatewayServer, Route, RouteDestination, RouteKind, ServiceEntryInfo, ServiceInfo, VirtualServiceInfo, WorkloadInfo } from './resources';
+import { AuthorizationPolicyInfo, GatewayInfo, GatewayServer, Route, RouteDestination, RouteKind, ServiceEntryInfo, ServiceInfo, VirtualServiceInfo, WorkloadInfo } from './resources';
 import { Sidecars } from './sidecars';
 import { EgressOutcome, EgressTls, EgressVia, ResolvedOptions } from './types';
 
@@ -92,6 +92,8 @@ export class EgressAnalysis {
   private readonly meshServicesByHost = new Map<string, VirtualServiceInfo[]>();
   private readonly gatewayLegs = new Map<string, ReturnType<EgressAnalysis['findGatewayLeg']>>();
   private readonly relevantNamespaces: Array<Set<string> | undefined> = [];
+  private readonly gatewayPolicyCache = new Map<string, readonly AuthorizationPolicyInfo[]>();
+  private entryIndex?: { readonly exact: Map<string, ServiceEntryInfo[]>; readonly wildcard: ServiceEntryInfo[] };
   private readonly gatewayPodsByHost = new Map<string, GatewayPods>();
   private readonly serviceByHost = new Map<string, ServiceInfo>();
 
@@ -144,7 +146,7 @@ export class EgressAnalysis {
     }
     for (const host of hosts) for (const rule of this.destinationRules.candidates(host)) addScope(found, rule.namespace, rule.exportTo);
     // Where the host is registered decides what a REGISTRY_ONLY sidecar lets out.
-    for (const se of this.inventory.serviceEntries) if (se.hosts.some((h) => hostMatches(h, target.host))) addScope(found, se.namespace, se.exportTo);
+    for (const se of this.entriesFor(target.host)) addScope(found, se.namespace, se.exportTo);
     this.relevantNamespaces[targetIndex] = found;
     return found;
   }
@@ -274,7 +276,7 @@ export class EgressAnalysis {
   // to endpoints labelled tlsMode=istio) and pilot/pkg/security/authz/model/model.go (connection.sni).
   private authorizeAtGateway(client: WorkloadInfo, target: EgressTarget, leg: NonNullable<ReturnType<EgressAnalysis['findGatewayLeg']>>,
     gwNamespace: string, hop: { host: string; port: number; subset?: string; mode?: string; sni?: string }) {
-    const policies = this.authorization.policiesForPods(gwNamespace, this.gatewayPodLabels(leg.gateway, gwNamespace));
+    const policies = this.gatewayPolicies(leg.gateway, gwNamespace);
     if (policies.length === 0) return { allowed: true, reason: '', summary: '' };
     const mtls = hop.mode === 'ISTIO_MUTUAL';
     const passthrough = leg.server.tlsMode === 'PASSTHROUGH';
@@ -291,12 +293,38 @@ export class EgressAnalysis {
     });
   }
 
+  /** ServiceEntries whose hosts cover `host`: those naming it, then wildcards (indexed on first use). */
+  private entriesFor(host: string): ServiceEntryInfo[] {
+    if (!this.entryIndex) {
+      const exact = new Map<string, ServiceEntryInfo[]>();
+      const wildcard: ServiceEntryInfo[] = [];
+      for (const se of this.inventory.serviceEntries) {
+        for (const h of new Set(se.hosts)) {
+          if (h.includes('*')) wildcard.push(se);
+          else exact.set(h, [...exact.get(h) ?? [], se]);
+        }
+      }
+      this.entryIndex = { exact, wildcard };
+    }
+    return [...this.entryIndex.exact.get(host) ?? [], ...this.entryIndex.wildcard.filter((se) => se.hosts.some((h) => hostMatches(h, host)))];
+  }
+
+  /** The AuthorizationPolicies of a Gateway's pods in the gateway's namespace (memoised per pod labels). */
+  private gatewayPolicies(gateway: GatewayInfo, namespace: string): readonly AuthorizationPolicyInfo[] {
+    // Keyed by the pods' labels: the Gateways of many hosts select the same gateway pods.
+    const labels = this.gatewayPodLabels(gateway, namespace);
+    const key = `${namespace}|${Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(',')}`;
+    let policies = this.gatewayPolicyCache.get(key);
+    if (!policies) this.gatewayPolicyCache.set(key, policies = this.authorization.policiesForPods(namespace, labels));
+    return policies;
+  }
+
   /** The port the gateway pods listen on for a gateway Service port (its targetPort, when the Service is in the input). */
   private gatewayPodPort(gwHost: string, gwPort: number): number {
-    const service = this.inventory.services.find((s) => s.host === gwHost);
-    const target = service?.ports.find((p) => p.port === gwPort)?.targetPort;
+    const target = this.serviceByHost.get(gwHost)?.ports.find((p) => p.port === gwPort)?.targetPort;
     return typeof target === 'number' ? target : gwPort;
   }
+
 
   /** Labels of the gateway's pods: those of a pod in the input it selects, else its selector. */
   private gatewayPodLabels(gateway: GatewayInfo, namespace: string): Labels {
