@@ -3,8 +3,12 @@ import { Construct } from 'constructs';
 import { AuthorizationPolicy } from '../imports/security.istio.io';
 import { IstioSecurityError } from './errors';
 import { IMeshNamespace, MeshNamespace } from './mesh-namespace';
+import { admissionsInNamespace, markDefaultDeny } from './private/ingress-admission';
 import { claimObjectName } from './private/registry';
 import { assertDnsLabel, assertRequired } from './private/validate';
+import { WorkloadAuthorization } from './workload-authorization';
+// Type-only: mesh-workload.ts imports workload-authorization.ts at run time.
+import type { MeshWorkload } from './mesh-workload';
 
 export interface DefaultDenyProps {
   /** The namespace to close. */
@@ -21,6 +25,9 @@ export interface DefaultDenyProps {
  * `allow-nothing` AuthorizationPolicy, with an empty spec (no selector, no rules).
  *
  * Do not use it in Istio's root namespace (`istio-system`): there it closes the whole mesh.
+ *
+ * Workloads of the namespace behind an `IngressRoute` (of the same chart) get an ALLOW rule for
+ * the ingress gateway's identity on the route's port, whether the route comes before or after.
  */
 export class DefaultDeny extends Construct {
   public readonly name: string;
@@ -44,5 +51,10 @@ export class DefaultDeny extends Construct {
       metadata: { name: this.name, namespace: this.namespace },
       spec: {},
     });
+    markDefaultDeny(this, this.namespace);
+    // Ingress routes declared before: their gateway still gets in, to their port only.
+    for (const admission of admissionsInNamespace(this, this.namespace)) {
+      WorkloadAuthorization.of(admission.workload as MeshWorkload).admitIngress(admission);
+    }
   }
 }

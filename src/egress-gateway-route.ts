@@ -9,12 +9,14 @@ import { ExternalPort } from './external-port';
 import { MeshNamespace } from './mesh-namespace';
 import { MeshWorkload } from './mesh-workload';
 import { IMeshWorkload } from './mesh-workload-interface';
-import { EgressHost, EgressLeg, OriginationTlsSpec, RouteClients, ServiceEntryPortSpec, gatewayPodsKey } from './private/egress-host';
+import { EgressHost, EgressLeg, OriginationTlsSpec, RouteClients, ServiceEntryPortSpec } from './private/egress-host';
+import { claimServerHost, gatewayPodsKey } from './private/gateway-servers';
 import { assertMeshWorkload } from './private/workload-check';
 import { clientCredentialSecret, checkClientCredential, checkServerCa } from './private/egress-credentials';
+import { checkHostName } from './private/host-names';
 import { warnAtSynth } from './private/warnings';
 import { claim, holderOf, meshHostKey, objectKey } from './private/registry';
-import { assertDnsLabel, assertEnumValue, assertPort, isDnsSubdomain, quote, assertRequired } from './private/validate';
+import { assertDnsLabel, assertEnumValue, assertPort, quote, assertRequired } from './private/validate';
 
 /** What every route through the egress gateway needs. */
 export interface EgressRouteBaseProps {
@@ -157,7 +159,7 @@ export class EgressGatewayRoute extends Construct {
     claim(this, `egress-route:${this.host}:${mode.port}`, (holder) =>
       `host "${this.host}" port ${mode.port} is already routed through the egress gateway by ${holder.node.path}: `
       + 'a host port has one route; remove one of them, or route another port.');
-    claim(this, `egress-server:${gatewayPodsKey(gateway)}:${leg.gatewayPort}:${this.host}`, (holder) =>
+    claimServerHost(this, gatewayPodsKey(gateway.selector), leg.gatewayPort, this.host, (holder) =>
       `gateway port ${leg.gatewayPort} already has a server for "${this.host}" (route ${holder.node.path}): `
       + 'the gateway could not tell the two routes apart; give this route another gatewayPort.');
     for (const port of sePorts) egressHost.declarePort(this, port);
@@ -177,30 +179,17 @@ export class EgressGatewayRoute extends Construct {
   }
 }
 
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-
 /** Checks the host; returns whether it is a Kubernetes Service host. */
 function checkHost(scope: IConstruct, host: string, clusterDomain: string): boolean {
-  if (typeof host !== 'string' || host.length === 0) {
-    throw new IstioSecurityError(scope, typeof host === 'string' || host === undefined || host === null
-      ? 'host is empty: name the external host, e.g. "edition.cnn.com".'
-      : `host ${quote(host)} is not a string: name the external host, e.g. "edition.cnn.com".`);
-  }
-  if (host.includes('*')) {
-    throw new IstioSecurityError(scope, `host ${quote(host)} is a wildcard: the ServiceEntry resolves its host by DNS, which Istio `
-      + 'refuses for wildcards, and the gateway needs a concrete name to connect to. Route each host (e.g. "api.example.com") on its own.');
-  }
-  if (IPV4.test(host)) {
-    throw new IstioSecurityError(scope, `host ${quote(host)} is an IP address: the egress gateway routes by host name (HTTP Host, TLS SNI); `
-      + 'use the host name the app calls.');
-  }
-  if (!isDnsSubdomain(host)) {
-    throw new IstioSecurityError(scope, `host ${quote(host)} is not a valid host name: use lowercase dot-separated DNS labels, e.g. "edition.cnn.com".`);
-  }
-  if (!host.includes('.')) {
-    throw new IstioSecurityError(scope, `host ${quote(host)} is a short name: Istio reads a single-label host in a VirtualService or `
-      + `DestinationRule as "${host}.<namespace>.svc.${clusterDomain}". Use the fully qualified name.`);
-  }
+  checkHostName(scope, host, {
+    what: 'host',
+    example: 'edition.cnn.com',
+    noun: 'the external host',
+    router: 'the egress gateway',
+    clusterDomain,
+    wildcardRefusal: 'the ServiceEntry resolves its host by DNS, which Istio refuses for wildcards, and the gateway needs a concrete '
+      + 'name to connect to. Route each host (e.g. "api.example.com") on its own.',
+  });
   const serviceSuffix = `.svc.${clusterDomain}`;
   if (!host.endsWith(serviceSuffix)) return false;
   if (host.slice(0, -serviceSuffix.length).split('.').length !== 2) {

@@ -1,7 +1,6 @@
 import { IConstruct } from 'constructs';
-import { IstioSecurityError } from './errors';
 import { DEFAULT_CLUSTER_DOMAIN } from './mesh-namespace';
-import { assertDnsLabel, assertDnsSubdomain, assertLabels, assertPort, assertUnique } from './private/validate';
+import { checkGatewayReference } from './private/gateway-reference';
 
 /** A port of the egress gateway's Service. */
 export interface EgressGatewayPort {
@@ -78,18 +77,6 @@ export class EgressGateway {
 
   /** Checks the reference on behalf of the construct that uses it. */
   public validate(scope: IConstruct): void {
-    assertDnsLabel(scope, 'egress gateway namespace', this.namespace);
-    assertDnsLabel(scope, 'egress gateway serviceName', this.serviceName);
-    assertDnsSubdomain(scope, 'egress gateway clusterDomain', this.clusterDomain);
-    if (Object.keys(this.selector).length === 0) {
-      throw new IstioSecurityError(scope, 'egress gateway selector {} would select every pod: name the gateway pods\' labels, e.g. { istio: "egressgateway" }.');
-    }
-    assertLabels(scope, 'egress gateway selector', this.selector);
-    if (this.ports.length === 0) throw new IstioSecurityError(scope, 'egress gateway has no ports: list the ports its Service exposes.');
-    for (const p of this.ports) {
-      assertPort(scope, 'egress gateway port', p.port);
-      assertPort(scope, 'egress gateway targetPort', p.targetPort!);
-    }
-    assertUnique(scope, 'egress gateway port', this.ports.map((p) => p.port));
+    checkGatewayReference(scope, 'egress gateway', this, '{ istio: "egressgateway" }');
   }
 }

@@ -12,7 +12,7 @@ import { IMeshServiceAccount, MeshServiceAccount } from './mesh-service-account'
 import { IMeshWorkload } from './mesh-workload-interface';
 import { WorkloadContainerOptions } from './workload-container';
 import { WorkloadPort } from './workload-port';
-import { AllowOptions, WorkloadAuthorization } from './workload-authorization';
+import { AllowOptions, DenyOptions, WorkloadAuthorization } from './workload-authorization';
 import { containerProps } from './private/container';
 import { checkMeshClientTls, clientTlsRule } from './private/destination-rules';
 import { claim, claimObjectName, meshHostKey } from './private/registry';
@@ -258,6 +258,14 @@ export class MeshWorkload extends Construct implements IMeshWorkload {
   /** Lets any of `peers` (service accounts, namespaces, identities) call this workload; adds one rule. */
   public allowPeers(peers: Peer[], options: AllowOptions = {}): void {
     WorkloadAuthorization.of(this).allow(peers, options);
+  }
+
+  /**
+   * Refuses the requests `options` describe, whoever else allows them. The first call creates the
+   * workload's DENY policy (`<name>-deny`); every call adds one rule.
+   */
+  public deny(options: DenyOptions): void {
+    WorkloadAuthorization.denyOf(this).deny(options);
   }
 
   /** The mTLS mode the workload's server side accepts on a container port, as far as this app declares it. */

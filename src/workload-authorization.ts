@@ -1,20 +1,25 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../imports/security.istio.io';
+import { Condition } from './condition';
 import { IstioSecurityError } from './errors';
 import { IMeshNamespace, MeshNamespace } from './mesh-namespace';
 import { MtlsMode } from './mtls-mode';
 import { Peer } from './peer';
-import { AuthzRule, checkRule, renderRule } from './private/authz-rules';
+import { AuthzRule, checkRule, plaintextWarnings, renderRule } from './private/authz-rules';
+import { admissionsFor, IngressAdmission, registerWorkloadPolicy } from './private/ingress-admission';
 import { boundedName } from './private/names';
 import { claimObjectName } from './private/registry';
 import { emitWarning } from './private/warnings';
-import { assertDnsLabel, assertLabels, quote } from './private/validate';
+import { assertDnsLabel, assertEnumValue, assertLabels, quote } from './private/validate';
 import { IMeshWorkload } from './mesh-workload-interface';
 import { WorkloadPort } from './workload-port';
 import { assertMeshWorkload, portsForRules, workloadTraits } from './private/workload-check';
 
-/** What an allow rule lets the callers do. Each field narrows the rule; leave it out to allow any. */
+/**
+ * What a rule matches beyond its peers. Each field narrows the rule; leave it out to match any.
+ * Methods, paths and `request.*` conditions exist only on HTTP ports.
+ */
 export interface AllowOptions {
   /**
    * HTTP methods, in upper case, e.g. `["GET", "POST"]`. HTTP ports only (gRPC calls are always POST).
@@ -22,17 +27,64 @@ export interface AllowOptions {
    */
   readonly methods?: string[];
   /**
+   * HTTP methods the rule does not match.
+   * @default - none excluded
+   */
+  readonly notMethods?: string[];
+  /**
    * URL paths: exact (`"/info"`), prefix (`"/api/*"`), suffix (`"*.png"`), any (`"*"`),
    * or a template (`"/users/{*}/info"`). HTTP ports only.
    * @default - any path
    */
   readonly paths?: string[];
   /**
-   * Ports the callers may connect to: the workload's container ports, which is what Istio
+   * URL paths the rule does not match, in the forms of `paths`.
+   * @default - none excluded
+   */
+  readonly notPaths?: string[];
+  /**
+   * Ports the callers connect to: the workload's container ports, which is what Istio
    * matches, not the Service ports.
    * @default - every port
    */
   readonly ports?: number[];
+  /**
+   * Container ports the rule does not match.
+   * @default - none excluded
+   */
+  readonly notPorts?: number[];
+  /**
+   * Conditions that must all hold (`when`), e.g. `Condition.claim("groups", ["admin"])`.
+   * @default - none
+   */
+  readonly when?: Condition[];
+}
+
+/**
+ * What a deny rule refuses. Without `peers` it applies to every caller; every other field
+ * narrows it. A rule must say something: one that matches every request is refused.
+ */
+export interface DenyOptions extends AllowOptions {
+  /**
+   * Callers to deny, by mTLS identity (`source.principals`, `source.namespaces`). A plaintext
+   * caller has no identity, so it is not denied by peer: make the ports STRICT.
+   * @default - every caller
+   */
+  readonly peers?: Peer[];
+  /**
+   * Callers the rule spares: it denies every caller but these (`notPrincipals`,
+   * `notNamespaces`), plaintext callers included.
+   * @default - none spared
+   */
+  readonly exceptPeers?: Peer[];
+}
+
+/** What an AuthorizationPolicy does with the requests its rules match. */
+export enum AuthorizationAction {
+  /** Lets in what a rule matches; once any ALLOW policy selects a workload, everything else is denied. */
+  ALLOW = 'ALLOW',
+  /** Refuses what a rule matches, before any ALLOW policy is consulted. */
+  DENY = 'DENY',
 }
 
 export interface WorkloadAuthorizationProps {
@@ -54,36 +106,55 @@ export interface WorkloadAuthorizationProps {
   readonly selector?: { [key: string]: string };
   /**
    * Policy name.
-   * @default "<workload name>-allow" (cut and hashed beyond 63 characters); required with `selector`
+   * @default "<workload name>-allow" ("-deny" for DENY; cut and hashed beyond 63 characters); required with `selector`
    */
   readonly name?: string;
+  /**
+   * ALLOW (rules added with `allow`) or DENY (rules added with `deny`).
+   * @default AuthorizationAction.ALLOW
+   */
+  readonly action?: AuthorizationAction;
 }
 
 const DETACHED = { node: { path: '' } } as unknown as Construct;
 
-/** Child id of the policy `WorkloadAuthorization.of` creates under a workload. */
+/** Child ids of the policies `WorkloadAuthorization.of` and `denyOf` create under a workload. */
 const AUTHORIZATION_ID = 'Authorization';
+const DENY_ID = 'Deny';
 
 /**
- * An ALLOW AuthorizationPolicy selecting one workload, one rule per `allow` call, that lets in
- * callers by their mTLS identity. Once any ALLOW policy selects a workload, Istio denies it
- * every request no ALLOW rule matches.
+ * An AuthorizationPolicy selecting one workload. An ALLOW policy (the default) has one rule per
+ * `allow` call and lets in callers by their mTLS identity; once any ALLOW policy selects a
+ * workload, Istio denies it every request no ALLOW rule matches. A DENY policy has one rule per
+ * `deny` call; Istio checks DENY policies first, and a match refuses the request whatever the
+ * ALLOW policies say.
  */
 export class WorkloadAuthorization extends Construct {
   /**
-   * The policy of `workload` (a MeshWorkload, MeshService or AdoptedWorkload), created on first
-   * use; `allowFrom` adds its rules here.
+   * The ALLOW policy of `workload` (a MeshWorkload, MeshService or AdoptedWorkload), created on
+   * first use; `allowFrom` adds its rules here.
    */
   public static of(workload: IMeshWorkload): WorkloadAuthorization {
+    return WorkloadAuthorization.child(workload, AUTHORIZATION_ID, AuthorizationAction.ALLOW);
+  }
+
+  /** The DENY policy of `workload` (`<name>-deny`), created on first use; `MeshWorkload.deny` adds its rules here. */
+  public static denyOf(workload: IMeshWorkload): WorkloadAuthorization {
+    return WorkloadAuthorization.child(workload, DENY_ID, AuthorizationAction.DENY);
+  }
+
+  private static child(workload: IMeshWorkload, id: string, action: AuthorizationAction): WorkloadAuthorization {
     // Not a construct: refused before `node` is read, without a path of its own.
     if (!Construct.isConstruct(workload)) assertMeshWorkload(DETACHED, 'workload', workload);
-    const existing = workload.node.tryFindChild(AUTHORIZATION_ID);
+    const existing = workload.node.tryFindChild(id);
     if (existing instanceof WorkloadAuthorization) return existing;
-    return new WorkloadAuthorization(workload, AUTHORIZATION_ID, { workload });
+    return new WorkloadAuthorization(workload, id, { workload, action });
   }
 
   public readonly name: string;
   public readonly namespace: string;
+  /** ALLOW or DENY. */
+  public readonly action: AuthorizationAction;
   /** Labels of the pods the policy applies to. */
   public readonly selector: { [key: string]: string };
   /** The AuthorizationPolicy (child id `Resource`; escape hatch). */
@@ -93,10 +164,14 @@ export class WorkloadAuthorization extends Construct {
   private readonly workloadPorts?: WorkloadPort[];
   private readonly meshNamespace?: IMeshNamespace;
   private readonly rules: AuthzRule[] = [];
+  /** `<principal>:<port>` of the ingress gateways let in, one rule each. */
+  private readonly admitted = new Set<string>();
 
   public constructor(scope: Construct, id: string, props: WorkloadAuthorizationProps) {
     super(scope, id);
     const workload = props.workload === undefined ? undefined : assertMeshWorkload(this, 'workload', props.workload);
+    this.action = assertEnumValue(this, 'action', props.action ?? AuthorizationAction.ALLOW, AuthorizationAction);
+    const suffix = this.action === AuthorizationAction.DENY ? 'deny' : 'allow';
     let workloadPorts: WorkloadPort[] | undefined;
     if (workload) {
       if (props.namespace || props.selector) {
@@ -113,7 +188,7 @@ export class WorkloadAuthorization extends Construct {
       }
       this.namespace = workload.namespace;
       this.selector = { ...workload.selectorLabels };
-      this.name = assertDnsLabel(this, 'policy name', props.name ?? boundedName(`${workloadName(workload)}-allow`));
+      this.name = assertDnsLabel(this, 'policy name', props.name ?? boundedName(`${workloadName(workload)}-${suffix}`));
     } else {
       if (!props.namespace || !props.selector) {
         throw new IstioSecurityError(this, 'name the pods to protect: give workload, or namespace and selector.');
@@ -135,12 +210,20 @@ export class WorkloadAuthorization extends Construct {
     this.resource = new AuthorizationPolicy(this, 'Resource', {
       metadata: { name: this.name, namespace: this.namespace },
       spec: {
-        action: AuthorizationPolicySpecAction.ALLOW,
+        action: this.action === AuthorizationAction.DENY ? AuthorizationPolicySpecAction.DENY : AuthorizationPolicySpecAction.ALLOW,
         selector: { matchLabels: { ...this.selector } },
         rules: Lazy.any({ produce: () => this.rules.map(renderRule) }),
       },
     });
     this.node.addValidation({ validate: () => this.validatePolicy() });
+    if (workload) {
+      registerWorkloadPolicy(workload, {
+        construct: this, action: this.action, namespace: this.namespace, name: this.name,
+        rules: () => this.rules.map((r) => JSON.parse(JSON.stringify(renderRule(r)))),
+      });
+      // Ingress routes declared before the policy: their gateway must still get in.
+      if (this.action === AuthorizationAction.ALLOW) for (const admission of admissionsFor(workload)) this.admitIngress(admission);
+    }
   }
 
   /** Number of allow rules so far. */
@@ -153,43 +236,44 @@ export class WorkloadAuthorization extends Construct {
     this.allow([Peer.workload(caller)], options);
   }
 
-  /** Adds one rule: any of `peers` may make the requests `options` describe. */
+  /** Adds one rule to an ALLOW policy: any of `peers` may make the requests `options` describe. */
   public allow(peers: Peer[], options: AllowOptions = {}): void {
-    this.rules.push(checkRule(this, peers, options, this.workloadPorts));
+    if (this.action !== AuthorizationAction.ALLOW) {
+      throw new IstioSecurityError(this, `allow on the DENY policy "${this.namespace}/${this.name}": add allow rules to an ALLOW policy (WorkloadAuthorization.of).`);
+    }
+    const o = options ?? {};
+    this.rules.push(checkRule(this, 'ALLOW', { ...ruleFields(o), peers }, this.workloadPorts));
+  }
+
+  /** Adds one rule to a DENY policy: requests that match `options` are refused. */
+  public deny(options: DenyOptions): void {
+    if (this.action !== AuthorizationAction.DENY) {
+      throw new IstioSecurityError(this, `deny on the ALLOW policy "${this.namespace}/${this.name}": add deny rules to a DENY policy `
+        + '(WorkloadAuthorization.denyOf, or action: AuthorizationAction.DENY).');
+    }
+    const o = options ?? {};
+    this.rules.push(checkRule(this, 'DENY', { ...ruleFields(o), peers: o.peers, exceptPeers: o.exceptPeers }, this.workloadPorts));
+  }
+
+  /** @internal Lets an ingress route's gateway in to its port (once per route). */
+  public admitIngress(admission: IngressAdmission): void {
+    const key = `${admission.peer.principal}:${admission.containerPort}`;
+    if (this.admitted.has(key)) return;
+    this.admitted.add(key);
+    this.rules.push(checkRule(this, 'ALLOW', { peers: [admission.peer], ports: [admission.containerPort] }, this.workloadPorts));
   }
 
   private validatePolicy(): string[] {
     if (this.rules.length === 0) {
-      // An ALLOW policy without rules denies the selected pods every request.
-      return [`AuthorizationPolicy "${this.namespace}/${this.name}" has no rules, so it would deny every request to its pods: `
-        + 'add rules with allow/allowFrom, or use DefaultDeny to deny on purpose.'];
+      // An ALLOW policy without rules denies the selected pods every request; a DENY policy without rules denies nothing.
+      return [this.action === AuthorizationAction.DENY
+        ? `AuthorizationPolicy "${this.namespace}/${this.name}" (DENY) has no rules, so it would deny nothing (and Istio refuses it): add rules with deny.`
+        : `AuthorizationPolicy "${this.namespace}/${this.name}" has no rules, so it would deny every request to its pods: `
+          + 'add rules with allow/allowFrom, or use DefaultDeny to deny on purpose.'];
     }
-    for (const message of this.plaintextWarnings()) emitWarning(this, message);
+    const ports = this.workloadPorts ? [...new Set(this.workloadPorts.map((p) => p.containerPort!))] : undefined;
+    for (const message of plaintextWarnings(this.rules, ports, (port) => this.modeFor(port))) emitWarning(this, message);
     return [];
-  }
-
-  // Peers are read from the caller's mTLS certificate; ports that also take plaintext deserve a word.
-  private plaintextWarnings(): string[] {
-    const messages: string[] = [];
-    this.rules.forEach((rule, index) => {
-      const byMode = new Map<MtlsMode, string[]>();
-      const ports: (number | undefined)[] = rule.ports ?? (this.workloadPorts
-        ? [...new Set(this.workloadPorts.map((p) => p.containerPort!))] : [undefined]);
-      for (const port of ports) {
-        const mode = this.modeFor(port);
-        if (mode === MtlsMode.STRICT) continue;
-        byMode.set(mode, [...byMode.get(mode) ?? [], port === undefined ? 'every port' : `port ${port}`]);
-      }
-      for (const [mode, where] of byMode) {
-        const what = `rule ${index + 1} allows ${rule.peers.join(', ')} by mTLS identity on ${where.join(', ')}, where mTLS is ${mode}`;
-        messages.push(mode === MtlsMode.DISABLE
-          ? `${what}: no caller presents an identity there, so the rule never matches. Enable mTLS on the port, or drop the port from the rule.`
-          : `${what}: a plaintext caller has no principal, so this rule cannot match it, while PERMISSIVE still lets plaintext in `
-            + 'wherever another rule allows it. Make the port STRICT (a StrictNamespace, or mtls on the workload); '
-            + 'if a mesh-wide policy already makes it STRICT, declare that mode on the namespace reference.');
-      }
-    });
-    return messages;
   }
 
   private modeFor(port: number | undefined): MtlsMode {
@@ -198,6 +282,14 @@ export class WorkloadAuthorization extends Construct {
     const mode = this.meshNamespace?.mtlsMode;
     return mode === undefined || mode === MtlsMode.UNSET ? MtlsMode.PERMISSIVE : mode;
   }
+}
+
+/** The fields of an AllowOptions, read once. */
+function ruleFields(o: AllowOptions) {
+  return {
+    methods: o.methods, notMethods: o.notMethods, paths: o.paths, notPaths: o.notPaths,
+    ports: o.ports, notPorts: o.notPorts, when: o.when,
+  };
 }
 
 /** The workload's name for the default policy name: its `name`, else its `app` label, else its construct id. */

@@ -300,7 +300,7 @@ describe('refuses', () => {
 
   test.each([
     [['get'], /method "get" is not an HTTP method: Istio compares methods case-sensitively: use "GET"./],
-    [['*'], /method "\*" is not an HTTP method: leave methods out to allow any method./],
+    [['*'], /method "\*" is not an HTTP method: leave methods out to match any method./],
     [['GET /x'], /method "GET \/x" is not an HTTP method: use an HTTP method in upper case/],
     [[], /methods \[\] matches no request/],
     [['GET', 'GET'], /method "GET" is given twice/],
@@ -345,7 +345,7 @@ describe('refuses', () => {
   test('methods or paths on a TCP port', () => {
     const { server, client } = setup();
     expect(refusal(() => server.allowFrom(client, { methods: ['GET'], ports: [6379] })).message)
-      .toMatch(/methods and paths are HTTP-only, but port\(s\) 6379 do not carry HTTP: Istio drops such a rule on TCP traffic/);
+      .toMatch(/methods are HTTP-only, but port\(s\) 6379 do not carry HTTP: Istio drops such a rule on TCP traffic/);
     const chart = newChart();
     const ns = new StrictNamespace(chart, 'foo');
     const redis = workload(chart, 'redis', ns, { ports: [{ port: 6379, protocol: AppProtocol.REDIS }] });

@@ -12,12 +12,49 @@ const CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----
 const PRIVATE_KEY = /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----[\s\S]+-----END ([A-Z]+ )?PRIVATE KEY-----/;
 
 /** A Secret name (Kubernetes: a DNS-1123 subdomain). */
-function assertSecretName(scope: IConstruct, what: string, name: string): void {
+export function assertSecretName(scope: IConstruct, what: string, name: string): void {
   if (typeof name !== 'string' || !isDnsSubdomain(name)) {
     throw new IstioSecurityError(scope, `${what} ${quote(name)} is not a valid Secret name: use lowercase letters, digits, '-' and '.', `
       + 'starting and ending with a letter or digit, at most 253 characters (e.g. "client-credential").');
   }
 }
+
+/** PEM material for a Secret the app creates (client credentials, gateway certificates). */
+export interface PemMaterial {
+  readonly certificate: string;
+  readonly privateKey: string;
+  readonly caCertificate?: string;
+  readonly acknowledgeKeyInManifest: boolean;
+}
+
+/** How a kind of credential is named in messages. */
+export interface CredentialKind {
+  /** "client credential", "gateway certificate". */
+  readonly what: string;
+  /** The value object's class: "ClientCredential", "GatewayCertificate". */
+  readonly factory: string;
+}
+
+/** Checks the Secret name and, for PEM material, the opt-in and the PEM blocks. */
+export function checkCredential(scope: IConstruct, kind: CredentialKind, secretName: string, pem: PemMaterial | undefined): void {
+  assertSecretName(scope, `${kind.what} Secret`, secretName);
+  if (!pem) return;
+  if (pem.acknowledgeKeyInManifest !== true) {
+    throw new IstioSecurityError(scope, `${kind.factory}.fromPem would write the private key of "${secretName}" into the synthesized `
+      + `manifests: pass acknowledgeKeyInManifest: true to accept that, or create the Secret out of band and use ${kind.factory}.fromSecret(name).`);
+  }
+  if (typeof pem.certificate !== 'string' || !CERTIFICATE.test(pem.certificate)) {
+    throw new IstioSecurityError(scope, `${kind.what} certificate is not a PEM certificate (-----BEGIN CERTIFICATE-----).`);
+  }
+  if (typeof pem.privateKey !== 'string' || !PRIVATE_KEY.test(pem.privateKey)) {
+    throw new IstioSecurityError(scope, `${kind.what} privateKey is not a PEM private key (a BEGIN PRIVATE KEY block, PKCS#8 or PKCS#1/SEC1).`);
+  }
+  if (pem.caCertificate !== undefined && (typeof pem.caCertificate !== 'string' || !CERTIFICATE.test(pem.caCertificate))) {
+    throw new IstioSecurityError(scope, `${kind.what} caCertificate is not a PEM certificate (-----BEGIN CERTIFICATE-----).`);
+  }
+}
+
+const CLIENT_CREDENTIAL: CredentialKind = { what: 'client credential', factory: 'ClientCredential' };
 
 export function checkServerCa(scope: IConstruct, ca: ServerCa): void {
   if (ca.secretName !== undefined) {
@@ -29,26 +66,61 @@ export function checkServerCa(scope: IConstruct, ca: ServerCa): void {
 }
 
 export function checkClientCredential(scope: IConstruct, credential: ClientCredential): void {
-  assertSecretName(scope, 'client credential Secret', credential.secretName);
-  const pem = credential._pem;
-  if (!pem) return;
-  if (pem.acknowledgeKeyInManifest !== true) {
-    throw new IstioSecurityError(scope, `ClientCredential.fromPem would write the private key of "${credential.secretName}" into the synthesized `
-      + 'manifests: pass acknowledgeKeyInManifest: true to accept that, or create the Secret out of band and use ClientCredential.fromSecret(name).');
-  }
-  if (typeof pem.certificate !== 'string' || !CERTIFICATE.test(pem.certificate)) {
-    throw new IstioSecurityError(scope, 'client credential certificate is not a PEM certificate (-----BEGIN CERTIFICATE-----).');
-  }
-  if (typeof pem.privateKey !== 'string' || !PRIVATE_KEY.test(pem.privateKey)) {
-    throw new IstioSecurityError(scope, 'client credential privateKey is not a PEM private key (a BEGIN PRIVATE KEY block, PKCS#8 or PKCS#1/SEC1).');
-  }
-  if (pem.caCertificate !== undefined && (typeof pem.caCertificate !== 'string' || !CERTIFICATE.test(pem.caCertificate))) {
-    throw new IstioSecurityError(scope, 'client credential caCertificate is not a PEM certificate (-----BEGIN CERTIFICATE-----).');
-  }
+  checkCredential(scope, CLIENT_CREDENTIAL, credential.secretName, credential._pem);
 }
 
-interface CreatedSecret { readonly credential: ClientCredential; readonly holder: IConstruct; readonly secret: ApiObject }
+interface CreatedSecret { readonly credential: object; readonly holder: IConstruct; readonly secret: ApiObject }
 const secretsByChart = new WeakMap<IConstruct, Map<string, CreatedSecret>>();
+
+/** A Secret this app creates from PEM material. */
+export interface PemSecretOptions {
+  readonly kind: CredentialKind;
+  /** The value object the Secret is made from: one Secret per object and chart. */
+  readonly credential: object;
+  readonly secretName: string;
+  readonly namespace: string;
+  readonly pem: PemMaterial;
+  /** Secret type, e.g. `kubernetes.io/tls`. */
+  readonly type: string;
+  /** Child id of the Secret under the construct that creates it. */
+  readonly id: string;
+}
+
+/**
+ * The Secret of PEM material, created once per chart and namespace (a gateway reads
+ * `credentialName` Secrets only from its own namespace), with a synth-time warning that its key
+ * is in the manifests. A different value object naming the same Secret is refused.
+ */
+export function pemSecret(scope: IConstruct, options: PemSecretOptions): ApiObject {
+  const { kind, credential, secretName, namespace, pem } = options;
+  const chart = Chart.of(scope);
+  const secrets = secretsByChart.get(chart) ?? new Map<string, CreatedSecret>();
+  secretsByChart.set(chart, secrets);
+  const key = `${namespace}/${secretName}`;
+  const existing = secrets.get(key);
+  if (existing) {
+    if (existing.credential !== credential) {
+      throw new IstioSecurityError(scope, `a different ${kind.what} already creates Secret "${key}" (${existing.holder.node.path}): `
+        + `reuse that ${kind.factory}, or give this one another secretName.`);
+    }
+    return existing.secret;
+  }
+  claimObjectName(scope, 'Secret', namespace, secretName);
+  const secret = new kplus.Secret(scope, options.id, {
+    metadata: { name: secretName, namespace },
+    type: options.type,
+    stringData: {
+      'tls.crt': pem.certificate,
+      'tls.key': pem.privateKey,
+      ...(pem.caCertificate !== undefined ? { 'ca.crt': pem.caCertificate } : {}),
+    },
+  });
+  warnAtSynth(scope, `${kind.factory} "${secretName}" writes a private key into Secret ${key} in the synthesized manifests: `
+    + `keep the output out of version control and logs, or create the Secret out of band and use ${kind.factory}.fromSecret("${secretName}").`);
+  const apiObject = ApiObject.of(secret);
+  secrets.set(key, { credential, holder: scope, secret: apiObject });
+  return apiObject;
+}
 
 /**
  * The Secret of a PEM client credential, created once per chart in the gateway's namespace (the
@@ -57,31 +129,7 @@ const secretsByChart = new WeakMap<IConstruct, Map<string, CreatedSecret>>();
 export function clientCredentialSecret(route: IConstruct, credential: ClientCredential, namespace: string): ApiObject | undefined {
   const pem = credential._pem;
   if (!pem) return undefined;
-  const chart = Chart.of(route);
-  const secrets = secretsByChart.get(chart) ?? new Map<string, CreatedSecret>();
-  secretsByChart.set(chart, secrets);
-  const key = `${namespace}/${credential.secretName}`;
-  const existing = secrets.get(key);
-  if (existing) {
-    if (existing.credential !== credential) {
-      throw new IstioSecurityError(route, `a different client credential already creates Secret "${key}" (${existing.holder.node.path}): `
-        + 'reuse that ClientCredential, or give this one another secretName.');
-    }
-    return existing.secret;
-  }
-  claimObjectName(route, 'Secret', namespace, credential.secretName);
-  const secret = new kplus.Secret(route, 'ClientCredential', {
-    metadata: { name: credential.secretName, namespace },
-    type: 'Opaque',
-    stringData: {
-      'tls.crt': pem.certificate,
-      'tls.key': pem.privateKey,
-      ...(pem.caCertificate !== undefined ? { 'ca.crt': pem.caCertificate } : {}),
-    },
+  return pemSecret(route, {
+    kind: CLIENT_CREDENTIAL, credential, secretName: credential.secretName, namespace, pem, type: 'Opaque', id: 'ClientCredential',
   });
-  warnAtSynth(route, `ClientCredential "${credential.secretName}" writes a private key into Secret ${key} in the synthesized manifests: `
-    + `keep the output out of version control and logs, or create the Secret out of band and use ClientCredential.fromSecret("${credential.secretName}").`);
-  const apiObject = ApiObject.of(secret);
-  secrets.set(key, { credential, holder: route, secret: apiObject });
-  return apiObject;
 }

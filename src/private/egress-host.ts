@@ -10,6 +10,7 @@ import { EgressModeKind } from '../egress-mode';
 import { IstioSecurityError } from '../errors';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../../imports/security.istio.io';
 import type { IMeshWorkload } from '../mesh-workload-interface';
+import { checkServerPort, gatewayPodsKey } from './gateway-servers';
 import { hostObjectName } from './names';
 import { claimObjectName } from './registry';
 
@@ -55,15 +56,12 @@ export interface RouteClients {
 }
 
 interface PortHolder { readonly spec: ServiceEntryPortSpec; readonly holder: IConstruct }
-interface GatewayPortUse { readonly tls: boolean; readonly holder: IConstruct; readonly what: string }
 
 /** What all egress routes of one chart share. */
 interface ChartEgressState {
   readonly hosts: Map<string, EgressHost>;
   /** Object base name → host, to catch two hosts that map to one name. */
   readonly names: Map<string, string>;
-  /** `<gateway pods>:<port>` → whether the port serves TLS or plaintext. */
-  readonly gatewayPorts: Map<string, GatewayPortUse>;
 }
 
 const stateByChart = new WeakMap<IConstruct, ChartEgressState>();
@@ -72,19 +70,14 @@ function chartState(scope: IConstruct): ChartEgressState {
   const chart = Chart.of(scope);
   let state = stateByChart.get(chart);
   if (!state) {
-    state = { hosts: new Map(), names: new Map(), gatewayPorts: new Map() };
+    state = { hosts: new Map(), names: new Map() };
     stateByChart.set(chart, state);
   }
   return state;
 }
 
-/** Identifies the gateway pods a Gateway selects: Istio merges the servers of every Gateway that selects them. */
-export function gatewayPodsKey(gateway: EgressGateway): string {
-  return Object.keys(gateway.selector).sort().map((k) => `${k}=${gateway.selector[k]}`).join(',');
-}
-
 function gatewayKey(gateway: EgressGateway): string {
-  return `${gateway.host}|${gatewayPodsKey(gateway)}`;
+  return `${gateway.host}|${gatewayPodsKey(gateway.selector)}`;
 }
 
 export interface EgressHostOptions {
@@ -257,22 +250,15 @@ export class EgressHost {
 
   /** Adds one route's legs; the caller has claimed the route's host and ports. */
   public addLeg(leg: EgressLeg): void {
-    const state = chartState(leg.route);
-    const key = `${gatewayPodsKey(this.gateway)}:${leg.gatewayPort}`;
     const tls = leg.kind === EgressModeKind.TLS_PASSTHROUGH || leg.meshTls;
-    const what = tls ? 'a TLS server' : 'a plaintext HTTP server';
-    const use = state.gatewayPorts.get(key);
-    if (use && use.tls !== tls) {
-      throw new IstioSecurityError(leg.route, `gateway port ${leg.gatewayPort} would get ${what} for "${this.host}", but ${use.holder.node.path} `
-        + `already serves ${use.what} on it: Istio merges the Gateways of one gateway workload and drops one of two servers `
-        + 'that mix plaintext and TLS on a port. Give this route another gatewayPort (plain HTTP on 80, TLS on 443).');
-    }
+    const recordPort = checkServerPort(leg.route, gatewayPodsKey(this.gateway.selector), leg.gatewayPort, tls, this.host,
+      'Give this route another gatewayPort (plain HTTP on 80, TLS on 443).');
     const sameTarget = leg.origination && this.legs.find((other) => other.origination && other.targetPort === leg.targetPort);
     if (sameTarget) {
       throw new IstioSecurityError(leg.route, `port ${leg.targetPort} of "${this.host}" already has its TLS origination from `
         + `${sameTarget.route.node.path}: a host port has one TLS setting; send both app ports through one route, or originate to another targetPort.`);
     }
-    if (!use) state.gatewayPorts.set(key, { tls, holder: leg.route, what });
+    recordPort();
     this.legs.push(leg);
     if (leg.origination) this.ensureOriginationRule();
   }
