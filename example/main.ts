@@ -3,6 +3,7 @@ import { App } from 'cdk8s';
 import { addAuthorizationCharts } from './authz-charts';
 import { bookinfoChart } from './bookinfo';
 import { addEgressCharts } from './egress-charts';
+import { addIngressCharts } from './ingress-charts';
 import { addMtlsCharts } from './mtls-charts';
 import { onlineBoutiqueChart } from './online-boutique';
 
@@ -11,6 +12,7 @@ export function buildExampleApp(outdir?: string): App {
   addMtlsCharts(app);
   addAuthorizationCharts(app);
   addEgressCharts(app);
+  addIngressCharts(app);
   // Real applications (../shared/real-apps), written with the library.
   bookinfoChart(app);
   onlineBoutiqueChart(app);

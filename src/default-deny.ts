@@ -54,7 +54,7 @@ export class DefaultDeny extends Construct {
     markDefaultDeny(this, this.namespace);
     // Ingress routes declared before: their gateway still gets in, to their port only.
     for (const admission of admissionsInNamespace(this, this.namespace)) {
-      WorkloadAuthorization.of(admission.workload as MeshWorkload).admitIngress(admission);
+      WorkloadAuthorization.of(admission.workload as MeshWorkload)._admitIngress(admission);
     }
   }
 }

@@ -16,6 +16,7 @@ import { IngressAdmission, isDefaultDeny, registerAdmission, registerIngressServ
 import { boundedName, hostObjectName } from './private/names';
 import { claim, holderOf, objectKey } from './private/registry';
 import { assertDnsLabel, assertEnumValue, assertPort, assertRequired, assertUnique, quote } from './private/validate';
+import { show } from './private/show';
 import { warnAtSynth } from './private/warnings';
 import { WorkloadAuthorization } from './workload-authorization';
 
@@ -111,113 +112,119 @@ export class IngressRoute extends Construct {
 
   public constructor(scope: Construct, id: string, props: IngressRouteProps) {
     super(scope, id);
-    assertRequired(this, props, ['ingressGateway', 'hosts', 'workload', 'tls']);
-    const gateway = props.ingressGateway;
-    if (!(gateway instanceof IngressGateway)) {
-      throw new IstioSecurityError(this, `ingressGateway ${quote(gateway)} is not an IngressGateway: use IngressGateway.istio(...).`);
-    }
-    gateway.validate(this);
-    const tls = props.tls;
-    if (!(tls instanceof IngressTls)) {
-      throw new IstioSecurityError(this, `tls ${quote(tls)} is not an IngressTls: use IngressTls.simple, .mutual, .passthrough or .plainHttp.`);
-    }
-    const mode = assertEnumValue(this, 'tls mode', tls.mode, IngressTlsMode);
-    const gatewayPort = checkGatewayPort(this, gateway, 'gatewayPort', tls.gatewayPort);
-    const hosts = checkHosts(this, props.hosts, gateway.clusterDomain);
-    const workload = props.workload;
-    if (!(workload instanceof MeshWorkload)) {
-      throw new IstioSecurityError(this, `workload ${quote(workload)} is not a MeshWorkload: route to a workload this library declares.`);
-    }
-    const target = targetPort(this, workload, props.port);
-    checkProtocol(this, mode, workload, target);
-    const settings = tls._settings;
-    const redirectPort = checkSettings(this, mode, gateway, gatewayPort, settings);
-    const namespace = assertDnsLabel(this, 'namespace', props.namespace ?? workload.namespace);
-    const name = assertDnsLabel(this, 'name', props.name ?? defaultName(hosts[0], mode, gatewayPort));
-
-    // Every conflict is found before anything is claimed or created.
-    const pods = gatewayPodsKey(gateway.selector);
-    const serverClaims = [
-      ...hosts.map((host) => ({ port: gatewayPort, host })),
-      ...(redirectPort !== undefined ? hosts.map((host) => ({ port: redirectPort, host })) : []),
-    ];
-    for (const { port, host } of serverClaims) {
-      const holder = holderOf(this, serverHostKey(pods, port, host));
-      if (holder) {
-        throw new IstioSecurityError(this, `gateway port ${port} already has a server for "${host}" (route ${holder.node.path}): `
-          + 'the gateway could not tell the two routes apart; route the host once, or use another gatewayPort.');
+    // A refused route leaves nothing behind: not even itself, so the same id can be used again.
+    try {
+      assertRequired(this, props, ['ingressGateway', 'hosts', 'workload', 'tls']);
+      const gateway = props.ingressGateway;
+      if (!(gateway instanceof IngressGateway)) {
+        throw new IstioSecurityError(this, `ingressGateway ${quote(gateway)} is not an IngressGateway: use IngressGateway.istio(...).`);
       }
-    }
-    for (const kind of ['Gateway', 'VirtualService']) {
-      const holder = holderOf(this, objectKey(kind, namespace, name));
-      if (holder) {
-        throw new IstioSecurityError(this, `${kind} "${namespace}/${name}" is already emitted by ${holder.node.path}: give this route another name.`);
+      gateway.validate(this);
+      const tls = props.tls;
+      if (!(tls instanceof IngressTls)) {
+        throw new IstioSecurityError(this, `tls ${quote(tls)} is not an IngressTls: use IngressTls.simple, .mutual, .passthrough or .plainHttp.`);
       }
-    }
-    const hint = 'Give this route another gatewayPort (plain HTTP on 80, TLS on 443).';
-    const recordPort = checkServerPort(this, pods, gatewayPort, mode !== IngressTlsMode.NONE, hosts[0], hint);
-    const recordRedirect = redirectPort !== undefined ? checkServerPort(this, pods, redirectPort, false, hosts[0], hint) : undefined;
-    const transports = checkTransport(this, pods, hosts, mode, gatewayPort);
+      const mode = assertEnumValue(this, 'tls mode', tls.mode, IngressTlsMode);
+      const gatewayPort = checkGatewayPort(this, gateway, 'gatewayPort', tls.gatewayPort);
+      const hosts = checkHosts(this, props.hosts, gateway.clusterDomain);
+      const workload = props.workload;
+      if (!(workload instanceof MeshWorkload)) {
+        throw new IstioSecurityError(this, `workload ${quote(workload)} is not a MeshWorkload: route to a workload this library declares.`);
+      }
+      const target = targetPort(this, workload, props.port);
+      checkProtocol(this, mode, workload, target);
+      const settings = tls._settings;
+      const redirectPort = checkSettings(this, mode, gateway, gatewayPort, settings);
+      const namespace = assertDnsLabel(this, 'namespace', props.namespace ?? workload.namespace);
+      const name = assertDnsLabel(this, 'name', props.name ?? defaultName(hosts[0], mode, gatewayPort));
 
-    this.hosts = hosts;
-    this.name = name;
-    this.namespace = namespace;
-    this.ingressGateway = gateway;
-    this.tls = tls;
-    this.workload = workload;
-    this.servicePort = target.port;
-    this.containerPort = target.containerPort!;
+      // Every conflict is found before anything is claimed or created.
+      const pods = gatewayPodsKey(gateway.selector);
+      const serverClaims = [
+        ...hosts.map((host) => ({ port: gatewayPort, host })),
+        ...(redirectPort !== undefined ? hosts.map((host) => ({ port: redirectPort, host })) : []),
+      ];
+      for (const { port, host } of serverClaims) {
+        const holder = holderOf(this, serverHostKey(pods, port, host));
+        if (holder) {
+          throw new IstioSecurityError(this, `gateway port ${port} already has a server for "${host}" (route ${holder.node.path}): `
+            + 'the gateway could not tell the two routes apart; route the host once, or use another gatewayPort.');
+        }
+      }
+      for (const kind of ['Gateway', 'VirtualService']) {
+        const holder = holderOf(this, objectKey(kind, namespace, name));
+        if (holder) {
+          throw new IstioSecurityError(this, `${kind} "${namespace}/${name}" is already emitted by ${holder.node.path}: give this route another name.`);
+        }
+      }
+      const hint = 'Give this route another gatewayPort (plain HTTP on 80, TLS on 443).';
+      const recordPort = checkServerPort(this, pods, gatewayPort, mode !== IngressTlsMode.NONE, hosts[0], hint);
+      const recordRedirect = redirectPort !== undefined ? checkServerPort(this, pods, redirectPort, false, hosts[0], hint) : undefined;
+      const transports = checkTransport(this, pods, hosts, mode, gatewayPort);
 
-    const certificate = settings.certificate;
-    if (certificate?._pem) {
-      this.certificateSecret = pemSecret(this, {
-        kind: GATEWAY_CERTIFICATE, credential: certificate, secretName: certificate.secretName, namespace: gateway.namespace,
-        pem: certificate._pem, type: 'kubernetes.io/tls', id: 'Certificate',
+      this.hosts = hosts;
+      this.name = name;
+      this.namespace = namespace;
+      this.ingressGateway = gateway;
+      this.tls = tls;
+      this.workload = workload;
+      this.servicePort = target.port;
+      this.containerPort = target.containerPort!;
+
+      const certificate = settings.certificate;
+      if (certificate?._pem) {
+        this.certificateSecret = pemSecret(this, {
+          kind: GATEWAY_CERTIFICATE, credential: certificate, secretName: certificate.secretName, namespace: gateway.namespace,
+          pem: certificate._pem, type: 'kubernetes.io/tls', id: 'Certificate',
+        });
+      }
+      for (const { port, host } of serverClaims) claim(this, serverHostKey(pods, port, host), () => '');
+      claim(this, objectKey('Gateway', namespace, name), () => '');
+      claim(this, objectKey('VirtualService', namespace, name), () => '');
+      recordPort();
+      recordRedirect?.();
+      transports.push(...hosts.map((host) => ({ host, tls: mode !== IngressTlsMode.NONE, port: gatewayPort, holder: this })));
+
+      // Hosts scoped to the route's namespace: only VirtualServices there may bind them.
+      const scoped = hosts.map((h) => `./${h}`);
+      const servers: object[] = [{
+        port: { number: gatewayPort, name: `${PROTOCOL[mode].toLowerCase()}-${gatewayPort}`, protocol: PROTOCOL[mode] },
+        hosts: scoped,
+        ...(mode === IngressTlsMode.NONE ? {} : { tls: renderTls(mode, settings) }),
+      }];
+      if (redirectPort !== undefined) {
+        servers.push({ port: { number: redirectPort, name: `http-${redirectPort}`, protocol: 'HTTP' }, hosts: scoped, tls: { httpsRedirect: true } });
+      }
+      this.gateway = new Gateway(this, 'Gateway', {
+        metadata: { name, namespace },
+        spec: { selector: { ...gateway.selector }, servers: servers as any },
       });
-    }
-    for (const { port, host } of serverClaims) claim(this, serverHostKey(pods, port, host), () => '');
-    claim(this, objectKey('Gateway', namespace, name), () => '');
-    claim(this, objectKey('VirtualService', namespace, name), () => '');
-    recordPort();
-    recordRedirect?.();
-    transports.push(...hosts.map((host) => ({ host, tls: mode !== IngressTlsMode.NONE, port: gatewayPort, holder: this })));
+      const destination = { destination: { host: workload.host, port: { number: target.port } } };
+      this.virtualService = new VirtualService(this, 'Resource', {
+        metadata: { name, namespace },
+        spec: {
+          hosts: [...hosts],
+          gateways: [name],
+          ...(mode === IngressTlsMode.PASSTHROUGH
+            ? { tls: [{ match: [{ port: gatewayPort, sniHosts: [...hosts] }], route: [destination] }] }
+            : { http: [{ match: [{ port: gatewayPort }], route: [destination] }] }),
+        },
+      });
 
-    // Hosts scoped to the route's namespace: only VirtualServices there may bind them.
-    const scoped = hosts.map((h) => `./${h}`);
-    const servers: object[] = [{
-      port: { number: gatewayPort, name: `${PROTOCOL[mode].toLowerCase()}-${gatewayPort}`, protocol: PROTOCOL[mode] },
-      hosts: scoped,
-      ...(mode === IngressTlsMode.NONE ? {} : { tls: renderTls(mode, settings) }),
-    }];
-    if (redirectPort !== undefined) {
-      servers.push({ port: { number: redirectPort, name: `http-${redirectPort}`, protocol: 'HTTP' }, hosts: scoped, tls: { httpsRedirect: true } });
+      registerIngressServer({ route: this, pods, targetPort: gateway.targetPortOf(gatewayPort)!, passthrough: mode === IngressTlsMode.PASSTHROUGH });
+      const admission: IngressAdmission = { route: this, workload, namespace: workload.namespace, peer: gateway.peer, containerPort: this.containerPort };
+      registerAdmission(admission);
+      if (workload.sidecar) {
+        const allow = workloadPolicies(workload).find((p) => p.action === 'ALLOW')?.construct as WorkloadAuthorization | undefined;
+        if (allow) allow._admitIngress(admission);
+        else if (isDefaultDeny(workload, workload.namespace)) WorkloadAuthorization.of(workload)._admitIngress(admission);
+      }
+      this.node.addValidation({ validate: () => this.gatewayRefusals() });
+      warnAbout(this, mode, hosts, gatewayPort);
+    } catch (err) {
+      scope.node.tryRemoveChild(id);
+      throw err;
     }
-    this.gateway = new Gateway(this, 'Gateway', {
-      metadata: { name, namespace },
-      spec: { selector: { ...gateway.selector }, servers: servers as any },
-    });
-    const destination = { destination: { host: workload.host, port: { number: target.port } } };
-    this.virtualService = new VirtualService(this, 'Resource', {
-      metadata: { name, namespace },
-      spec: {
-        hosts: [...hosts],
-        gateways: [name],
-        ...(mode === IngressTlsMode.PASSTHROUGH
-          ? { tls: [{ match: [{ port: gatewayPort, sniHosts: [...hosts] }], route: [destination] }] }
-          : { http: [{ match: [{ port: gatewayPort }], route: [destination] }] }),
-      },
-    });
-
-    registerIngressServer({ route: this, pods, targetPort: gateway.targetPortOf(gatewayPort)!, passthrough: mode === IngressTlsMode.PASSTHROUGH });
-    const admission: IngressAdmission = { route: this, workload, namespace: workload.namespace, peer: gateway.peer, containerPort: this.containerPort };
-    registerAdmission(admission);
-    if (workload.sidecar) {
-      const allow = workloadPolicies(workload).find((p) => p.action === 'ALLOW')?.construct as WorkloadAuthorization | undefined;
-      if (allow) allow.admitIngress(admission);
-      else if (isDefaultDeny(workload, workload.namespace)) WorkloadAuthorization.of(workload).admitIngress(admission);
-    }
-    this.node.addValidation({ validate: () => this.gatewayRefusals() });
-    warnAbout(this, mode, hosts, gatewayPort);
   }
 
   /** Policies of the workload that would still refuse the gateway on the route's port. */
@@ -266,7 +273,7 @@ function checkGatewayPort(scope: IConstruct, gateway: IngressGateway, what: stri
 
 function checkHosts(scope: IConstruct, hosts: string[], clusterDomain: string): string[] {
   if (!Array.isArray(hosts) || hosts.length === 0) {
-    throw new IstioSecurityError(scope, `hosts ${quote(hosts)} names no host: list the host names clients call, e.g. ["httpbin.example.com"].`);
+    throw new IstioSecurityError(scope, `hosts ${show(hosts)} names no host: list the host names clients call, e.g. ["httpbin.example.com"].`);
   }
   for (const host of hosts) {
     checkHostName(scope, host, { what: 'hosts entry', example: 'httpbin.example.com', noun: 'the host clients call', router: 'the ingress gateway', clusterDomain });
@@ -349,7 +356,7 @@ function checkSettings(scope: IConstruct, mode: IngressTlsMode, gateway: Ingress
 function checkList(scope: IConstruct, what: string, values: string[] | undefined, ok: (value: string) => boolean, expected: string): void {
   if (values === undefined || values === null) return;
   if (!Array.isArray(values) || values.length === 0) {
-    throw new IstioSecurityError(scope, `${what} ${quote(values)} is empty: leave it out, or list ${expected}.`);
+    throw new IstioSecurityError(scope, `${what} ${show(values)} is empty: leave it out, or list ${expected}.`);
   }
   for (const value of values) {
     if (typeof value !== 'string' || !ok(value)) throw new IstioSecurityError(scope, `${what} entry ${quote(value)} is not valid: list ${expected}.`);

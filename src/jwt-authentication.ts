@@ -10,8 +10,9 @@ import { AuthzRule, checkRule, HTTP_PROTOCOLS, renderRule } from './private/auth
 import { gatewayPodsKey } from './private/gateway-servers';
 import { ingressServers, registerWorkloadPolicy } from './private/ingress-admission';
 import { boundedName } from './private/names';
-import { claimObjectName } from './private/registry';
+import { claimObjectName, holderOf, objectKey } from './private/registry';
 import { assertDnsLabel, assertUnique, quote } from './private/validate';
+import { show } from './private/show';
 import { warnAtSynth } from './private/warnings';
 
 /** A claim a token must carry, with one of the values. */
@@ -109,67 +110,77 @@ export class JwtAuthentication extends Construct {
 
   public constructor(scope: Construct, id: string, props: JwtAuthenticationProps) {
     super(scope, id);
-    const p = props ?? ({} as JwtAuthenticationProps);
-    const workload = p.workload;
-    const gateway = p.ingressGateway;
-    if ((workload === undefined || workload === null) === (gateway === undefined || gateway === null)) {
-      throw new IstioSecurityError(this, 'give exactly one of workload and ingressGateway: the pods that check the tokens.');
-    }
-    let defaultName: string;
-    if (workload !== undefined && workload !== null) {
-      if (!(workload instanceof MeshWorkload)) throw new IstioSecurityError(this, `workload ${quote(workload)} is not a MeshWorkload.`);
-      if (!workload.sidecar) {
-        throw new IstioSecurityError(this, `workload ${workload.node.path} has no sidecar, so nothing would check its tokens: give it a sidecar.`);
+    // A refused construct leaves nothing behind: not even itself, so the same id can be used again.
+    try {
+      const p = props ?? ({} as JwtAuthenticationProps);
+      const workload = p.workload;
+      const gateway = p.ingressGateway;
+      if ((workload === undefined || workload === null) === (gateway === undefined || gateway === null)) {
+        throw new IstioSecurityError(this, 'give exactly one of workload and ingressGateway: the pods that check the tokens.');
       }
-      if (!workload.ports.some((port) => HTTP_PROTOCOLS.includes(port.protocol!))) {
-        throw new IstioSecurityError(this, `workload ${workload.node.path} has no HTTP port, and tokens travel in HTTP requests: `
-          + 'require them where the workload speaks HTTP.');
+      let defaultName: string;
+      if (workload !== undefined && workload !== null) {
+        if (!(workload instanceof MeshWorkload)) throw new IstioSecurityError(this, `workload ${quote(workload)} is not a MeshWorkload.`);
+        if (!workload.sidecar) {
+          throw new IstioSecurityError(this, `workload ${workload.node.path} has no sidecar, so nothing would check its tokens: give it a sidecar.`);
+        }
+        if (!workload.ports.some((port) => HTTP_PROTOCOLS.includes(port.protocol!))) {
+          throw new IstioSecurityError(this, `workload ${workload.node.path} has no HTTP port, and tokens travel in HTTP requests: `
+            + 'require them where the workload speaks HTTP.');
+        }
+        this.namespace = workload.namespace;
+        this.selector = { ...workload.selectorLabels };
+        defaultName = `${workload.name}-jwt`;
+      } else {
+        if (!(gateway instanceof IngressGateway)) throw new IstioSecurityError(this, `ingressGateway ${quote(gateway)} is not an IngressGateway.`);
+        gateway.validate(this);
+        this.namespace = gateway.namespace;
+        this.selector = { ...gateway.selector };
+        defaultName = `${gateway.serviceName}-jwt`;
       }
-      this.namespace = workload.namespace;
-      this.selector = { ...workload.selectorLabels };
-      defaultName = `${workload.name}-jwt`;
-    } else {
-      if (!(gateway instanceof IngressGateway)) throw new IstioSecurityError(this, `ingressGateway ${quote(gateway)} is not an IngressGateway.`);
-      gateway.validate(this);
-      this.namespace = gateway.namespace;
-      this.selector = { ...gateway.selector };
-      defaultName = `${gateway.serviceName}-jwt`;
-    }
-    const issuers = checkIssuers(this, p.issuers);
-    const tokenOptional = p.tokenOptional ?? false;
-    if (typeof tokenOptional !== 'boolean') throw new IstioSecurityError(this, `tokenOptional ${quote(tokenOptional)} is not a boolean.`);
-    this.name = assertDnsLabel(this, 'name', p.name ?? boundedName(defaultName));
-    const policyName = assertDnsLabel(this, 'requirement policy name', boundedName(`${this.name}-required`));
-    claimObjectName(this, 'RequestAuthentication', this.namespace, this.name);
-    if (!tokenOptional) claimObjectName(this, 'AuthorizationPolicy', this.namespace, policyName);
-    this.workload = workload ?? undefined;
-    this.gateway = gateway ?? undefined;
-    this.issuers = issuers;
-    this.tokenOptional = tokenOptional;
+      const issuers = checkIssuers(this, p.issuers);
+      const tokenOptional = p.tokenOptional ?? false;
+      if (typeof tokenOptional !== 'boolean') throw new IstioSecurityError(this, `tokenOptional ${quote(tokenOptional)} is not a boolean.`);
+      this.name = assertDnsLabel(this, 'name', p.name ?? boundedName(defaultName));
+      const policyName = assertDnsLabel(this, 'requirement policy name', boundedName(`${this.name}-required`));
+      const names: [string, string][] = [['RequestAuthentication', this.name], ...(tokenOptional ? [] : [['AuthorizationPolicy', policyName] as [string, string]])];
+      for (const [kind, name] of names) {
+        const holder = holderOf(this, objectKey(kind, this.namespace, name));
+        if (holder) throw new IstioSecurityError(this, `${kind} "${this.namespace}/${name}" is already emitted by ${holder.node.path}: give this JwtAuthentication another name.`);
+      }
+      for (const [kind, name] of names) claimObjectName(this, kind, this.namespace, name);
+      this.workload = workload ?? undefined;
+      this.gateway = gateway ?? undefined;
+      this.issuers = issuers;
+      this.tokenOptional = tokenOptional;
 
-    this.requestAuthentication = new RequestAuthentication(this, 'Resource', {
-      metadata: { name: this.name, namespace: this.namespace },
-      spec: { selector: { matchLabels: { ...this.selector } }, jwtRules: issuers.map(renderIssuer) },
-    });
-    if (!tokenOptional) {
-      this.requirementPolicy = new AuthorizationPolicy(this, 'Requirement', {
-        metadata: { name: policyName, namespace: this.namespace },
-        spec: {
-          action: AuthorizationPolicySpecAction.DENY,
-          selector: { matchLabels: { ...this.selector } },
-          rules: Lazy.any({ produce: () => this.rules.map(renderRule) }),
-        },
+      this.requestAuthentication = new RequestAuthentication(this, 'Resource', {
+        metadata: { name: this.name, namespace: this.namespace },
+        spec: { selector: { matchLabels: { ...this.selector } }, jwtRules: issuers.map(renderIssuer) },
       });
-      if (this.workload) {
-        registerWorkloadPolicy(this.workload, {
-          construct: this, action: 'DENY', namespace: this.namespace, name: policyName,
-          rules: () => this.rules.map((r) => JSON.parse(JSON.stringify(renderRule(r)))),
+      if (!tokenOptional) {
+        this.requirementPolicy = new AuthorizationPolicy(this, 'Requirement', {
+          metadata: { name: policyName, namespace: this.namespace },
+          spec: {
+            action: AuthorizationPolicySpecAction.DENY,
+            selector: { matchLabels: { ...this.selector } },
+            rules: Lazy.any({ produce: () => this.rules.map(renderRule) }),
+          },
         });
+        if (this.workload) {
+          registerWorkloadPolicy(this.workload, {
+            construct: this, action: 'DENY', namespace: this.namespace, name: policyName,
+            rules: () => this.rules.map((r) => JSON.parse(JSON.stringify(renderRule(r)))),
+          });
+        }
+        this.node.addValidation({ validate: () => this.validateRequirements() });
+      } else {
+        warnAtSynth(this, `RequestAuthentication "${this.namespace}/${this.name}" has no requirement (tokenOptional): requests with an invalid `
+          + 'token are refused, but requests without a token pass. Call requireToken to refuse them.');
       }
-      this.node.addValidation({ validate: () => this.validateRequirements() });
-    } else {
-      warnAtSynth(this, `RequestAuthentication "${this.namespace}/${this.name}" has no requirement (tokenOptional): requests with an invalid `
-        + 'token are refused, but requests without a token pass. Call requireToken to refuse them.');
+    } catch (err) {
+      scope.node.tryRemoveChild(id);
+      throw err;
     }
   }
 
@@ -228,7 +239,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 function checkIssuers(scope: IConstruct, issuers: JwtIssuer[]): JwtIssuer[] {
   if (!Array.isArray(issuers) || issuers.length === 0) {
-    throw new IstioSecurityError(scope, `issuers ${quote(issuers)} is empty: name at least one JwtIssuer whose tokens are accepted.`);
+    throw new IstioSecurityError(scope, `issuers ${show(issuers)} is empty: name at least one JwtIssuer whose tokens are accepted.`);
   }
   for (const issuer of issuers) checkIssuer(scope, issuer);
   assertUnique(scope, 'issuer', issuers.map((i) => i.issuer));
@@ -248,7 +259,7 @@ function checkIssuer(scope: IConstruct, issuer: JwtIssuer): void {
   const o = issuer.options;
   for (const [what, list] of [['audiences', o.audiences], ['fromParams', o.fromParams], ['fromCookies', o.fromCookies]] as const) {
     if (list === undefined || list === null) continue;
-    if (!Array.isArray(list) || list.length === 0) throw new IstioSecurityError(scope, `${what} ${quote(list)} is empty: leave it out, or list values.`);
+    if (!Array.isArray(list) || list.length === 0) throw new IstioSecurityError(scope, `${what} ${show(list)} is empty: leave it out, or list values.`);
     for (const value of list) {
       if (typeof value !== 'string' || value === '' || /\s/.test(value)) {
         throw new IstioSecurityError(scope, `${what} entry ${quote(value)} is empty, not a string or has whitespace.`);

@@ -222,7 +222,7 @@ export class WorkloadAuthorization extends Construct {
         rules: () => this.rules.map((r) => JSON.parse(JSON.stringify(renderRule(r)))),
       });
       // Ingress routes declared before the policy: their gateway must still get in.
-      if (this.action === AuthorizationAction.ALLOW) for (const admission of admissionsFor(workload)) this.admitIngress(admission);
+      if (this.action === AuthorizationAction.ALLOW) for (const admission of admissionsFor(workload)) this._admitIngress(admission);
     }
   }
 
@@ -242,7 +242,8 @@ export class WorkloadAuthorization extends Construct {
       throw new IstioSecurityError(this, `allow on the DENY policy "${this.namespace}/${this.name}": add allow rules to an ALLOW policy (WorkloadAuthorization.of).`);
     }
     const o = options ?? {};
-    this.rules.push(checkRule(this, 'ALLOW', { ...ruleFields(o), peers }, this.workloadPorts));
+    // exceptPeers is not an allow option; a caller that passes it anyway is refused, not ignored.
+    this.rules.push(checkRule(this, 'ALLOW', { ...ruleFields(o), peers, exceptPeers: (o as DenyOptions).exceptPeers }, this.workloadPorts));
   }
 
   /** Adds one rule to a DENY policy: requests that match `options` are refused. */
@@ -256,7 +257,7 @@ export class WorkloadAuthorization extends Construct {
   }
 
   /** @internal Lets an ingress route's gateway in to its port (once per route). */
-  public admitIngress(admission: IngressAdmission): void {
+  public _admitIngress(admission: IngressAdmission): void {
     const key = `${admission.peer.principal}:${admission.containerPort}`;
     if (this.admitted.has(key)) return;
     this.admitted.add(key);

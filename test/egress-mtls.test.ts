@@ -124,10 +124,12 @@ describe('OriginateMtls', () => {
   const run = spawnSync('bash', [SCRIPT, dir], { encoding: 'utf8' });
   const openssl = (...args: string[]) => spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
 
-  test('makes a CA, a server certificate for the nginx host and a client certificate, in a folder git ignores', () => {
+  test('makes a CA, server certificates for the nginx host and httpbin.example.com, and a client certificate, in a folder git ignores', () => {
     expect(run.status).toBe(0);
     expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe('*\n');
-    const verify = openssl('verify', '-CAfile', 'example.com.crt', `${HOST}.crt`, 'client.example.com.crt');
+    const verify = openssl('verify', '-CAfile', 'example.com.crt', `${HOST}.crt`, 'client.example.com.crt', 'httpbin.example.com.crt');
+    expect(verify.stdout).toContain('httpbin.example.com.crt: OK');
+    expect(openssl('x509', '-in', 'httpbin.example.com.crt', '-noout', '-ext', 'subjectAltName').stdout).toContain('DNS:httpbin.example.com');
     expect(verify.stdout).toContain(`${HOST}.crt: OK`);
     expect(verify.stdout).toContain('client.example.com.crt: OK');
     expect(openssl('x509', '-in', `${HOST}.crt`, '-noout', '-ext', 'subjectAltName').stdout).toContain(`DNS:${HOST}`);
@@ -141,6 +143,8 @@ describe('OriginateMtls', () => {
       ['mesh-external', 'nginx-server-certs', 'kubernetes.io/tls', ['tls.crt', 'tls.key']],
       ['mesh-external', 'nginx-ca-certs', 'Opaque', ['example.com.crt']],
       ['istio-system', 'client-credential', 'Opaque', ['tls.crt', 'tls.key', 'ca.crt']],
+      ['istio-system', 'httpbin-credential', 'kubernetes.io/tls', ['tls.crt', 'tls.key']],
+      ['istio-system', 'httpbin-credential-cacert', 'Opaque', ['ca.crt']],
     ]);
     const example = valid(synth(mtlsOriginationChart(Testing.app())));
     const volumes = only(example, 'Deployment', 'my-nginx').spec.template.spec.volumes.filter((v: any) => v.secret).map((v: any) => v.secret.secretName);

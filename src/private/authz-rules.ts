@@ -98,7 +98,7 @@ export function checkRule(scope: IConstruct, action: AuthzAction, input: RuleInp
       + 'say what to deny, e.g. { paths: ["/admin"] } or { peers: [Peer.namespace(ns)] }.');
   }
   if (requestFields.length > 0) {
-    const tcpFields = !!peers || !!exceptPeers || !!ports || !!notPorts || when.some((c) => !isRequestKey(c.key));
+    const tcpFields = !!peers || !!exceptPeers || when.some((c) => !isRequestKey(c.key));
     ports = checkRequestFieldsOnTcp(scope, action, requestFields, tcpFields, ports, notPorts, workloadPorts);
   }
   return {
@@ -220,7 +220,8 @@ function isRequestKey(key: string): boolean {
 /**
  * Request-time fields (methods, paths, JWT, request headers) exist only on HTTP ports. On TCP,
  * Istio drops an ALLOW rule that uses them (it admits nothing) and ignores them in a DENY rule
- * (it denies more). Returns the ports a DENY rule renders (its HTTP ports, stated explicitly).
+ * (it denies more). Returns the ports a DENY rule renders: without ports, the workload's HTTP
+ * ports, stated explicitly (Istio's validation also warns about DENY rules with only HTTP fields).
  */
 function checkRequestFieldsOnTcp(scope: IConstruct, action: AuthzAction, fields: string[], tcpFields: boolean,
   ports: number[] | undefined, notPorts: number[] | undefined, workloadPorts: WorkloadPort[] | undefined): number[] | undefined {
@@ -244,6 +245,8 @@ function checkRequestFieldsOnTcp(scope: IConstruct, action: AuthzAction, fields:
     }
     return ports;
   }
+  // Without ports, the rule is meant for the requests of the HTTP ports: say so in the rule.
+  if (!ports && !notPorts && covered.some(isHttp)) return covered.filter(isHttp);
   const opaque = covered.filter((p) => !isHttp(p));
   if (opaque.length > 0) {
     const effect = tcpFields
@@ -252,8 +255,7 @@ function checkRequestFieldsOnTcp(scope: IConstruct, action: AuthzAction, fields:
     throw new IstioSecurityError(scope, `${fieldsAre(names)} HTTP-only, but port(s) ${opaque.join(', ')} do not carry HTTP, and Istio ignores `
       + `them in a DENY rule on TCP traffic: ${effect}. Limit the rule to the HTTP ports (ports).`);
   }
-  // Stated explicitly: Istio's validation warns about DENY rules with only HTTP fields in `to`.
-  return ports ?? (notPorts ? undefined : covered);
+  return ports;
 }
 
 function fieldsAre(fields: string[]): string {
