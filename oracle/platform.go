@@ -16,6 +16,7 @@ import (
 
 	networking "istio.io/api/networking/v1alpha3"
 	"istio.io/istio/pilot/pkg/config/kube/crd"
+	"istio.io/istio/pilot/pkg/model"
 	"istio.io/istio/pkg/config"
 	"istio.io/istio/pkg/config/schema/gvk"
 	kubelib "istio.io/istio/pkg/kube"
@@ -99,7 +100,7 @@ func podTemplate(obj runtime.Object) (*corev1.PodTemplateSpec, bool) {
 
 // parseIstio runs one Istio object through crd.ParseInputs: Istio's own conversion and validation.
 func parseIstio(o object) ([]config.Config, error) {
-	data, err := json.Marshal(o)
+	data, err := json.Marshal(offlineJwks(o))
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +114,31 @@ func parseIstio(o object) ([]config.Config, error) {
 		}
 	}
 	return cfgs, nil
+}
+
+// offlineJwks gives every jwtRule of a RequestAuthentication without inline keys the key set istiod
+// itself uses when it cannot fetch them (model.PublicOnlyJwks, pilot/pkg/model/jwks_resolver.go
+// BuildLocalJwks): the oracle fetches nothing, and the keys change no authorization decision.
+func offlineJwks(o object) object {
+	if str(o["kind"]) != "RequestAuthentication" {
+		return o
+	}
+	data, err := json.Marshal(o)
+	if err != nil {
+		return o
+	}
+	var out object
+	if json.Unmarshal(data, &out) != nil {
+		return o
+	}
+	spec, _ := out["spec"].(map[string]any)
+	rules, _ := spec["jwtRules"].([]any)
+	for _, r := range rules {
+		if rule, ok := r.(map[string]any); ok && str(rule["jwks"]) == "" {
+			rule["jwks"] = model.PublicOnlyJwks
+		}
+	}
+	return out
 }
 
 func refOf(o object) string {

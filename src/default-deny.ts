@@ -7,8 +7,7 @@ import { admissionsInNamespace, markDefaultDeny } from './private/ingress-admiss
 import { claimObjectName } from './private/registry';
 import { assertDnsLabel, assertRequired } from './private/validate';
 import { WorkloadAuthorization } from './workload-authorization';
-// Type-only: mesh-workload.ts imports workload-authorization.ts at run time.
-import type { MeshWorkload } from './mesh-workload';
+import type { IMeshWorkload } from './mesh-workload-interface';
 
 export interface DefaultDenyProps {
   /** The namespace to close. */
@@ -54,7 +53,7 @@ export class DefaultDeny extends Construct {
     markDefaultDeny(this, this.namespace);
     // Ingress routes declared before: their gateway still gets in, to their port only.
     for (const admission of admissionsInNamespace(this, this.namespace)) {
-      WorkloadAuthorization.of(admission.workload as MeshWorkload)._admitIngress(admission);
+      WorkloadAuthorization.of(admission.workload as IMeshWorkload)._admitIngress(admission);
     }
   }
 }

@@ -6,7 +6,9 @@ import { GatewayCertificate } from './gateway-certificate';
 import { IngressGateway } from './ingress-gateway';
 import { IngressTls, IngressTlsMode } from './ingress-tls';
 import { evalRule } from './model/authorization';
+import { AppProtocol } from './app-protocol';
 import { MeshWorkload } from './mesh-workload';
+import { IMeshWorkload } from './mesh-workload-interface';
 import { MtlsMode } from './mtls-mode';
 import { HTTP_PROTOCOLS } from './private/authz-rules';
 import { checkCredential, pemSecret } from './private/egress-credentials';
@@ -18,7 +20,9 @@ import { claim, holderOf, objectKey } from './private/registry';
 import { assertDnsLabel, assertEnumValue, assertPort, assertRequired, assertUnique, quote } from './private/validate';
 import { show } from './private/show';
 import { warnAtSynth } from './private/warnings';
+import { assertMeshWorkload, workloadTraits } from './private/workload-check';
 import { WorkloadAuthorization } from './workload-authorization';
+import { WorkloadPort } from './workload-port';
 
 export interface IngressRouteProps {
   /** The ingress gateway the calls come in through. */
@@ -28,8 +32,17 @@ export interface IngressRouteProps {
    * (`*.example.com`). They are the Gateway server's and the VirtualService's hosts.
    */
   readonly hosts: string[];
-  /** The workload the calls go to, through its Service. */
-  readonly workload: MeshWorkload;
+  /**
+   * The workload the calls go to, through its Service: a MeshWorkload, a MeshService (every
+   * version; a VirtualService of its own can split the traffic), or an AdoptedWorkload with `service`.
+   */
+  readonly workload: IMeshWorkload;
+  /**
+   * The Service of a workload this library did not create (an AdoptedWorkload): its name in the
+   * workload's namespace, the port to call and what the pods listen on behind it.
+   * @default - the Service of the MeshWorkload or MeshService
+   */
+  readonly service?: IngressServiceOptions;
   /**
    * The workload's Service port the gateway sends the calls to.
    * @default - the workload's only port (required when it has several)
@@ -51,6 +64,32 @@ export interface IngressRouteProps {
    * `-<gateway port>` when the port is not the mode's usual one (80 for plain HTTP, 443 for TLS)
    */
   readonly name?: string;
+}
+
+/** The Service in front of pods this library did not create. */
+export interface IngressServiceOptions {
+  /** Name of the Service, in the workload's namespace. */
+  readonly name: string;
+  /** The Service port the gateway calls. */
+  readonly port: number;
+  /**
+   * The pods' port behind it (what authorization rules match).
+   * @default - same as `port`
+   */
+  readonly containerPort?: number;
+  /**
+   * What the port speaks.
+   * @default AppProtocol.HTTP
+   */
+  readonly protocol?: AppProtocol;
+}
+
+/** The Service port a route sends its calls to. */
+interface Target {
+  readonly host: string;
+  readonly port: number;
+  readonly containerPort: number;
+  readonly protocol: string;
 }
 
 /** One host on a gateway, served in plaintext or with TLS, for the check that a host is not served both ways. */
@@ -98,7 +137,9 @@ export class IngressRoute extends Construct {
   public readonly namespace: string;
   public readonly ingressGateway: IngressGateway;
   public readonly tls: IngressTls;
-  public readonly workload: MeshWorkload;
+  public readonly workload: IMeshWorkload;
+  /** The host of the Service the calls go to. */
+  public readonly serviceHost: string;
   /** The workload's Service port the calls go to. */
   public readonly servicePort: number;
   /** The container port behind it (what authorization rules match). */
@@ -109,6 +150,7 @@ export class IngressRoute extends Construct {
   public readonly virtualService: ApiObject;
   /** The certificate Secret this route creates (`GatewayCertificate.fromPem`). */
   public readonly certificateSecret?: ApiObject;
+  private readonly protocol: string;
 
   public constructor(scope: Construct, id: string, props: IngressRouteProps) {
     super(scope, id);
@@ -127,11 +169,8 @@ export class IngressRoute extends Construct {
       const mode = assertEnumValue(this, 'tls mode', tls.mode, IngressTlsMode);
       const gatewayPort = checkGatewayPort(this, gateway, 'gatewayPort', tls.gatewayPort);
       const hosts = checkHosts(this, props.hosts, gateway.clusterDomain);
-      const workload = props.workload;
-      if (!(workload instanceof MeshWorkload)) {
-        throw new IstioSecurityError(this, `workload ${quote(workload)} is not a MeshWorkload: route to a workload this library declares.`);
-      }
-      const target = targetPort(this, workload, props.port);
+      const workload = assertMeshWorkload(this, 'workload', props.workload);
+      const target = targetOf(this, workload, props.port, props.service, gateway.clusterDomain);
       checkProtocol(this, mode, workload, target);
       const settings = tls._settings;
       const redirectPort = checkSettings(this, mode, gateway, gatewayPort, settings);
@@ -168,8 +207,10 @@ export class IngressRoute extends Construct {
       this.ingressGateway = gateway;
       this.tls = tls;
       this.workload = workload;
+      this.serviceHost = target.host;
       this.servicePort = target.port;
-      this.containerPort = target.containerPort!;
+      this.containerPort = target.containerPort;
+      this.protocol = target.protocol;
 
       const certificate = settings.certificate;
       if (certificate?._pem) {
@@ -199,7 +240,7 @@ export class IngressRoute extends Construct {
         metadata: { name, namespace },
         spec: { selector: { ...gateway.selector }, servers: servers as any },
       });
-      const destination = { destination: { host: workload.host, port: { number: target.port } } };
+      const destination = { destination: { host: target.host, port: { number: target.port } } };
       this.virtualService = new VirtualService(this, 'Resource', {
         metadata: { name, namespace },
         spec: {
@@ -232,14 +273,13 @@ export class IngressRoute extends Construct {
     const workload = this.workload;
     if (!workload.sidecar) return [];
     const principal = this.ingressGateway.identity.principal;
-    const mode = workload.mtlsModeForPort(this.containerPort);
+    const mode = workloadTraits(workload)?.mtlsModeForPort(this.containerPort) ?? MtlsMode.PERMISSIVE;
     const mtls = mode !== MtlsMode.DISABLE;
-    const port = workload.ports.find((p) => p.port === this.servicePort)!;
     const facts = {
       principal: mtls ? principal : undefined,
       namespace: mtls ? this.ingressGateway.namespace : undefined,
       port: this.containerPort,
-      http: HTTP_PROTOCOLS.includes(port.protocol!),
+      http: HTTP_PROTOCOLS.includes(this.protocol),
     };
     const errors: string[] = [];
     for (const policy of workloadPolicies(workload)) {
@@ -282,11 +322,37 @@ function checkHosts(scope: IConstruct, hosts: string[], clusterDomain: string): 
   return [...hosts];
 }
 
-function targetPort(scope: IConstruct, workload: MeshWorkload, port: number | undefined) {
-  const ports = workload.ports;
+function targetOf(scope: IConstruct, workload: IMeshWorkload, port: number | undefined, service: IngressServiceOptions | undefined,
+  clusterDomain: string): Target {
+  if (workload instanceof MeshWorkload && workload.meshService) {
+    throw new IstioSecurityError(scope, `workload ${workload.node.path} is one version of MeshService ${workload.meshService.node.path}, whose `
+      + 'Service selects every version: route to the MeshService.');
+  }
+  const ports = workloadTraits(workload)?.servicePorts?.();
+  const host = (workload as { host?: unknown }).host;
+  if (!ports || typeof host !== 'string') {
+    if (service === undefined || service === null) {
+      throw new IstioSecurityError(scope, `the Service of workload ${workload.node.path} is not known to this library: name it and its port `
+        + '(service: { name, port }).');
+    }
+    if (port !== undefined && port !== null) throw new IstioSecurityError(scope, 'give the port in service.port, not in port.');
+    const name = assertDnsLabel(scope, 'service name', service.name);
+    const servicePort = assertPort(scope, 'service port', service.port);
+    const containerPort = assertPort(scope, 'service containerPort', service.containerPort ?? servicePort);
+    const protocol = assertEnumValue(scope, 'service protocol', service.protocol ?? AppProtocol.HTTP, AppProtocol);
+    return { host: `${name}.${workload.namespace}.svc.${clusterDomain}`, port: servicePort, containerPort, protocol };
+  }
+  if (service !== undefined && service !== null) {
+    throw new IstioSecurityError(scope, `workload ${workload.node.path} has its own Service (${host}): leave service out, and name the port with port.`);
+  }
   if (ports.length === 0) {
     throw new IstioSecurityError(scope, `workload ${workload.node.path} serves no ports, so there is nothing to route to: declare its ports.`);
   }
+  const found = pickPort(scope, workload, ports, port);
+  return { host, port: found.port, containerPort: found.containerPort ?? found.port, protocol: found.protocol ?? AppProtocol.HTTP };
+}
+
+function pickPort(scope: IConstruct, workload: IMeshWorkload, ports: WorkloadPort[], port: number | undefined): WorkloadPort {
   if (port === undefined || port === null) {
     if (ports.length > 1) {
       throw new IstioSecurityError(scope, `workload ${workload.node.path} has several Service ports (${ports.map((p) => p.port).join(', ')}): `
@@ -303,8 +369,8 @@ function targetPort(scope: IConstruct, workload: MeshWorkload, port: number | un
     : `port ${port} is not a Service port of ${workload.node.path}: use one of ${ports.map((p) => p.port).join(', ')}.`);
 }
 
-function checkProtocol(scope: IConstruct, mode: IngressTlsMode, workload: MeshWorkload, port: { port: number; protocol?: string }): void {
-  const protocol = port.protocol!;
+function checkProtocol(scope: IConstruct, mode: IngressTlsMode, workload: IMeshWorkload, port: Target): void {
+  const protocol = port.protocol;
   if (mode === IngressTlsMode.PASSTHROUGH) {
     if (protocol !== 'https' && protocol !== 'tls') {
       throw new IstioSecurityError(scope, `passthrough sends the client's TLS untouched to port ${port.port} of ${workload.node.path}, which speaks `

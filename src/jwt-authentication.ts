@@ -5,7 +5,7 @@ import { Condition } from './condition';
 import { IstioSecurityError } from './errors';
 import { IngressGateway } from './ingress-gateway';
 import { JwtIssuer } from './jwt-issuer';
-import { MeshWorkload } from './mesh-workload';
+import { IMeshWorkload } from './mesh-workload-interface';
 import { AuthzRule, checkRule, HTTP_PROTOCOLS, renderRule } from './private/authz-rules';
 import { gatewayPodsKey } from './private/gateway-servers';
 import { ingressServers, registerWorkloadPolicy } from './private/ingress-admission';
@@ -14,6 +14,8 @@ import { claimObjectName, holderOf, objectKey } from './private/registry';
 import { assertDnsLabel, assertUnique, quote } from './private/validate';
 import { show } from './private/show';
 import { warnAtSynth } from './private/warnings';
+import { assertMeshWorkload, workloadTraits } from './private/workload-check';
+import { WorkloadPort } from './workload-port';
 
 /** A claim a token must carry, with one of the values. */
 export interface JwtClaimRequirement {
@@ -56,10 +58,10 @@ export interface JwtRequirementOptions {
 
 export interface JwtAuthenticationProps {
   /**
-   * The workload that checks tokens. Give this or `ingressGateway`.
+   * The workload that checks tokens (a MeshWorkload, MeshService or AdoptedWorkload). Give this or `ingressGateway`.
    * @default - none
    */
-  readonly workload?: MeshWorkload;
+  readonly workload?: IMeshWorkload;
   /**
    * The ingress gateway that checks tokens, for every call it takes in. Give this or `workload`.
    * @default - none
@@ -103,7 +105,9 @@ export class JwtAuthentication extends Construct {
   public readonly requestAuthentication: ApiObject;
   /** The DENY AuthorizationPolicy that makes the token mandatory (absent with `tokenOptional`). */
   public readonly requirementPolicy?: ApiObject;
-  private readonly workload?: MeshWorkload;
+  private readonly workload?: IMeshWorkload;
+  /** The workload's ports with their protocols, when the library knows them. */
+  private readonly workloadPorts?: WorkloadPort[];
   private readonly gateway?: IngressGateway;
   private readonly tokenOptional: boolean;
   private readonly rules: AuthzRule[] = [];
@@ -120,17 +124,20 @@ export class JwtAuthentication extends Construct {
       }
       let defaultName: string;
       if (workload !== undefined && workload !== null) {
-        if (!(workload instanceof MeshWorkload)) throw new IstioSecurityError(this, `workload ${quote(workload)} is not a MeshWorkload.`);
+        assertMeshWorkload(this, 'workload', workload);
         if (!workload.sidecar) {
           throw new IstioSecurityError(this, `workload ${workload.node.path} has no sidecar, so nothing would check its tokens: give it a sidecar.`);
         }
-        if (!workload.ports.some((port) => HTTP_PROTOCOLS.includes(port.protocol!))) {
+        const ports = workloadTraits(workload)?.servicePorts?.();
+        if (ports && !ports.some((port) => HTTP_PROTOCOLS.includes(port.protocol!))) {
           throw new IstioSecurityError(this, `workload ${workload.node.path} has no HTTP port, and tokens travel in HTTP requests: `
             + 'require them where the workload speaks HTTP.');
         }
+        this.workloadPorts = ports;
         this.namespace = workload.namespace;
         this.selector = { ...workload.selectorLabels };
-        defaultName = `${workload.name}-jwt`;
+        const name = (workload as { name?: unknown }).name;
+        defaultName = `${typeof name === 'string' ? name : workload.selectorLabels.app ?? workload.node.id.toLowerCase()}-jwt`;
       } else {
         if (!(gateway instanceof IngressGateway)) throw new IstioSecurityError(this, `ingressGateway ${quote(gateway)} is not an IngressGateway.`);
         gateway.validate(this);
@@ -201,17 +208,18 @@ export class JwtAuthentication extends Construct {
     const claims = checkClaims(this, o.claims);
     const ports = o.ports ?? this.defaultPorts();
     const where = { paths: o.paths, methods: o.methods, hosts: checkRequestHosts(this, o.hosts), ports };
-    const workloadPorts = this.workload?.ports;
+    const workloadPorts = this.workloadPorts;
     const added = [checkRule(this, 'DENY', { ...where, notRequestPrincipals: this.issuers.map((i) => i.requestPrincipals) }, workloadPorts)];
     for (const c of claims) added.push(checkRule(this, 'DENY', { ...where, when: [Condition.notClaim(c.claim, c.values)] }, workloadPorts));
     this.rules.push(...added);
   }
 
   private defaultPorts(): number[] {
-    if (this.workload) {
-      return [...new Set(this.workload.ports.filter((p) => HTTP_PROTOCOLS.includes(p.protocol!)).map((p) => p.containerPort!))];
+    if (this.workloadPorts) {
+      return [...new Set(this.workloadPorts.filter((p) => HTTP_PROTOCOLS.includes(p.protocol!)).map((p) => p.containerPort!))];
     }
-    return [...new Set(this.gateway!.ports.map((p) => p.targetPort!))];
+    if (this.gateway) return [...new Set(this.gateway.ports.map((p) => p.targetPort!))];
+    throw new IstioSecurityError(this, `the ports of ${this.workload!.node.path} are not known to this library: name its HTTP container ports (ports).`);
   }
 
   private validateRequirements(): string[] {

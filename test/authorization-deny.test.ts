@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import {
   AppProtocol, AuthorizationAction, Condition, MeshNamespace, MeshWorkload, MeshWorkloadProps, MtlsMode, Peer, StrictNamespace, WorkloadAuthorization,
 } from '../src';
-import { newChart, only, refusal, schemaValidatedEachFile, synth } from './util';
+import { newChart, only, refusal, schemaValidatedEachFile, synth, stderrOf } from './util';
 
 const valid = schemaValidatedEachFile();
 
@@ -18,15 +18,6 @@ function setup() {
   return { chart, ns, api, web };
 }
 
-function stderrOf(build: () => void): string {
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    build();
-    return spy.mock.calls.map((call) => String(call[0])).join('');
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 describe('DENY rules', () => {
   test('MeshWorkload.deny: a DENY policy <name>-deny, one rule per call, before any ALLOW', () => {

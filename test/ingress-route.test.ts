@@ -1,10 +1,10 @@
 import { Chart } from 'cdk8s';
 import {
-  AppProtocol, DefaultDeny, EgressGateway, EgressGatewayRoute, EgressMode, GatewayCertificate, IngressGateway, IngressRoute, IngressRouteProps,
+  AdoptedWorkload, AppProtocol, DefaultDeny, MeshService, EgressGateway, EgressGatewayRoute, EgressMode, GatewayCertificate, IngressGateway, IngressRoute, IngressRouteProps,
   IngressTls, MeshNamespace, MeshWorkload, MeshWorkloadProps, MtlsMode, Peer, StrictNamespace, WorkloadAuthorization,
 } from '../src';
 import { KEY_HEADER_ONLY, TEST_KEY } from './test-keys';
-import { newChart, only, refusal, schemaValidatedEachFile, synth } from './util';
+import { newChart, only, refusal, schemaValidatedEachFile, synth, stderrOf } from './util';
 
 const valid = schemaValidatedEachFile();
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n';
@@ -21,16 +21,6 @@ function route(chart: Chart, id: string, props: Partial<IngressRouteProps> & { w
   return new IngressRoute(chart, id, { ingressGateway: gateway, hosts: ['httpbin.example.com'], tls: simple(), ...props });
 }
 
-/** Runs `build`, then returns every line written to stderr. */
-function stderrOf(build: () => void): string {
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    build();
-    return spy.mock.calls.map((call) => String(call[0])).join('');
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 describe('IngressGateway', () => {
   test('Istio\'s ingress gateway: namespace, pods, service account as identity, ports', () => {
@@ -163,6 +153,40 @@ describe('IngressRoute', () => {
     const objects = valid(synth(chart));
     expect(only(objects, 'Gateway').metadata).toEqual({ name: 'public', namespace: 'edge' });
     expect(only(objects, 'VirtualService').spec.http[0].route[0].destination.host).toBe('httpbin.web.svc.cluster.local');
+  });
+});
+
+describe('targets: versioned services and adopted pods', () => {
+  test('a MeshService: every version behind its Service; the gateway let in to all of them', () => {
+    const chart = newChart();
+    const reviews = new MeshService(chart, 'reviews', { namespace: new StrictNamespace(chart, 'bookinfo', { defaultDeny: true }), ports: [{ port: 9080 }] });
+    reviews.addVersion('v1', { image: 'reviews:1' });
+    const v2 = reviews.addVersion('v2', { image: 'reviews:2' });
+    route(chart, 'r', { workload: reviews, hosts: ['reviews.example.com'] });
+    const objects = valid(synth(chart));
+    expect(only(objects, 'VirtualService').spec.http[0].route).toEqual([{ destination: { host: 'reviews.bookinfo.svc.cluster.local', port: { number: 9080 } } }]);
+    const allow = only(objects, 'AuthorizationPolicy', 'reviews-allow');
+    expect(allow.spec.selector).toEqual({ matchLabels: { app: 'reviews' } });
+    expect(allow.spec.rules).toEqual([{ from: [{ source: { principals: [gateway.identity.principal] } }], to: [{ operation: { ports: ['9080'] } }] }]);
+    expect(refusal(() => route(chart, 'v2', { workload: v2, hosts: ['v2.example.com'] })).message)
+      .toMatch(/workload test\/reviews\/Version-v2 is one version of MeshService test\/reviews, whose Service selects every version: route to the MeshService/);
+  });
+
+  test('an AdoptedWorkload: its Service named, the container port behind it', () => {
+    const chart = newChart();
+    const ns = MeshNamespace.fromName('legacy', { sidecarInjection: true });
+    const pods = AdoptedWorkload.fromSelector(chart, 'legacy-api', { namespace: ns, selector: { app: 'legacy-api' } });
+    WorkloadAuthorization.of(pods).allow([Peer.namespace(ns)]);
+    const r = route(chart, 'r', { workload: pods, service: { name: 'legacy-api', port: 80, containerPort: 8080 } });
+    const objects = valid(synth(chart));
+    expect(r.serviceHost).toBe('legacy-api.legacy.svc.cluster.local');
+    expect(only(objects, 'VirtualService').spec.http[0].route[0].destination).toEqual({ host: 'legacy-api.legacy.svc.cluster.local', port: { number: 80 } });
+    expect(only(objects, 'AuthorizationPolicy').spec.rules[1]).toEqual({ from: [{ source: { principals: [gateway.identity.principal] } }], to: [{ operation: { ports: ['8080'] } }] });
+    expect(refusal(() => route(chart, 'r2', { workload: pods, hosts: ['b.example.com'] })).message)
+      .toMatch(/the Service of workload test\/legacy-api is not known to this library: name it and its port \(service: \{ name, port \}\)/);
+    expect(refusal(() => route(chart, 'r3', { workload: httpbin(chart), hosts: ['c.example.com'], service: { name: 'x', port: 1 } })).message)
+      .toMatch(/has its own Service \(httpbin.web.svc.cluster.local\): leave service out/);
+    expect(refusal(() => route(chart, 'r4', { workload: pods, hosts: ['d.example.com'], service: { name: 'Bad', port: 80 } })).message).toMatch(/service name "Bad"/);
   });
 });
 
@@ -374,7 +398,7 @@ describe('IngressRoute refuses', () => {
       .toMatch(/ingress gateway serviceAccountName "Bad" is not a valid DNS-1123 label/);
     expect(refusal(() => route(chart, 'c', { workload, ingressGateway: {} as any })).message).toMatch(/ingressGateway \[object Object\] is not an IngressGateway|is not an IngressGateway/);
     expect(refusal(() => route(chart, 'd', { workload, tls: 'SIMPLE' as any })).message).toMatch(/tls "SIMPLE" is not an IngressTls/);
-    expect(refusal(() => route(chart, 'e', { workload: {} as any })).message).toMatch(/is not a MeshWorkload/);
+    expect(refusal(() => route(chart, 'e', { workload: {} as any })).message).toMatch(/workload an object is not a mesh workload/);
     expect(refusal(() => new IngressRoute(chart, 'f', {} as any)).message).toMatch(/required props are missing: ingressGateway/);
   });
 

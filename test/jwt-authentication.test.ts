@@ -3,7 +3,7 @@ import {
   AppProtocol, IngressGateway, IngressRoute, IngressTls, JwtAuthentication, JwtAuthenticationProps, JwtIssuer,
   MeshWorkload, MeshWorkloadProps, StrictNamespace,
 } from '../src';
-import { newChart, only, refusal, schemaValidatedEachFile, synth } from './util';
+import { newChart, only, refusal, schemaValidatedEachFile, synth, stderrOf } from './util';
 
 const valid = schemaValidatedEachFile();
 const ISSUER = 'https://auth.example.com';
@@ -21,15 +21,6 @@ function jwt(chart: Chart, props: Partial<JwtAuthenticationProps> = {}, id = 'jw
   return new JwtAuthentication(chart, id, { issuers: [issuer], ...props, workload: props.workload ?? (props.ingressGateway ? undefined : httpbin(chart)) });
 }
 
-function stderrOf(build: () => void): string {
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    build();
-    return spy.mock.calls.map((call) => String(call[0])).join('');
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 describe('JwtAuthentication on a workload', () => {
   test('a RequestAuthentication, and a DENY policy that refuses requests without a valid token', () => {

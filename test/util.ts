@@ -61,3 +61,14 @@ export function schemaValidatedEachFile(): (objects: any[]) => any[] {
 export function synthApp(app: App): Record<string, any[]> {
   return Object.fromEntries(app.charts.map((chart) => [chart.node.id, Testing.synth(chart)]));
 }
+
+/** Runs `build` with stderr captured; returns everything it wrote there (the library's warnings). */
+export function stderrOf(build: () => void): string {
+  const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    build();
+    return spy.mock.calls.map((call) => String(call[0])).join('');
+  } finally {
+    spy.mockRestore();
+  }
+}

@@ -226,10 +226,11 @@ function isRequestKey(key: string): boolean {
 function checkRequestFieldsOnTcp(scope: IConstruct, action: AuthzAction, fields: string[], tcpFields: boolean,
   ports: number[] | undefined, notPorts: number[] | undefined, workloadPorts: WorkloadPort[] | undefined): number[] | undefined {
   const names = [...new Set(fields)];
-  if (!workloadPorts) {
+  // Pods this library did not create: their ports may be known, their protocols are not.
+  if (!workloadPorts || workloadPorts.some((p) => p.protocol === undefined)) {
     if (action === 'DENY' && !ports) {
       throw new IstioSecurityError(scope, `${fieldsAre(names)} HTTP-only, and Istio ignores them in a DENY rule on TCP ports, `
-        + 'so there the rule would deny every connection: the pods\' ports are unknown, so name the HTTP container ports (ports).');
+        + 'so there the rule would deny every connection: the pods\' protocols are unknown, so name the HTTP container ports (ports).');
     }
     return ports;
   }
