@@ -2,7 +2,7 @@
 // in three versions behind one Service and one identity, each service callable only by its callers.
 import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { MeshNamespace, MeshService, Peer, ServiceVersionOptions, StrictNamespace } from '../src';
+import { GatewayCertificate, IngressGateway, IngressRoute, IngressTls, MeshService, ServiceVersionOptions, StrictNamespace } from '../src';
 
 export const BOOKINFO_NAMESPACE = 'bookinfo';
 
@@ -16,8 +16,9 @@ function image(service: string, version: string): string {
 /**
  * bookinfo: the ingress gateway calls productpage, productpage calls details and reviews, reviews
  * calls ratings; nothing else is allowed (the namespace denies by default). The gateway itself is
- * installed with Istio: productpage lets in its identity
- * (`istio-system/istio-ingressgateway-service-account`).
+ * installed with Istio; the route to productpage (bookinfo.example.com, TLS at the gateway with the
+ * Secret `bookinfo-credential` in istio-system) lets in its identity
+ * (`istio-system/istio-ingressgateway-service-account`), on productpage's port only.
  */
 export function bookinfoChart(app: App): Chart {
   const chart = new Chart(app, 'bookinfo');
@@ -49,6 +50,11 @@ export function bookinfoChart(app: App): Chart {
   details.allowFrom(productpage);
   reviews.allowFrom(productpage);
   ratings.allowFrom(reviews);
-  productpage.allowPeers([Peer.serviceAccount(MeshNamespace.fromName('istio-system'), 'istio-ingressgateway-service-account')]);
+  new IngressRoute(chart, 'ingress', {
+    ingressGateway: IngressGateway.istio(),
+    hosts: ['bookinfo.example.com'],
+    workload: productpage,
+    tls: IngressTls.simple({ certificate: GatewayCertificate.fromSecret('bookinfo-credential'), httpsRedirect: true }),
+  });
   return chart;
 }

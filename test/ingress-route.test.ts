@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import {
-  AdoptedWorkload, AppProtocol, DefaultDeny, MeshService, EgressGateway, EgressGatewayRoute, EgressMode, GatewayCertificate, IngressGateway, IngressRoute, IngressRouteProps,
+  AdoptedWorkload, AppProtocol, DefaultDeny, IMeshNamespace, IMeshWorkload, MeshService, EgressGateway, EgressGatewayRoute, EgressMode, GatewayCertificate, IngressGateway, IngressRoute, IngressRouteProps,
   IngressTls, MeshNamespace, MeshWorkload, MeshWorkloadProps, MtlsMode, Peer, StrictNamespace, WorkloadAuthorization,
 } from '../src';
 import { KEY_HEADER_ONLY, TEST_KEY } from './test-keys';
@@ -11,13 +11,13 @@ const CERT = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIF
 const gateway = IngressGateway.istio();
 const simple = (secret = 'httpbin-credential') => IngressTls.simple({ certificate: GatewayCertificate.fromSecret(secret) });
 
-function httpbin(chart: Chart, props: Partial<MeshWorkloadProps> = {}, namespace = new StrictNamespace(chart, 'web')): MeshWorkload {
+function httpbin(chart: Chart, props: Partial<MeshWorkloadProps> = {}, namespace: IMeshNamespace = new StrictNamespace(chart, 'web')): MeshWorkload {
   return new MeshWorkload(chart, props.name ?? 'httpbin', {
     namespace, image: 'docker.io/kennethreitz/httpbin', ports: [{ port: 8000, containerPort: 80 }], ...props,
   });
 }
 
-function route(chart: Chart, id: string, props: Partial<IngressRouteProps> & { workload: MeshWorkload }): IngressRoute {
+function route(chart: Chart, id: string, props: Partial<IngressRouteProps> & { workload: IMeshWorkload }): IngressRoute {
   return new IngressRoute(chart, id, { ingressGateway: gateway, hosts: ['httpbin.example.com'], tls: simple(), ...props });
 }
 
