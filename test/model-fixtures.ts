@@ -59,7 +59,7 @@ export function authorizationPolicy(ns: string, name: string, spec: any): any {
 }
 
 /** The outcome of the one call from `from` to `to` on Service port `port`. */
-export function call(model: MeshModel, from: string, to: string, port: number): { outcome: string; reason: string } {
+export function call(model: MeshModel, from: string, to: string, port: number): { outcome: string; reason: string; meshOutcome?: string } {
   const rows = [...model.connectionsFrom(from)].filter((c) => c.to === to && c.port === port);
   if (rows.length !== 1) throw new Error(`expected one call ${from} -> ${to}:${port}, found ${rows.length}`);
   return rows[0];
