@@ -267,7 +267,8 @@ export interface PredictedEgress {
 export interface MeshFinding {
   /**
    * `istio-mutual-without-sidecar`, `plaintext-to-strict`, `client-tls-mismatch`,
-   * `principal-never-matches` or `egress-gateway-bypass`.
+   * `principal-never-matches`, `egress-gateway-bypass`, `service-port-in-authorization`,
+   * `identity-not-found`, `selector-matches-no-pod`, `policy-without-sidecar` or `strict-under-disable`.
    */
   readonly rule: string;
   /** What is wrong, with an example. */

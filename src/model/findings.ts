@@ -2,12 +2,14 @@
 // (a legacy plaintext client refused by a STRICT server) is an expected outcome, not a finding:
 // findings are what a configuration surely gets wrong.
 
+import { CONFIG_FIXES, configFindings, sidecarAssumed } from './config-findings';
 import { EgressTarget } from './egress';
 import { MeshModel } from './model';
 import { WorkloadInfo } from './resources';
 import { Finding, FindingResource, FindingRule, refText } from './types';
 
 const FIXES: Record<FindingRule, string> = {
+  ...CONFIG_FIXES as Record<FindingRule, string>,
   'istio-mutual-without-sidecar': 'Give the server a sidecar (namespace label istio-injection=enabled or pod label sidecar.istio.io/inject=true), '
     + 'or drop tls.mode from the DestinationRule so that auto mTLS sends plaintext to it.',
   'plaintext-to-strict': 'Drop tls.mode DISABLE from the DestinationRule (auto mTLS then uses mTLS), or make the server\'s PeerAuthentication PERMISSIVE.',
@@ -34,6 +36,8 @@ function callFindings(model: MeshModel, into: Map<string, Accumulator>): void {
   for (const pair of model.groupPairs()) {
     const f = pair.verdict.finding;
     if (!f) continue;
+    // A server without a sidecar only because its namespace's labels were assumed is not surely broken.
+    if (f.rule === 'istio-mutual-without-sidecar' && sidecarAssumed(model, pair.endpoint.members[0].workload)) continue;
     const k = key(f.rule, f.resources);
     const acc = into.get(k);
     if (acc) {
@@ -53,7 +57,8 @@ function principalFindings(model: MeshModel, into: Map<string, Accumulator>): vo
   const bySa = new Map<string, boolean>();
   for (const w of inventory.workloads) {
     const k = `${w.namespace}/${w.serviceAccount}`;
-    bySa.set(k, (bySa.get(k) ?? false) || w.sidecar);
+    // Without a sidecar only because the namespace's labels were assumed: not surely without one.
+    bySa.set(k, (bySa.get(k) ?? false) || w.sidecar || sidecarAssumed(model, w));
   }
   const disabled = (ns: string) => inventory.namespaces.get(ns)?.labels['istio-injection'] === 'disabled';
   for (const policy of inventory.authorizationPolicies) {
@@ -145,6 +150,7 @@ export function findFindings(model: MeshModel): Finding[] {
   callFindings(model, found);
   principalFindings(model, found);
   egressFindings(model, found);
+  for (const f of configFindings(model)) found.set(key(f.rule, f.resources) + f.message, { ...f, resources: [...f.resources] });
   return [...found.values()]
     .map((a) => ({ rule: a.rule, message: a.message, fix: FIXES[a.rule], resources: a.resources, count: a.count }))
     .sort((a, b) => b.count - a.count || (a.message < b.message ? -1 : 1));

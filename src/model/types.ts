@@ -202,10 +202,16 @@ export type FindingRule =
   | 'plaintext-to-strict'
   | 'client-tls-mismatch'
   | 'principal-never-matches'
-  | 'egress-gateway-bypass';
+  | 'egress-gateway-bypass'
+  | 'service-port-in-authorization'
+  | 'identity-not-found'
+  | 'selector-matches-no-pod'
+  | 'policy-without-sidecar'
+  | 'strict-under-disable';
 
 export const FINDING_RULES: readonly FindingRule[] = [
   'istio-mutual-without-sidecar', 'plaintext-to-strict', 'client-tls-mismatch', 'principal-never-matches', 'egress-gateway-bypass',
+  'service-port-in-authorization', 'identity-not-found', 'selector-matches-no-pod', 'policy-without-sidecar', 'strict-under-disable',
 ];
 
 /** A resource a finding names, with where in it the problem is. */
