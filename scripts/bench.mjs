@@ -25,7 +25,7 @@ const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const [mode, ...rest] = process.argv.slice(2);
 if (mode === '--library') measureLibrary(Number(rest[0]), rest[1]);
 else if (mode === '--raw') measureRaw(rest[0]);
-else if (mode === '--model') measureModel(rest[0]);
+else if (mode === '--model') measureModel(rest[0], rest[1] === 'network-policies');
 else if (mode === '--by-hand') measureByHand(Number(rest[0]));
 else if (mode === '--l1') measureL1(rest[0]);
 else main(process.argv.slice(2).map(Number).filter((n) => n > 0));
@@ -186,15 +186,49 @@ function measureByHand(n) {
   report(timeChart(() => buildByHand(n)).figures);
 }
 
+/**
+ * NetworkPolicies for the bench platform, as a platform team writes them (Online Boutique's shape):
+ * per namespace a deny-all (ingress and egress) and an egress lock-down (the egress gateway pods,
+ * DNS, istiod, the namespace itself); per workload an ingress policy that lets in the workload
+ * before it (the first: its namespace) on the container port.
+ */
+function networkPolicies(objects) {
+  const np = (namespace, name, spec) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });
+  const inNs = (ns, labels) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } }, podSelector: { matchLabels: labels } });
+  const out = [];
+  const byNs = new Map();
+  for (const o of objects) {
+    if (o.kind !== 'Deployment') continue;
+    const list = byNs.get(o.metadata.namespace) ?? [];
+    list.push(o.spec.template.metadata.labels.app ?? o.metadata.name);
+    byNs.set(o.metadata.namespace, list);
+  }
+  for (const [ns, apps] of byNs) {
+    out.push(np(ns, 'deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }));
+    out.push(np(ns, 'egress-lockdown', { podSelector: {}, policyTypes: ['Egress'], egress: [
+      { to: [inNs('istio-system', { istio: 'egressgateway' })], ports: [{ port: 8080 }, { port: 8443 }] },
+      { to: [inNs('kube-system', { 'k8s-app': 'kube-dns' })], ports: [{ port: 53, protocol: 'UDP' }, { port: 53 }] },
+      { to: [inNs('istio-system', { app: 'istiod' })], ports: [{ port: 15012 }] },
+      { to: [{ podSelector: {} }] },
+    ] }));
+    apps.forEach((app, i) => out.push(np(ns, `${app}-ingress`, { podSelector: { matchLabels: { app } }, ingress: [{
+      from: [i === 0 ? { podSelector: {} } : { podSelector: { matchLabels: { app: apps[i - 1] } } }], ports: [{ port: 8080, protocol: 'TCP' }],
+    }] })));
+  }
+  return out;
+}
+
 // The mesh model of the report: every client against every Service port, aggregated into a text report.
-function measureModel(objectsFile) {
+function measureModel(objectsFile, withNetworkPolicies) {
   const lib = require(join(root, 'lib/src'));
-  const input = JSON.parse(readFileSync(objectsFile, 'utf8'));
+  const platform = JSON.parse(readFileSync(objectsFile, 'utf8'));
+  const input = withNetworkPolicies ? [...platform, ...networkPolicies(platform)] : platform;
   const t0 = performance.now();
   const model = lib.MeshReport.fromManifests(input);
   const text = model.render(lib.ReportFormat.TEXT);
   const t1 = performance.now();
-  report({ model: t1 - t0, calls: model.connectionCount, lines: text.split('\n').length });
+  const blocked = (text.match(/blocked (\d[\d,]*)\./) ?? [])[1] ?? '0';
+  report({ model: t1 - t0, calls: model.connectionCount, lines: text.split('\n').length, blocked });
 }
 
 function report(figures) {
@@ -242,8 +276,9 @@ function main(sizes) {
       const libTotal = library.construct + library.synth;
       const rawTotal = raw.construct + raw.synth;
       const model = median(['--model', dump]);
+      const modelNp = median(['--model', dump, 'network-policies']);
       const byHand = median(['--by-hand', String(n)]);
-      rows.push({ n, libTotal, rawTotal, rss: library.peakRssMb, model, byHand, l1 });
+      rows.push({ n, libTotal, rawTotal, rss: library.peakRssMb, model, modelNp, byHand, l1 });
       console.log(`${String(n).padEnd(7)} ${String(library.objects).padStart(7)}  | ${fmt(library.construct)} ${fmt(library.synth)} ${fmt(libTotal)} ${library.peakRssMb.toFixed(0).padStart(6)} MB`
         + ` | ${fmt(raw.construct)} ${fmt(raw.synth)} ${fmt(rawTotal)} ${raw.peakRssMb.toFixed(0).padStart(6)} MB`
         + ` | ${(libTotal / rawTotal).toFixed(2).padStart(11)} ${(library.peakRssMb / raw.peakRssMb).toFixed(2).padStart(10)}`);
@@ -259,14 +294,17 @@ function main(sizes) {
       console.log(`by hand with cdk8s-plus + Istio L1s, N=${n}: ${byHand.objects} objects, construct ${byHand.construct.toFixed(0)} ms, `
         + `synth ${byHand.synth.toFixed(0)} ms, total ${total.toFixed(0)} ms, peak RSS ${byHand.peakRssMb.toFixed(0)} MB; library / by hand ${(libTotal / total).toFixed(2)}`);
     }
-    for (const { n, model } of rows) {
+    for (const { n, model, modelNp } of rows) {
       console.log(`mesh model, N=${n}: ${model.calls} calls predicted and aggregated in ${model.model.toFixed(0)} ms, `
         + `text report ${model.lines} lines, peak RSS ${model.peakRssMb.toFixed(0)} MB`);
+      console.log(`mesh model with NetworkPolicies, N=${n}: ${modelNp.model.toFixed(0)} ms (x${(modelNp.model / model.model).toFixed(2)}), `
+        + `${modelNp.blocked} calls blocked, text report ${modelNp.lines} lines, peak RSS ${modelNp.peakRssMb.toFixed(0)} MB`);
     }
     for (let i = 1; i < rows.length; i++) {
       const [a, b] = [rows[i - 1], rows[i]];
       console.log(`growth ${a.n} -> ${b.n} (x${b.n / a.n}): library time x${(b.libTotal / a.libTotal).toFixed(2)}, peak RSS x${(b.rss / a.rss).toFixed(2)}; `
-        + `model time x${(b.model.model / a.model.model).toFixed(2)}, peak RSS x${(b.model.peakRssMb / a.model.peakRssMb).toFixed(2)}`);
+        + `model time x${(b.model.model / a.model.model).toFixed(2)}, peak RSS x${(b.model.peakRssMb / a.model.peakRssMb).toFixed(2)}; `
+        + `with NetworkPolicies x${(b.modelNp.model / a.modelNp.model).toFixed(2)}, peak RSS x${(b.modelNp.peakRssMb / a.modelNp.peakRssMb).toFixed(2)}`);
     }
     const synth = wallMs(join(root, 'node_modules/.bin/cdk8s'), ['synth', '--no-check-upgrade', '--output', join(work, 'dist')]);
     const bare = wallMs(process.execPath, ['-e', "require('cdk8s')"]);

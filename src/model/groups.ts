@@ -4,7 +4,7 @@
 
 import { AuthorizationPolicies } from './authorization';
 import { DestinationRules } from './destination-rules';
-import { NetworkPolicies } from './network-policy';
+import { NetPod, NetworkPolicies } from './network-policy';
 import { EffectiveMode, PeerAuthentications } from './peer-authentication';
 import { AuthorizationPolicyInfo, DestinationRuleInfo, ServiceInfo, ServicePortInfo, WorkloadInfo } from './resources';
 import { ClientFacts, EndpointFacts } from './verdict';
@@ -53,11 +53,11 @@ export function groupClients(workloads: readonly WorkloadInfo[], authorization: 
  * rules that name them) and `egressKey` (everything else an egress verdict depends on: sidecar,
  * selector rules, Sidecar resource, identity).
  */
-export function groupEgressClients(workloads: readonly WorkloadInfo[], network: NetworkPolicies,
+export function groupEgressClients(workloads: readonly WorkloadInfo[], network: NetworkPolicies, egressPods: readonly NetPod[],
   egressKey: (w: WorkloadInfo) => string): ClientGroup[] {
   return groupWorkloads(workloads, network, (w) => {
     const net = network.client(w);
-    return `${w.namespace}|${net.egressKey}|${net.fromSignature.join(',')}|${egressKey(w)}`;
+    return `${w.namespace}|${net.egressKey}|${network.egressFromKey(w, egressPods)}|${egressKey(w)}`;
   });
 }
 

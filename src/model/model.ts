@@ -5,7 +5,7 @@ import { DestinationRules } from './destination-rules';
 import { EgressAnalysis, EgressTarget, EgressVerdict } from './egress';
 import { ClientGroup, Endpoint, EndpointGroup, groupClients, groupEgressClients, groupEndpoints, selectorRuleIds } from './groups';
 import { buildInventory, Inventory } from './inventory';
-import { NetMatch, NetPolicy, NetworkPolicies } from './network-policy';
+import { NetMatch, NetPod, NetworkPolicies } from './network-policy';
 import { PeerAuthentications } from './peer-authentication';
 import { Sidecars } from './sidecars';
 import { WorkloadInfo } from './resources';
@@ -106,10 +106,11 @@ export class MeshModel {
   private readonly byPattern = new Map<number, ClientGroup[]>();
   /** Client groups by the NetworkPolicy ingress patterns that select them, and by their egress policies. */
   private readonly byNetPattern = new Map<number, ClientGroup[]>();
-  private readonly byEgressPolicy = new Map<NetPolicy, ClientGroup[]>();
-  private readonly endpointNetNaming: Array<{ readonly ingress?: Set<number>; readonly named: Set<ClientGroup> } | undefined> = [];
+  private readonly endpointNetNaming: Array<NetNaming | undefined> = [];
   /** NetworkPolicies of the input, as the verdicts use them. */
   public readonly network: NetworkPolicies;
+  /** The gateway pods and the pods behind egress targets. */
+  private readonly egressPods: readonly NetPod[];
   private readonly endpointPatterns: Array<Set<number> | undefined> = [];
   private readonly endpointNamespaces: Array<Set<string> | undefined> = [];
   private readonly context: VerdictContext;
@@ -147,7 +148,8 @@ export class MeshModel {
     for (const g of this.clientGroups) {
       const r = g.representative;
       const net = g.facts.network;
-      const key = r.sidecar ? `${r.namespace}|s|${selectorRuleIds(destinationRules, r)}|${net.egressClass}` : `${r.namespace}|n|${net.egressClass}`;
+      // Exact egress policies: a rule that names a destination then names whole base groups.
+      const key = r.sidecar ? `${r.namespace}|s|${selectorRuleIds(destinationRules, r)}|${net.egressKey}` : `${r.namespace}|n|${net.egressKey}`;
       let base = bases.get(key);
       if (!base) bases.set(key, base = { id: bases.size, namespace: r.namespace, sidecar: r.sidecar, egressClass: net.egressClass, groups: [], size: 0 });
       base.groups.push(g);
@@ -157,7 +159,6 @@ export class MeshModel {
       this.signatureOf.set(g, signature);
       for (const id of signature) pushTo(this.byPattern, id, g);
       for (const id of net.fromSignature) pushTo(this.byNetPattern, id, g);
-      for (const policy of net.egress) pushTo(this.byEgressPolicy, policy, g);
     }
     this.baseGroups = [...bases.values()];
     const { endpoints, groups } = groupEndpoints(this.inventory.services,
@@ -176,9 +177,10 @@ export class MeshModel {
       const named = gatewayPatterns.size === 0 ? '' : authorization.callerSignatureIds(w.principal, w.namespace).filter((id) => gatewayPatterns.has(id)).join(',');
       return `s|${selectorRuleIds(destinationRules, w)}|${sidecar}|${named}`;
     };
-    this.egressClientGroups = groupEgressClients(this.inventory.workloads, networkPolicies, egressKey);
-    const egressBases = new Map<string, number>();
     const egressPods = this.egressAnalysis.egressPods();
+    this.egressPods = egressPods;
+    this.egressClientGroups = groupEgressClients(this.inventory.workloads, networkPolicies, egressPods, egressKey);
+    const egressBases = new Map<string, number>();
     for (const g of this.egressClientGroups) {
       const r = g.representative;
       const np = networkPolicies.any ? networkPolicies.egressPathKey(r, egressPods) : '';
@@ -268,16 +270,21 @@ export class MeshModel {
     return `|${net.egressKey}|${from}`;
   }
 
-  /** The client groups NetworkPolicy rules name for an endpoint group (their ingress patterns, or egress rules to it). */
-  private netNaming(endpoint: EndpointGroup): { readonly ingress?: Set<number>; readonly named: Set<ClientGroup> } {
+  /**
+   * What NetworkPolicy rules name for an endpoint group: client groups by the patterns of its
+   * ingress rules, and the namespaces of egress policies with a rule to it (their clients' base
+   * groups hold those policies, so they are told apart base by base).
+   */
+  private netNaming(endpoint: EndpointGroup): NetNaming {
     let found = this.endpointNetNaming[endpoint.id];
     if (!found) {
       const named = new Set<ClientGroup>();
+      const namespaces = new Set<string>();
       const net = endpoint.facts.network;
       const ingress = this.network.any ? this.network.ingressNaming(net) : undefined;
       for (const id of ingress ?? []) for (const g of this.byNetPattern.get(id) ?? []) named.add(g);
-      if (this.network.any) for (const policy of this.network.egressNaming(net)) for (const g of this.byEgressPolicy.get(policy) ?? []) named.add(g);
-      this.endpointNetNaming[endpoint.id] = found = { ingress, named };
+      if (this.network.any) for (const policy of this.network.egressNaming(net)) namespaces.add(policy.info.namespace);
+      this.endpointNetNaming[endpoint.id] = found = { ingress, named, namespaces };
     }
     return found;
   }
@@ -289,11 +296,14 @@ export class MeshModel {
     return ids;
   }
 
-  /** Client namespaces where the DestinationRule lookup for an endpoint group's host may differ from elsewhere. */
+  /**
+   * Client namespaces where calls to an endpoint group may go otherwise than from elsewhere: where
+   * the DestinationRule lookup for its host may differ, or an egress NetworkPolicy names it.
+   */
   private namespacesOf(endpoint: EndpointGroup): Set<string> {
     let ns = this.endpointNamespaces[endpoint.id];
     if (!ns) {
-      ns = new Set();
+      ns = new Set(this.netNaming(endpoint).namespaces);
       for (const r of endpoint.facts.drCandidates) {
         ns.add(r.namespace);
         for (const e of r.exportTo ?? []) if (e !== '*' && e !== '.') ns.add(e);
@@ -349,12 +359,20 @@ export class MeshModel {
     const everyPlain = spanOf(plainBases);
     const sidecarBasesByNs = new Map<string, BaseGroup[]>();
     for (const b of sidecarBases) pushTo(sidecarBasesByNs, b.namespace, b);
+    const plainBasesByNs = new Map<string, BaseGroup[]>();
+    for (const b of plainBases) pushTo(plainBasesByNs, b.namespace, b);
+    const plainCache = new Map<string, Span>();
     if (everyPlain.size > 0) {
       // Without a sidecar a client sends plaintext: its namespace and identity do not matter, only
       // the NetworkPolicy rules that name it and its egress class.
       for (const endpoint of this.endpointGroups) {
-        const named = new Set([...this.netNaming(endpoint).named].filter((g) => !g.facts.sidecar));
-        yield* this.spanPairs(endpoint, named, [], this.partition(everyPlain, endpoint, partitions));
+        const naming = this.netNaming(endpoint);
+        const named = new Set([...naming.named].filter((g) => !g.facts.sidecar));
+        const inNamed: BaseGroup[] = [];
+        for (const ns of naming.namespaces) inNamed.push(...plainBasesByNs.get(ns) ?? []);
+        const others = inNamed.length > 0 ? this.basesOutside(naming.namespaces, plainBases, plainCache) : everyPlain;
+        yield* this.spanPairs(endpoint, named, inNamed.sort((a, b) => a.id - b.id).map((b) => spanOf([b])), this.partition(others, endpoint, partitions),
+          (base) => !naming.namespaces.has(base.namespace));
       }
     }
     for (const endpoint of this.endpointGroups) {
@@ -438,10 +456,10 @@ export class MeshModel {
    * The sidecar base groups outside `relevant`, one shared array per distinct set of namespaces,
    * so that `aggregate()` can tell a span it has walked already by its identity.
    */
-  private basesOutside(relevant: ReadonlySet<string>, sidecarBases: readonly BaseGroup[], cache: Map<string, Span>): Span {
+  private basesOutside(relevant: ReadonlySet<string>, bases: readonly BaseGroup[], cache: Map<string, Span>): Span {
     const key = [...relevant].sort().join(',');
     let span = cache.get(key);
-    if (!span) cache.set(key, span = spanOf(sidecarBases.filter((b) => !relevant.has(b.namespace))));
+    if (!span) cache.set(key, span = spanOf(bases.filter((b) => !relevant.has(b.namespace))));
     return span;
   }
 
@@ -469,7 +487,8 @@ export class MeshModel {
     const base = this.egressBaseId[client.id];
     // The reason names the client's own NetworkPolicies: clients of one class with other policies get their own.
     const net = client.facts.network;
-    const own = net.egressKey === '' && net.fromSignature.length === 0 ? '' : `|${net.egressKey}|${net.fromSignature.join(',')}`;
+    const from = this.network.egressFromKey(client.representative, this.egressPods);
+    const own = net.egressKey === '' && from === '' ? '' : `|${net.egressKey}|${from}`;
     const key = relevant.has(ns) ? `${base}|${ns}${own}` : own ? `${base}${own}` : base;
     let verdicts = this.egressVerdicts[targetIndex];
     let v = verdicts?.get(key);
@@ -560,6 +579,15 @@ export class MeshModel {
 function row(client: WorkloadInfo, e: Endpoint, v: Verdict): ConnectionRow {
   const base = { from: client.id, to: e.workload.id, service: `${e.service.namespace}/${e.service.name}`, port: e.port.port, outcome: v.outcome };
   return v.meshOutcome ? { ...base, meshOutcome: v.meshOutcome, reason: v.reason } : { ...base, reason: v.reason };
+}
+
+interface NetNaming {
+  /** Pattern ids of the ingress rules that tell clients apart (undefined: all are let in alike). */
+  readonly ingress?: Set<number>;
+  /** Client groups those patterns select. */
+  readonly named: Set<ClientGroup>;
+  /** Namespaces of egress policies with a rule that names the endpoints. */
+  readonly namespaces: Set<string>;
 }
 
 /** Base groups and how many clients they have. */

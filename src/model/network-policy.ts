@@ -153,6 +153,8 @@ export class NetworkPolicies {
   private readonly namespacePatterns = new Map<string, Pattern[]>();
   private readonly classIds = new Map<string, number>();
   private readonly classRules: Array<readonly Rule[] | undefined> = [];
+  private readonly classByPolicies = new Map<string, number>();
+  private readonly pathKeys = new Map<string, string>();
   private readonly clients = new Map<NetPod, ClientNet>();
   /** Per pattern id, the egress policies whose rules name it. */
   private readonly egressByPattern = new Map<number, Set<NetPolicy>>();
@@ -291,6 +293,9 @@ export class NetworkPolicies {
    * destination (see `egressNaming`) are let through to it alike.
    */
   private egressClass(egress: readonly NetPolicy[]): number {
+    const memoKey = ids(egress);
+    const known = this.classByPolicies.get(memoKey);
+    if (known !== undefined) return known;
     const broad = egress.length === 0 ? undefined : egress.flatMap((p) => p.egress).filter((r) => r.everywhere || r.allPods || r.ipBlocks.length > 0);
     const key = broad === undefined ? 'open' : canonical(broad.map((r) => ({ ports: r.ports, e: r.everywhere, a: r.allPods, i: r.ipBlocks.length > 0 }))
       .map((r) => canonical(r)).sort().filter((r, i, all) => all.indexOf(r) === i));
@@ -299,6 +304,7 @@ export class NetworkPolicies {
       this.classIds.set(key, id = this.classIds.size);
       this.classRules[id] = broad;
     }
+    this.classByPolicies.set(memoKey, id);
     return id;
   }
 
@@ -373,6 +379,28 @@ export class NetworkPolicies {
    * key take the same paths, though their reasons name their own policies.
    */
   public egressPathKey(client: NetPod, pods: readonly NetPod[]): string {
+    const { to } = this.egressPatterns(pods);
+    const egress = this.egressPolicies(client);
+    const memoKey = ids(egress);
+    let rules = this.pathKeys.get(memoKey);
+    if (rules === undefined) {
+      rules = egress.length === 0 ? 'open' : canonical(egress.flatMap((p) => p.egress)
+        .map((r) => canonical({ ports: r.ports, e: r.everywhere, a: r.allPods, i: r.ipBlocks, p: r.patterns.filter((id) => to.has(id)) }))
+        .sort().filter((r, i, all) => all.indexOf(r) === i));
+      this.pathKeys.set(memoKey, rules);
+    }
+    return `${rules}|${this.egressFromKey(client, pods)}`;
+  }
+
+  /** The ids of the patterns of ingress rules of `pods` (egress pods) that select the client, as a key. */
+  public egressFromKey(client: NetPod, pods: readonly NetPod[]): string {
+    const { from } = this.egressPatterns(pods);
+    if (from.size === 0) return '';
+    return [...this.signature(client)].filter((id) => from.has(id)).sort((a, b) => a - b).join(',');
+  }
+
+  /** Patterns that select some of `pods` (computed once: `pods` are the egress pods, always the same). */
+  private egressPatterns(pods: readonly NetPod[]): { readonly to: ReadonlySet<number>; readonly from: ReadonlySet<number> } {
     let relevant = this.egressPathPatterns;
     if (!relevant) {
       const to = new Set<number>();
@@ -383,12 +411,7 @@ export class NetworkPolicies {
       }
       this.egressPathPatterns = relevant = { to, from };
     }
-    const { to, from } = relevant;
-    const egress = this.egressPolicies(client);
-    const rules = egress.length === 0 ? 'open' : canonical(egress.flatMap((p) => p.egress)
-      .map((r) => canonical({ ports: r.ports, e: r.everywhere, a: r.allPods, i: r.ipBlocks, p: r.patterns.filter((id) => to.has(id)) }))
-      .sort().filter((r, i, all) => all.indexOf(r) === i));
-    return `${rules}|${[...this.signature(client)].filter((id) => from.has(id)).sort((a, b) => a - b).join(',')}`;
+    return relevant;
   }
 
   /** The network's decision on a call from a client to a server port. */
