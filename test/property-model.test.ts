@@ -11,6 +11,7 @@
 import fc from 'fast-check';
 import { aggregate, findFindings, MeshModel } from '../src/model';
 import { authorizationPolicy, decideEachCall, deployment, destinationRule, expectSameAggregateEitherWay, namespace, peerAuthentication, service } from './model-fixtures';
+import { networkPolicy, NetRuleInput, netRuleArb } from './network-policy-arbitraries';
 import { announce, params } from './property-util';
 
 announce('test/property-model.test.ts');
@@ -37,19 +38,6 @@ interface NamespaceInput {
   readonly egress?: NetRuleInput;
 }
 
-type PeerKind = 'none' | 'same-ns' | 'team' | 'first-pod' | 'first-pod-in-team' | 'every-pod' | 'ip-block' | 'no-rule';
-type PortKind = 'any' | 8080 | 'http' | 'range' | 'udp' | 53;
-
-interface NetRuleInput {
-  readonly peer: PeerKind;
-  readonly port: PortKind;
-  readonly team: number;
-  /** Select only the first workload (else the whole namespace). */
-  readonly selectFirst: boolean;
-  /** Leave policyTypes out (the API server's defaulting then decides). */
-  readonly defaultTypes: boolean;
-}
-
 interface HostInput {
   readonly port: 80 | 443;
   readonly viaGateway: boolean;
@@ -70,14 +58,6 @@ interface PlatformInput {
   /** A mesh-wide Sidecar in istio-system with REGISTRY_ONLY. */
   readonly meshRegistryOnly: boolean;
 }
-
-const netRuleArb: fc.Arbitrary<NetRuleInput> = fc.record({
-  peer: fc.constantFrom<PeerKind>('none', 'same-ns', 'team', 'first-pod', 'first-pod-in-team', 'every-pod', 'ip-block', 'no-rule'),
-  port: fc.constantFrom<PortKind>('any', 8080, 'http', 'range', 'udp', 53),
-  team: fc.nat(2),
-  selectFirst: fc.boolean(),
-  defaultTypes: fc.boolean(),
-});
 
 const namespaceArb: fc.Arbitrary<NamespaceInput> = fc.record({
   sidecar: fc.boolean(),
@@ -118,41 +98,6 @@ function nsName(i: number): string {
 
 function hostName(i: number): string {
   return `api-${i}.example.com`;
-}
-
-function netPorts(port: PortKind): any[] | undefined {
-  switch (port) {
-    case 'any': return undefined;
-    case 'http': return [{ port: 'http' }];
-    case 'range': return [{ port: 8000, endPort: 8100, protocol: 'TCP' }];
-    case 'udp': return [{ port: 8080, protocol: 'UDP' }];
-    default: return [{ port, protocol: 'TCP' }];
-  }
-}
-
-function netPeers(peer: PeerKind, team: number): any[] | undefined {
-  switch (peer) {
-    case 'none': return undefined;
-    case 'same-ns': return [{ podSelector: {} }];
-    case 'team': return [{ namespaceSelector: { matchLabels: { team: `t${team}` } } }];
-    case 'first-pod': return [{ podSelector: { matchLabels: { app: 'w-0' } } }];
-    case 'first-pod-in-team': return [{ namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'In', values: [`t${team}`] }] }, podSelector: { matchLabels: { app: 'w-0' } } }];
-    case 'every-pod': return [{ namespaceSelector: {} }];
-    case 'ip-block': return [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }];
-    default: return undefined;
-  }
-}
-
-/** A NetworkPolicy of one direction: `no-rule` isolates and allows nothing. */
-function networkPolicy(ns: string, direction: 'ingress' | 'egress', r: NetRuleInput): any {
-  const rules = r.peer === 'no-rule' ? undefined : [{ ...(netPorts(r.port) ? { ports: netPorts(r.port) } : {}),
-    ...(netPeers(r.peer, r.team) ? { [direction === 'ingress' ? 'from' : 'to']: netPeers(r.peer, r.team) } : {}) }];
-  const types = direction === 'ingress' ? ['Ingress'] : ['Egress'];
-  // Defaulted policyTypes: Ingress, plus Egress when there are egress rules (so an egress policy without rules isolates ingress only).
-  return {
-    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: `np-${direction}`, namespace: ns },
-    spec: { podSelector: r.selectFirst ? { matchLabels: { app: 'w-0' } } : {}, ...(r.defaultTypes ? {} : { policyTypes: types }), ...(rules ? { [direction]: rules } : {}) },
-  };
 }
 
 function platform(input: PlatformInput): any[] {

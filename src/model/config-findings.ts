@@ -67,15 +67,23 @@ function policyPods(model: MeshModel, policy: AuthorizationPolicyInfo): Workload
 /** An operation port that is a Service port of the selected pods and none of their container ports. */
 function servicePortFindings(model: MeshModel): RawFinding[] {
   const out: RawFinding[] = [];
+  const endpointsOf = new Map<WorkloadInfo, Array<(typeof model.endpoints)[number]>>();
+  for (const e of model.endpoints) {
+    const list = endpointsOf.get(e.workload);
+    if (list) list.push(e);
+    else endpointsOf.set(e.workload, [e]);
+  }
   for (const policy of model.inventory.authorizationPolicies) {
+    const ports = policy.rules.flatMap((rule: any) => (Array.isArray(rule?.to) ? rule.to : []))
+      .flatMap((to: any) => [...(Array.isArray(to?.operation?.ports) ? to.operation.ports : []), ...(Array.isArray(to?.operation?.notPorts) ? to.operation.notPorts : [])]);
+    if (ports.length === 0) continue;
     const pods = policyPods(model, policy);
     if (pods.length === 0) continue;
     const containerPorts = new Set(pods.flatMap((w) => w.containerPorts.map((c) => c.port)));
-    const targetPorts = new Set(model.endpoints.filter((e) => pods.includes(e.workload)).map((e) => e.targetPort));
+    const endpoints = pods.flatMap((w) => endpointsOf.get(w) ?? []);
+    const targetPorts = new Set(endpoints.map((e) => e.targetPort));
     const servicePorts = new Map<number, string>();
-    for (const e of model.endpoints) {
-      if (pods.includes(e.workload) && e.port.port !== e.targetPort) servicePorts.set(e.port.port, `${e.service.namespace}/${e.service.name}`);
-    }
+    for (const e of endpoints) if (e.port.port !== e.targetPort) servicePorts.set(e.port.port, `${e.service.namespace}/${e.service.name}`);
     policy.rules.forEach((rule: any, i: number) => {
       (Array.isArray(rule?.to) ? rule.to : []).forEach((to: any, j: number) => {
         for (const field of ['ports', 'notPorts']) {
@@ -99,12 +107,17 @@ function servicePortFindings(model: MeshModel): RawFinding[] {
   return out;
 }
 
-/** A principal or source namespace no workload of the input has. */
+/**
+ * A principal or source namespace no workload has: a principal of another trust domain, a service
+ * account that no workload of its namespace runs as (when the input holds that namespace's
+ * workloads), a source namespace the input holds without a workload. Identities of namespaces
+ * whose workloads are not in the input may be deployed from other manifests: no finding.
+ */
 function identityFindings(model: MeshModel): RawFinding[] {
   const { inventory } = model;
   if (inventory.workloads.length === 0) return [];
   const accounts = new Set(inventory.workloads.map((w) => `${w.namespace}/${w.serviceAccount}`));
-  const namespaces = new Set(inventory.workloads.map((w) => w.namespace));
+  const withWorkloads = new Set(inventory.workloads.map((w) => w.namespace));
   const out: RawFinding[] = [];
   for (const policy of inventory.authorizationPolicies) {
     if (policy.action === 'AUDIT') continue;
@@ -123,12 +136,14 @@ function identityFindings(model: MeshModel): RawFinding[] {
           const [, domain, ns, sa] = m;
           if (domain !== model.options.trustDomain) {
             report('principals', p, k, `names trust domain ${domain}, but the mesh's is ${model.options.trustDomain} (--trust-domain): no workload has it`);
-          } else if (!accounts.has(`${ns}/${sa}`)) {
-            report('principals', p, k, `is no workload's identity: no workload in the input runs as service account ${sa} in namespace ${ns}`);
+          } else if (withWorkloads.has(ns) && !accounts.has(`${ns}/${sa}`)) {
+            report('principals', p, k, `is no workload's identity: no workload of namespace ${ns} runs as service account ${sa}`);
           }
         });
         (Array.isArray(source.namespaces) ? source.namespaces : []).map(String).forEach((ns: string, k: number) => {
-          if (!ns.includes('*') && !namespaces.has(ns)) report('namespaces', ns, k, 'holds no workload of the input');
+          if (!ns.includes('*') && inventory.namespaces.get(ns)?.source === 'input' && !withWorkloads.has(ns)) {
+            report('namespaces', ns, k, 'is a namespace of the input without a workload: no caller comes from it');
+          }
         });
       });
     });
@@ -161,8 +176,9 @@ function selectorFindings(model: MeshModel): RawFinding[] {
     }
   }
   for (const ap of inventory.authorizationPolicies) {
+    // A root-namespace policy selects in every namespace; checked only where the root namespace's own pods (gateways) are in the input.
     const anywhere = ap.namespace === root;
-    if (ap.selector && (anywhere || known(ap.namespace))) {
+    if (ap.selector && known(ap.namespace)) {
       check(ap.ref, ap.namespace, selected(model, ap.namespace, ap.selector, anywhere).length > 0, 'it protects nothing');
     }
   }

@@ -150,7 +150,12 @@ export function findFindings(model: MeshModel): Finding[] {
   callFindings(model, found);
   principalFindings(model, found);
   egressFindings(model, found);
-  for (const f of configFindings(model)) found.set(key(f.rule, f.resources) + f.message, { ...f, resources: [...f.resources] });
+  // A field another finding already names (a principal that can never match) is not named twice.
+  const named = new Set([...found.values()].flatMap((a) => a.resources.map((r) => `${refText(r.ref)}|${r.locations.join(',')}`)));
+  for (const f of configFindings(model)) {
+    if (f.rule === 'identity-not-found' && f.resources.every((r) => named.has(`${refText(r.ref)}|${r.locations.join(',')}`))) continue;
+    found.set(key(f.rule, f.resources) + f.message, { ...f, resources: [...f.resources] });
+  }
   return [...found.values()]
     .map((a) => ({ rule: a.rule, message: a.message, fix: FIXES[a.rule], resources: a.resources, count: a.count }))
     .sort((a, b) => b.count - a.count || (a.message < b.message ? -1 : 1));
