@@ -4,12 +4,9 @@ import { IConstruct } from 'constructs';
 import { ClientCredential } from '../client-credential';
 import { IstioSecurityError } from '../errors';
 import { ServerCa } from '../server-ca';
-import { warnAtSynth } from './warnings';
+import { assertKeyAcknowledged, assertPemCertificate, assertPemPrivateKey, warnKeyInManifest } from './pem';
 import { claimObjectName } from './registry';
 import { isDnsSubdomain, quote } from './validate';
-
-const CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/;
-const PRIVATE_KEY = /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----[\s\S]+-----END ([A-Z]+ )?PRIVATE KEY-----/;
 
 /** A Secret name (Kubernetes: a DNS-1123 subdomain). */
 export function assertSecretName(scope: IConstruct, what: string, name: string): void {
@@ -39,19 +36,10 @@ export interface CredentialKind {
 export function checkCredential(scope: IConstruct, kind: CredentialKind, secretName: string, pem: PemMaterial | undefined): void {
   assertSecretName(scope, `${kind.what} Secret`, secretName);
   if (!pem) return;
-  if (pem.acknowledgeKeyInManifest !== true) {
-    throw new IstioSecurityError(scope, `${kind.factory}.fromPem would write the private key of "${secretName}" into the synthesized `
-      + `manifests: pass acknowledgeKeyInManifest: true to accept that, or create the Secret out of band and use ${kind.factory}.fromSecret(name).`);
-  }
-  if (typeof pem.certificate !== 'string' || !CERTIFICATE.test(pem.certificate)) {
-    throw new IstioSecurityError(scope, `${kind.what} certificate is not a PEM certificate (-----BEGIN CERTIFICATE-----).`);
-  }
-  if (typeof pem.privateKey !== 'string' || !PRIVATE_KEY.test(pem.privateKey)) {
-    throw new IstioSecurityError(scope, `${kind.what} privateKey is not a PEM private key (a BEGIN PRIVATE KEY block, PKCS#8 or PKCS#1/SEC1).`);
-  }
-  if (pem.caCertificate !== undefined && (typeof pem.caCertificate !== 'string' || !CERTIFICATE.test(pem.caCertificate))) {
-    throw new IstioSecurityError(scope, `${kind.what} caCertificate is not a PEM certificate (-----BEGIN CERTIFICATE-----).`);
-  }
+  assertKeyAcknowledged(scope, pem.acknowledgeKeyInManifest, `${kind.factory}.fromPem`, `"${secretName}"`, `${kind.factory}.fromSecret(name)`);
+  assertPemCertificate(scope, `${kind.what} certificate`, pem.certificate);
+  assertPemPrivateKey(scope, `${kind.what} privateKey`, pem.privateKey);
+  if (pem.caCertificate !== undefined) assertPemCertificate(scope, `${kind.what} caCertificate`, pem.caCertificate);
 }
 
 const CLIENT_CREDENTIAL: CredentialKind = { what: 'client credential', factory: 'ClientCredential' };
@@ -115,8 +103,7 @@ export function pemSecret(scope: IConstruct, options: PemSecretOptions): ApiObje
       ...(pem.caCertificate !== undefined ? { 'ca.crt': pem.caCertificate } : {}),
     },
   });
-  warnAtSynth(scope, `${kind.factory} "${secretName}" writes a private key into Secret ${key} in the synthesized manifests: `
-    + `keep the output out of version control and logs, or create the Secret out of band and use ${kind.factory}.fromSecret("${secretName}").`);
+  warnKeyInManifest(scope, `${kind.factory} "${secretName}"`, key, `${kind.factory}.fromSecret("${secretName}")`);
   const apiObject = ApiObject.of(secret);
   secrets.set(key, { credential, holder: scope, secret: apiObject });
   return apiObject;
