@@ -33,6 +33,9 @@ export function holderOf(scope: IConstruct, key: string): IConstruct | undefined
   return claimsByChart.get(deployUnit(scope))?.get(key);
 }
 
+/** The key under which a chart's PluginCa is claimed: team namespaces read its istiod namespace. */
+export const PLUGIN_CA_KEY = 'plugin-ca';
+
 /** The key under which a MeshWorkload claims its Service host. */
 export function meshHostKey(host: string): string {
   return `mesh-host:${host}`;
