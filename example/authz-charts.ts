@@ -1,6 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import {
-  AppProtocol, EgressGateway, EgressGatewayRoute, EgressLockdown, EgressMode, IMeshNamespace, MeshNamespace, MeshWorkload, StrictNamespace,
+  AppProtocol, EgressGateway, EgressGatewayRoute, EgressLockdown, EgressMode, IMeshNamespace, MeshNamespace, MeshWorkload, PluginCa, Team,
+  TeamNamespace,
 } from '../src';
 import { sleep } from './workloads';
 
@@ -15,15 +16,28 @@ function photoService(chart: Chart, namespace: IMeshNamespace, name: string): Me
 }
 
 /**
- * A4: each team in its own namespace, each workload with its own service account (its identity),
- * and both namespaces closed by default. Only photo-frontend -> photo-backend and
- * photo-backend -> datastore are allowed; photo-frontend -> datastore matches no rule and is denied.
- * Nothing may call photo-frontend here: its callers (e.g. an ingress gateway) are outside the scenario.
+ * A4 (seed 001): one namespace per SRE team, each team able to manage only its own namespace, and
+ * each workload with its own service account (its identity). The photo SRE team runs
+ * photo-frontend and photo-backend in `photo-ns`, the datastore SRE team runs datastore in
+ * `datastore-ns`. Only photo-frontend -> photo-backend and photo-backend -> datastore are allowed;
+ * photo-frontend -> datastore matches no rule and is denied. Both namespaces allow calls identity
+ * by identity, so neither lets its own workloads in wholesale (allowOwnNamespace: false). Nothing
+ * may call photo-frontend here: its callers (e.g. an ingress gateway) are outside the scenario.
+ *
+ * The seed's `istio-ca-ns` is istiod's namespace today (`istio-system`), where istiod reads its
+ * plug-in CA from the `cacerts` Secret: referenced, never written here, and no team gets a rule there.
  */
 export function identityAccessChart(app: App): Chart {
   const chart = new Chart(app, 'a4-identity-access');
-  const photo = new StrictNamespace(chart, 'photo-ns', { defaultDeny: true });
-  const datastoreNs = new StrictNamespace(chart, 'datastore-ns', { defaultDeny: true });
+  new PluginCa(chart, 'istio-ca');
+  const photo = new TeamNamespace(chart, 'photo-ns', {
+    team: Team.of('photo-sre', { groups: ['photo-sre'] }),
+    allowOwnNamespace: false,
+  });
+  const datastoreNs = new TeamNamespace(chart, 'datastore-ns', {
+    team: Team.of('datastore-sre', { groups: ['datastore-sre'] }),
+    allowOwnNamespace: false,
+  });
   const frontend = photoService(chart, photo, 'photo-frontend');
   const backend = photoService(chart, photo, 'photo-backend');
   const datastore = new MeshWorkload(chart, 'datastore', {

@@ -52,6 +52,38 @@ describe('A4: identity and access', () => {
     expect(principals).not.toContain('cluster.local/ns/photo-ns/sa/photo-frontend');
   });
 
+  test.each([
+    ['photo-ns', 'photo-sre'],
+    ['datastore-ns', 'datastore-sre'],
+  ])('%s: the %s group may manage its namespace and nothing else', (ns, group) => {
+    const role = named(objects, 'Role', ns, `team-${group}`);
+    const binding = named(objects, 'RoleBinding', ns, `team-${group}`);
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `team-${group}` });
+    expect(binding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }]);
+    const verbs = (apiGroup: string, resource: string) => role.rules
+      .filter((r: any) => r.apiGroups.includes(apiGroup) && r.resources.includes(resource)).flatMap((r: any) => r.verbs);
+    for (const [apiGroup, resource] of [['apps', 'deployments'], ['apps', 'statefulsets'], ['batch', 'jobs'], ['', 'pods'], ['', 'services'],
+      ['', 'configmaps'], ['', 'secrets'], ['', 'serviceaccounts'], ['networking.istio.io', 'virtualservices']]) {
+      expect(verbs(apiGroup, resource)).toEqual(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection']);
+    }
+    for (const [apiGroup, resource] of [['security.istio.io', 'peerauthentications'], ['security.istio.io', 'authorizationpolicies'],
+      ['security.istio.io', 'requestauthentications'], ['networking.istio.io', 'destinationrules'], ['networking.istio.io', 'sidecars']]) {
+      expect(verbs(apiGroup, resource)).toEqual(['get', 'list', 'watch']);
+    }
+    expect(role.rules.flatMap((r: any) => [...r.resources, ...r.verbs, ...r.apiGroups])).not.toContain('*');
+    expect(role.rules.flatMap((r: any) => r.resources)).not.toContain('namespaces');
+  });
+
+  test('RBAC only in the team namespaces: nothing cluster-scoped, nothing in the CA namespace', () => {
+    const rbac = objects.filter((o) => o.apiVersion.startsWith('rbac.authorization.k8s.io/'));
+    expect(rbac.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`).sort()).toEqual([
+      'Role datastore-ns/team-datastore-sre', 'Role photo-ns/team-photo-sre',
+      'RoleBinding datastore-ns/team-datastore-sre', 'RoleBinding photo-ns/team-photo-sre',
+    ]);
+    // istiod's plug-in CA is referenced, never written.
+    expect(objects.filter((o) => o.metadata.namespace === 'istio-system')).toEqual([]);
+  });
+
   test('only these four AuthorizationPolicies', () => {
     expect(objects.filter((o) => o.kind === 'AuthorizationPolicy').map((o) => `${o.metadata.namespace}/${o.metadata.name}`).sort())
       .toEqual(['datastore-ns/allow-nothing', 'datastore-ns/datastore-allow', 'photo-ns/allow-nothing', 'photo-ns/photo-backend-allow']);
