@@ -5,6 +5,7 @@ import { jsonForTerminal } from './model/escape';
 import { findFindings } from './model/findings';
 import { checkPathList, readManifests } from './model/load';
 import { MeshModel } from './model/model';
+import { RbacAccess } from './model/rbac';
 import { toJsonReport } from './model/render-json';
 import { renderMarkdown } from './model/render-markdown';
 import { renderSvg } from './model/render-svg';
@@ -76,6 +77,32 @@ export enum ReportDetail {
   AGGREGATED = 'aggregated',
 }
 
+/** What an RBAC grant lets a subject change or read. */
+export enum MeshSecurityResource {
+  PEER_AUTHENTICATION = 'PeerAuthentication',
+  AUTHORIZATION_POLICY = 'AuthorizationPolicy',
+  REQUEST_AUTHENTICATION = 'RequestAuthentication',
+  DESTINATION_RULE = 'DestinationRule',
+  SIDECAR = 'Sidecar',
+  ENVOY_FILTER = 'EnvoyFilter',
+  /** The Namespace object: its labels decide sidecar injection. */
+  NAMESPACE = 'Namespace',
+  /** istiod's CA Secret (`cacerts`, `istio-ca-secret`) in istiod's namespace. */
+  CA_SECRET = 'CA Secret',
+}
+
+/** Whose grant it is. */
+export enum RbacSubjectClass {
+  /** May do anything cluster-wide (bound cluster-wide to a `*` rule, or group `system:masters`). */
+  ADMIN = 'admin',
+  /** Kubernetes' own components (`system:` users and groups, kube-system service accounts). */
+  SYSTEM = 'system',
+  /** A service account of istiod's namespace. */
+  CONTROL_PLANE = 'control-plane',
+  /** Anyone else: teams, CI, `system:authenticated`. */
+  OTHER = 'other',
+}
+
 /** Settings of the mesh that manifests do not carry. */
 export interface MeshReportOptions {
   /**
@@ -110,6 +137,11 @@ export interface MeshReportOptions {
    * @default false (such namespaces are taken as unlabelled: no sidecar injection)
    */
   readonly assumeInjected?: boolean;
+  /**
+   * The namespace istiod runs in, with its CA Secret.
+   * @default "istio-system"
+   */
+  readonly istiodNamespace?: string;
 }
 
 /** Where the model took a namespace's labels from, when the input does not hold the namespace. */
@@ -263,19 +295,42 @@ export interface PredictedEgress {
   readonly reason: string;
 }
 
+/** One subject's right, through one RBAC binding, to change a namespace's mesh security or read istiod's CA. */
+export interface MeshSecurityAccess {
+  /** The namespace it applies in; `*` for every namespace (a ClusterRoleBinding). */
+  readonly namespace: string;
+  readonly resource: MeshSecurityResource;
+  /** `Group photo-sre`, `User alice`, `ServiceAccount ci/deployer`. */
+  readonly subject: string;
+  readonly subjectClass: RbacSubjectClass;
+  /**
+   * The requests it may make: write verbs (`create`, `update`, `patch`, `delete`, `deletecollection`);
+   * for the CA Secret `get`, `list`, `watch`, or `create pods` (and other workloads, `pods/exec`).
+   */
+  readonly verbs: string[];
+  /**
+   * Only the objects of these names (the rule's resourceNames).
+   * @default - every object
+   */
+  readonly names?: string[];
+  /** The binding and role, e.g. `ClusterRoleBinding x -> ClusterRole edit (aggregates istio-edit)`. */
+  readonly via: string;
+}
+
 /** A configuration the model knows is broken. */
 export interface MeshFinding {
   /**
    * `istio-mutual-without-sidecar`, `plaintext-to-strict`, `client-tls-mismatch`,
    * `principal-never-matches`, `egress-gateway-bypass`, `service-port-in-authorization`,
-   * `identity-not-found`, `selector-matches-no-pod`, `policy-without-sidecar` or `strict-under-disable`.
+   * `identity-not-found`, `selector-matches-no-pod`, `policy-without-sidecar`, `strict-under-disable`,
+   * `rbac-weakens-strict`, `rbac-reads-ca` or `rbac-wildcard`.
    */
   readonly rule: string;
   /** What is wrong, with an example. */
   readonly message: string;
   /** How to fix it. */
   readonly fix: string;
-  /** Calls (or egress paths) it breaks. */
+  /** Calls (or egress paths) it breaks; for RBAC findings, namespaces or grants. */
   readonly count: number;
   /** `Kind namespace/name (location)` of each resource involved. */
   readonly resources: string[];
@@ -385,6 +440,25 @@ export class MeshReport {
     return [...this.model.egress()].map((e) => ({ ...e, outcome: e.outcome as EgressOutcome, via: e.via as EgressPath, tls: e.tls as EgressTlsMode }));
   }
 
+  /**
+   * Who the input's RBAC lets create, change or delete each namespace's PeerAuthentications,
+   * AuthorizationPolicies, RequestAuthentications, DestinationRules, Sidecars and EnvoyFilters,
+   * change its Namespace, or read istiod's CA Secret. See `meshSecurityNotes` for what it cannot see.
+   */
+  public meshSecurityAccess(): MeshSecurityAccess[] {
+    return this.model.rbac.grants.map(toAccess);
+  }
+
+  /** The grants that reach `namespace`: its own, and those for every namespace. */
+  public meshSecurityAccessIn(namespace: string): MeshSecurityAccess[] {
+    return this.model.rbac.grants.filter((g) => RbacAccess.covers(g, namespace)).map(toAccess);
+  }
+
+  /** What the RBAC part of the model cannot see, or assumes (cluster defaults, other authorizers). */
+  public get meshSecurityNotes(): string[] {
+    return [...this.model.rbac.notes];
+  }
+
   /** What the model knows is broken. */
   public findings(): MeshFinding[] {
     return findFindings(this.model).map((f) => ({
@@ -408,6 +482,13 @@ export class MeshReport {
   public async renderSvg(): Promise<string> {
     return renderSvg(this.model);
   }
+}
+
+function toAccess(g: RbacAccess['grants'][number]): MeshSecurityAccess {
+  return {
+    namespace: g.namespace, resource: g.target as MeshSecurityResource, subject: g.subject, subjectClass: g.subjectClass as RbacSubjectClass,
+    verbs: [...g.verbs], names: g.names ? [...g.names] : undefined, via: g.via,
+  };
 }
 
 function toConnection(c: ConnectionRow): PredictedConnection {

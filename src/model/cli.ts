@@ -32,6 +32,7 @@ Options:
   --each                           model each file on its own (e.g. one cdk8s chart per file);
                                    text, markdown and check only
   --root-namespace NS              Istio's root namespace (default: istio-system)
+  --istiod-namespace NS            the namespace istiod and its CA Secret run in (default: istio-system)
   --trust-domain DOMAIN            trust domain of identities (default: cluster.local)
   --cluster-domain DOMAIN          cluster domain of Service hosts (default: cluster.local)
   --egress-gateway HOST            Service host of an egress gateway (repeatable; default:
@@ -108,6 +109,7 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
       case '--detail': detail = value() as DetailMode; break;
       case '--each': each = true; break;
       case '--root-namespace': options.rootNamespace = value(); break;
+      case '--istiod-namespace': options.istiodNamespace = value(); break;
       case '--trust-domain': options.trustDomain = value(); break;
       case '--cluster-domain': options.clusterDomain = value(); break;
       case '--egress-gateway': gateways.push(value()); break;

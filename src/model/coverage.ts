@@ -13,14 +13,16 @@ const MODELLED = new Set([
   // Its outboundTrafficPolicy; `egress` and `ingress` listeners are listed field by field (inventory.ts).
   'networking.istio.io/Sidecar',
   'security.istio.io/PeerAuthentication', 'security.istio.io/AuthorizationPolicy',
+  // Who may change mesh security or read the CA (rbac.ts).
+  'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding', 'rbac.authorization.k8s.io/ClusterRole',
+  'rbac.authorization.k8s.io/ClusterRoleBinding',
 ]);
 
 /** Kinds that change no call and no egress path: skipped without a word. */
 const HARMLESS = new Set([
   '/ServiceAccount', '/ConfigMap', '/Secret', '/PersistentVolumeClaim', '/PersistentVolume', '/LimitRange', '/ResourceQuota',
   '/Event', '/Node', '/PodTemplate', '/Binding', '/ComponentStatus',
-  'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding', 'rbac.authorization.k8s.io/ClusterRole',
-  'rbac.authorization.k8s.io/ClusterRoleBinding', 'policy/PodDisruptionBudget', 'autoscaling/HorizontalPodAutoscaler',
+  'policy/PodDisruptionBudget', 'autoscaling/HorizontalPodAutoscaler',
   'autoscaling.k8s.io/VerticalPodAutoscaler', 'scheduling.k8s.io/PriorityClass', 'storage.k8s.io/StorageClass',
   'storage.k8s.io/CSIDriver', 'coordination.k8s.io/Lease', 'apiextensions.k8s.io/CustomResourceDefinition',
   'networking.k8s.io/IngressClass', 'node.k8s.io/RuntimeClass', 'events.k8s.io/Event',

@@ -5,6 +5,7 @@
 import { CONFIG_FIXES, configFindings, sidecarAssumed } from './config-findings';
 import { EgressTarget } from './egress';
 import { MeshModel } from './model';
+import { RBAC_FIXES, rbacFindings } from './rbac-findings';
 import { WorkloadInfo } from './resources';
 import { Finding, FindingResource, FindingRule, refText } from './types';
 
@@ -17,6 +18,7 @@ const FIXES: Record<FindingRule, string> = {
   'principal-never-matches': 'Name an identity that exists in the mesh, as <trust domain>/ns/<namespace>/sa/<service account> without spiffe://, '
     + 'and give its workloads a sidecar: callers without one have no mTLS identity.',
   'egress-gateway-bypass': 'Lock the client namespace down with a NetworkPolicy that allows only the egress gateway, DNS and istiod (EgressLockdown).',
+  ...RBAC_FIXES,
 };
 
 const MAX_RESOURCES = 10;
@@ -156,6 +158,7 @@ export function findFindings(model: MeshModel): Finding[] {
     if (f.rule === 'identity-not-found' && f.resources.every((r) => named.has(`${refText(r.ref)}|${r.locations.join(',')}`))) continue;
     found.set(key(f.rule, f.resources) + f.message, { ...f, resources: [...f.resources] });
   }
+  for (const f of rbacFindings(model)) found.set(`${f.rule}|${f.message}`, { ...f, resources: [...f.resources] });
   return [...found.values()]
     .map((a) => ({ rule: a.rule, message: a.message, fix: FIXES[a.rule], resources: a.resources, count: a.count }))
     .sort((a, b) => b.count - a.count || (a.message < b.message ? -1 : 1));

@@ -6,10 +6,11 @@ import { resolveHost, serviceHost } from './hosts';
 import { decideSidecar } from './injection';
 import { LabelIndex, labelMap, Labels, matchesLabels } from './labels';
 import { istioProtocol } from './protocols';
+import { parseRole, parseRoleBinding } from './rbac-objects';
 import {
   AuthorizationPolicyInfo, ContainerPort, DestinationRuleInfo, GatewayInfo, GatewayServer, NamespaceInfo, NetworkPolicyInfo,
-  NetworkPolicyPeer, NetworkPolicyRule, PeerAuthenticationInfo, Route, RouteKind, RouteMatch, ServiceEntryInfo, ServiceInfo,
-  SidecarInfo, TlsSettings, TrafficTls, VirtualServiceInfo, WorkloadInfo,
+  NetworkPolicyPeer, NetworkPolicyRule, PeerAuthenticationInfo, RoleBindingInfo, RoleInfo, Route, RouteKind, RouteMatch, ServiceEntryInfo,
+  ServiceInfo, SidecarInfo, TlsSettings, TrafficTls, VirtualServiceInfo, WorkloadInfo,
 } from './resources';
 import { K8sObject, NamespaceAssumption, NotApplied, NotModelled, ResolvedOptions, ResourceRef, SourcedObject } from './types';
 
@@ -39,6 +40,10 @@ export interface Inventory {
   readonly virtualServices: readonly VirtualServiceInfo[];
   readonly networkPolicies: readonly NetworkPolicyInfo[];
   readonly sidecars: readonly SidecarInfo[];
+  /** Roles and ClusterRoles. */
+  readonly roles: readonly RoleInfo[];
+  /** RoleBindings and ClusterRoleBindings. */
+  readonly roleBindings: readonly RoleBindingInfo[];
   /** Notes about the input (duplicates). */
   readonly warnings: readonly string[];
   /** What the input holds that the model does not evaluate, in input order. */
@@ -85,7 +90,7 @@ function dedupe(objects: readonly SourcedObject[], warnings: string[]): SourcedO
 function dedupeAdd(byKey: Map<string, SourcedObject>, item: SourcedObject, warnings: string[]): void {
   const o = item.object;
   if (!o || typeof o !== 'object' || !o.kind) return;
-  const name = o.kind === 'Namespace' ? String(o.metadata?.name ?? '') : `${namespaceOf(o)}/${o.metadata?.name ?? ''}`;
+  const name = CLUSTER_SCOPED.has(o.kind) ? String(o.metadata?.name ?? '') : `${namespaceOf(o)}/${o.metadata?.name ?? ''}`;
   const key = `${o.kind}/${name}`;
   const previous = byKey.get(key);
   if (previous) {
@@ -226,6 +231,8 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
   const meshRouteEffects: Array<{ vs: VirtualServiceInfo; spec: any }> = [];
   const referenced = new Set<string>();
   const sidecars: SidecarInfo[] = [];
+  const roles: RoleInfo[] = [];
+  const roleBindings: RoleBindingInfo[] = [];
   const ids = new Set<string>();
 
   for (const { object: o, manifest } of objects) {
@@ -378,6 +385,9 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
         ref: refOf(o, manifest), field: 'data.mesh',
         reason: 'Istio\'s mesh configuration (outbound traffic policy, auto mTLS, trust domain): the model uses Istio\'s defaults and its own options instead',
       });
+    } else if (String(o.apiVersion ?? '').startsWith('rbac.authorization.k8s.io/')) {
+      if (kind === 'Role' || kind === 'ClusterRole') roles.push(parseRole(o, refOf(o, manifest, kind === 'ClusterRole')));
+      else if (kind === 'RoleBinding' || kind === 'ClusterRoleBinding') roleBindings.push(parseRoleBinding(o, refOf(o, manifest, kind === 'ClusterRoleBinding')));
     } else {
       const reason = notModelledReason(o);
       if (reason) notModelled.push({ ref: refOf(o, manifest, CLUSTER_SCOPED.has(String(o.kind))), reason });
@@ -408,6 +418,8 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
     virtualServices,
     networkPolicies,
     sidecars,
+    roles,
+    roleBindings,
     warnings,
     notModelled,
     namespaceAssumptions,

@@ -8,6 +8,7 @@ import { buildInventory, Inventory } from './inventory';
 import { NetMatch, NetPod, NetworkPolicies } from './network-policy';
 import { PeerAuthentications } from './peer-authentication';
 import { Sidecars } from './sidecars';
+import { RbacAccess } from './rbac';
 import { WorkloadInfo } from './resources';
 import {
   ConnectionRow, EgressRow, K8sObject, ModelOptions, NamespaceAssumption, NotApplied, NotModelled, Outcome, OUTCOMES, ResolvedOptions, resolveOptions,
@@ -93,6 +94,7 @@ export class MeshModel {
   public readonly endpointGroups: readonly EndpointGroup[];
   public readonly egressClientGroups: readonly ClientGroup[];
   public readonly egressAnalysis: EgressAnalysis;
+  public readonly peerAuthentications: PeerAuthentications;
   /** How many calls the model has decided (verdicts computed, not looked up). */
   public decisions = 0;
   /**
@@ -127,6 +129,7 @@ export class MeshModel {
   private readonly egressBaseId: number[] = [];
   private readonly egressClasses: EgressClass[] = [];
   private readonly egressGroupsByNs = new Map<string, ClientGroup[]>();
+  private rbacAccess?: RbacAccess;
 
   /** Input not evaluated: what the loader could not read (`inputProblems`), then objects the cluster would refuse. */
   public readonly notApplied: readonly NotApplied[];
@@ -139,6 +142,7 @@ export class MeshModel {
     const destinationRules = new DestinationRules(this.inventory.destinationRules, this.options.rootNamespace);
     const authorization = new AuthorizationPolicies(this.inventory, this.options.rootNamespace);
     const peerAuthentications = new PeerAuthentications(this.inventory, this.options.rootNamespace);
+    this.peerAuthentications = peerAuthentications;
     const networkPolicies = new NetworkPolicies(this.inventory);
     this.network = networkPolicies;
     this.context = { destinationRules, authorization, network: networkPolicies };
@@ -201,6 +205,12 @@ export class MeshModel {
   }
 
   /** Notes about the input. */
+  /** Who the input's RBAC lets change mesh security or read the CA, computed on first use. */
+  public get rbac(): RbacAccess {
+    this.rbacAccess ??= new RbacAccess(this.inventory, this.options);
+    return this.rbacAccess;
+  }
+
   public get warnings(): readonly string[] {
     return this.inventory.warnings;
   }

@@ -45,6 +45,14 @@ export class PeerAuthentications {
     return this.byWorkload.get(workload);
   }
 
+  /** The mode a namespace's workloads get when no workload policy selects them. */
+  public namespaceMode(namespace: string): EffectiveMode {
+    const np = this.byNamespace.get(namespace);
+    if (np && isSet(np.mode)) return { mode: np.mode, scope: np === this.mesh ? 'mesh' : 'namespace', source: np.ref };
+    if (this.mesh && isSet(this.mesh.mode)) return { mode: this.mesh.mode, scope: 'mesh', source: this.mesh.ref };
+    return { mode: 'PERMISSIVE', scope: 'default' };
+  }
+
   /** The mode for `containerPort` of `workload`. */
   public modeFor(workload: WorkloadInfo, containerPort: number): EffectiveMode {
     const wp = this.byWorkload.get(workload);
@@ -53,10 +61,7 @@ export class PeerAuthentications {
       if (isSet(portMode)) return { mode: portMode, scope: 'port', source: wp.ref };
       if (isSet(wp.mode)) return { mode: wp.mode, scope: 'workload', source: wp.ref };
     }
-    const np = this.byNamespace.get(workload.namespace);
-    if (np && isSet(np.mode)) return { mode: np.mode, scope: np === this.mesh ? 'mesh' : 'namespace', source: np.ref };
-    if (this.mesh && isSet(this.mesh.mode)) return { mode: this.mesh.mode, scope: 'mesh', source: this.mesh.ref };
-    return { mode: 'PERMISSIVE', scope: 'default' };
+    return this.namespaceMode(workload.namespace);
   }
 }
 

@@ -3,6 +3,7 @@
 
 import { jsonForTerminal } from './escape';
 import { MeshModel } from './model';
+import { AccessGrant } from './rbac';
 import { ConnectionRow, EgressRow, NamespaceAssumption, NotApplied, NotModelled, WorkloadRow } from './types';
 
 /** An object the model does not evaluate, as the JSON report lists it. */
@@ -35,6 +36,8 @@ export function notAppliedJson(n: NotApplied): JsonNotApplied {
     kind: n.ref?.kind, namespace: n.ref?.namespace, name: n.ref?.name, manifest: n.manifest, document: n.document, field: n.field, reason: n.reason, source: n.source,
   };
 }
+/** A grant as the JSON report writes it: its target as `resource`, without the model's references. */
+export type AccessRow = Pick<AccessGrant, 'namespace' | 'subject' | 'subjectClass' | 'verbs' | 'names' | 'via'> & { readonly resource: string };
 
 /** The JSON report as one object (for small models). */
 export interface JsonReport {
@@ -45,11 +48,19 @@ export interface JsonReport {
   readonly namespaces: NamespaceAssumption[];
   readonly notModelled: JsonNote[];
   readonly notApplied: JsonNotApplied[];
+  /** Who the input's RBAC lets change mesh security or read istiod's CA Secret. */
+  readonly meshSecurityAccess: AccessRow[];
+  /** What the model cannot see of RBAC. */
+  readonly meshSecurityNotes: string[];
 }
 
 /** A note as JSON: the object's kind, namespace and name, then where and why. */
 export function noteJson(n: NotModelled): JsonNote {
   return { kind: n.ref.kind, namespace: n.ref.namespace, name: n.ref.name, manifest: n.ref.manifest, field: n.field, reason: n.reason };
+}
+
+export function accessRow(g: AccessGrant): AccessRow {
+  return { namespace: g.namespace, resource: g.target, subject: g.subject, subjectClass: g.subjectClass, verbs: g.verbs, names: g.names, via: g.via };
 }
 
 function workloadJson(w: WorkloadRow) {
@@ -78,7 +89,9 @@ export function* jsonChunks(model: MeshModel): IterableIterator<string> {
   yield* array('egress', model.egress(), false);
   yield* array('namespaces', model.namespaceAssumptions, false);
   yield* array('notModelled', model.notModelled.map(noteJson), false);
-  yield* array('notApplied', model.notApplied.map(notAppliedJson), true);
+  yield* array('notApplied', model.notApplied.map(notAppliedJson), false);
+  yield* array('meshSecurityAccess', model.rbac.grants.map(accessRow), false);
+  yield* array('meshSecurityNotes', model.rbac.notes, true);
   yield `${buffer}}\n`;
 }
 
@@ -96,5 +109,7 @@ export function toJsonReport(model: MeshModel): JsonReport {
     namespaces: [...model.namespaceAssumptions],
     notModelled: model.notModelled.map(noteJson),
     notApplied: model.notApplied.map(notAppliedJson),
+    meshSecurityAccess: model.rbac.grants.map(accessRow),
+    meshSecurityNotes: [...model.rbac.notes],
   };
 }

@@ -3,6 +3,7 @@
 
 import { aggregate, Aggregate, workloadsPerNamespace } from './aggregate';
 import { MeshModel } from './model';
+import { rbacSection } from './rbac-report';
 import { Footnotes, num, some } from './table';
 import { plural } from './escape';
 import { ConnectionRow, Finding, NamespaceAssumption, NotApplied, notAppliedText, NotModelled, Outcome, OUTCOMES, refText } from './types';
@@ -70,6 +71,7 @@ export function buildReport(model: MeshModel, options: TextOptions = {}): Block[
   if (detailed) detailedCalls(model, blocks);
   else aggregatedCalls(agg, blocks);
   egressSection(model, agg, detailed, blocks);
+  rbacSection(model, blocks);
   if (model.warnings.length > 0) {
     blocks.push({ kind: 'heading', level: 2, text: 'Warnings' }, { kind: 'list', items: [...model.warnings] });
   }

@@ -232,3 +232,43 @@ export interface SidecarInfo {
   /** Whether it lists `egress` listeners or `ingress`, which narrow what its sidecars see: not modelled. */
   readonly narrowsConfig: boolean;
 }
+
+/** One rule of a Role or ClusterRole (empty lists stay empty: they match nothing). */
+export interface RbacRule {
+  readonly apiGroups: readonly string[];
+  readonly resources: readonly string[];
+  readonly verbs: readonly string[];
+  /** Empty: every object of the resources. */
+  readonly resourceNames: readonly string[];
+}
+
+export interface RoleInfo {
+  readonly ref: ResourceRef;
+  readonly kind: 'Role' | 'ClusterRole';
+  /** Empty for a ClusterRole. */
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Labels;
+  readonly rules: readonly RbacRule[];
+  /** `aggregationRule.clusterRoleSelectors` of an aggregated ClusterRole. */
+  readonly aggregationSelectors?: readonly LabelSelector[];
+  /** A ClusterRole the model assumes from Kubernetes' defaults because the input lacks it. */
+  readonly builtIn?: boolean;
+}
+
+export interface RbacSubject {
+  /** `User`, `Group` or `ServiceAccount`. */
+  readonly kind: string;
+  readonly name: string;
+  /** A ServiceAccount's namespace, when the subject names one. */
+  readonly namespace?: string;
+}
+
+export interface RoleBindingInfo {
+  readonly ref: ResourceRef;
+  readonly kind: 'RoleBinding' | 'ClusterRoleBinding';
+  /** Empty for a ClusterRoleBinding. */
+  readonly namespace: string;
+  readonly roleRef: { readonly kind: string; readonly name: string };
+  readonly subjects: readonly RbacSubject[];
+}

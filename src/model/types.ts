@@ -75,12 +75,15 @@ export interface ModelOptions {
    * `istio-injection=enabled`. Default false: such namespaces are taken as unlabelled (no injection).
    */
   readonly assumeInjected?: boolean;
+  /** The namespace istiod runs in, with its CA Secret. Default `istio-system`. */
+  readonly istiodNamespace?: string;
 }
 
 /** Options with their defaults filled in. */
 export interface ResolvedOptions {
   readonly rootNamespace: string;
   readonly outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
+  readonly istiodNamespace: string;
   readonly trustDomain: string;
   readonly clusterDomain: string;
   readonly egressGatewayHosts: readonly string[];
@@ -93,6 +96,7 @@ export function resolveOptions(options: ModelOptions = {}): ResolvedOptions {
   return {
     rootNamespace: options.rootNamespace ?? 'istio-system',
     outboundTrafficPolicy: options.outboundTrafficPolicy ?? 'ALLOW_ANY',
+    istiodNamespace: options.istiodNamespace ?? 'istio-system',
     trustDomain: options.trustDomain ?? 'cluster.local',
     clusterDomain,
     egressGatewayHosts: options.egressGatewayHosts ?? [`istio-egressgateway.istio-system.svc.${clusterDomain}`],
@@ -207,11 +211,15 @@ export type FindingRule =
   | 'identity-not-found'
   | 'selector-matches-no-pod'
   | 'policy-without-sidecar'
-  | 'strict-under-disable';
+  | 'strict-under-disable'
+  | 'rbac-weakens-strict'
+  | 'rbac-reads-ca'
+  | 'rbac-wildcard';
 
 export const FINDING_RULES: readonly FindingRule[] = [
   'istio-mutual-without-sidecar', 'plaintext-to-strict', 'client-tls-mismatch', 'principal-never-matches', 'egress-gateway-bypass',
   'service-port-in-authorization', 'identity-not-found', 'selector-matches-no-pod', 'policy-without-sidecar', 'strict-under-disable',
+  'rbac-weakens-strict', 'rbac-reads-ca', 'rbac-wildcard',
 ];
 
 /** A resource a finding names, with where in it the problem is. */
@@ -227,6 +235,6 @@ export interface Finding {
   readonly message: string;
   readonly fix: string;
   readonly resources: readonly FindingResource[];
-  /** How many calls (or egress paths) it breaks. */
+  /** How many calls (or egress paths) it breaks; for RBAC findings, how many namespaces or grants. */
   readonly count: number;
 }
