@@ -84,7 +84,7 @@ export class TeamNamespace extends Construct implements IMeshNamespace {
     const security = checkKinds(this, 'meshSecurityKinds', props.meshSecurityKinds ?? [], true);
     this.grantedKinds = [...traffic, ...security];
     for (const what of ['allowOwnNamespace', 'defaultDeny'] as const) {
-      if (props[what] !== undefined && typeof props[what] !== 'boolean') {
+      if (props[what] !== undefined && props[what] !== null && typeof props[what] !== 'boolean') {
         throw new IstioSecurityError(this, `${what} ${quote(props[what])} is not a boolean: use true, false, or leave it out.`);
       }
     }
@@ -199,8 +199,8 @@ function checkKinds(scope: Construct, what: string, kinds: unknown, meshSecurity
     }
     if (kind.meshSecurity !== meshSecurity) {
       throw new IstioSecurityError(scope, meshSecurity
-        ? `meshSecurityKinds entry ${kind.kind} is a traffic kind: grant it with istioTrafficKinds.`
-        : `istioTrafficKinds entry ${kind.kind} decides mesh security: grant it explicitly with meshSecurityKinds, knowing the team can then weaken its namespace's policy.`);
+        ? `meshSecurityKinds entry ${kind.kind} is a traffic kind: use istioTrafficKinds for it.`
+        : `istioTrafficKinds entry ${kind.kind} decides mesh security: use meshSecurityKinds to grant it explicitly, knowing the team can then weaken its namespace's policy.`);
     }
   }
   assertUnique(scope, `${what} entry`, kinds.map((k: IstioKind) => k.kind));

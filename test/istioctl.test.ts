@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { App, Chart } from 'cdk8s';
 import { buildExampleApp } from '../example/main';
+import { AppProtocol, IstioKind, MeshWorkload, Team, TeamNamespace } from '../src';
 import { findIstioctl } from './istioctl-path';
 
 // Istio's own validation (the webhook's checks) and analyzers over every chart of the example.
@@ -59,6 +61,24 @@ function run(args: string[]): { status: number | null; output: string } {
     rmSync(broken);
     expect(status).not.toBe(0);
     expect(output).toContain('IST0129');
+  });
+
+  // Team namespaces with their defaults (the example's A4 allows calls identity by identity only):
+  // allow-same-namespace, granted kinds, a call between teams.
+  test('team namespaces with their defaults: valid, no analyzer findings', () => {
+    const app = new App({ outdir });
+    const chart = new Chart(app, 'teams');
+    const a = new TeamNamespace(chart, 'team-a', { team: Team.of('team-a', { groups: ['team-a'] }), meshSecurityKinds: [IstioKind.DESTINATION_RULE] });
+    const b = new TeamNamespace(chart, 'team-b', { team: Team.of('team-b', { users: ['bob@example.com'] }), istioTrafficKinds: [] });
+    const web = new MeshWorkload(chart, 'web', { namespace: a, image: 'nginx:1.27', ports: [{ port: 8080, protocol: AppProtocol.HTTP }] });
+    const api = new MeshWorkload(chart, 'api', { namespace: b, image: 'nginx:1.27', ports: [{ port: 8080, protocol: AppProtocol.HTTP }] });
+    api.allowFrom(web);
+    app.synth();
+    const file = join(outdir, 'teams.k8s.yaml');
+    expect(run(['validate', '-f', file])).toEqual({ status: 0, output: expect.stringContaining('is valid') });
+    const { status, output } = run(['analyze', '--use-kube=false', '-A', '--failure-threshold', 'Warning', file]);
+    expect({ status, output }).toEqual({ status: 0, output: expect.stringContaining('No validation issues found') });
+    rmSync(file);
   });
 
   test('a broken object is caught (the suite can fail)', () => {

@@ -54,7 +54,7 @@ export function checkCaCertificates(scope: IConstruct, pem: PemCaCertificatesOpt
   for (const cert of root.fingerprint256 === last.fingerprint256 ? path : [...path, root]) {
     if (new Date(cert.validTo).getTime() < now.getTime() || new Date(cert.validFrom).getTime() > now.getTime()) {
       throw new IstioSecurityError(scope, `certificate "${cert.subject.replace(/\n/g, ', ')}" of the CA chain is valid only from ${cert.validFrom} to ${cert.validTo}: `
-        + 'istiod would refuse it; issue a current one.');
+        + 'istiod would refuse it; give a certificate valid now.');
     }
   }
 }

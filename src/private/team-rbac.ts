@@ -53,8 +53,8 @@ export function refusedRule(rule: kplus.RolePolicyRule, namespace: string, caNam
       return `a rule on ${what} with verbs [${rule.verbs.join(', ')}] uses a wildcard: list the API group, resources and verbs the team needs.`;
     }
     if (group === '' && (resource.resourceType === 'namespaces' || resource.resourceType.startsWith('namespaces/'))) {
-      return `a rule grants ${what}: a Role in namespace "${namespace}" that grants namespaces can change that Namespace itself `
-        + '(its labels turn sidecar injection off), and a team gets nothing cluster-scoped.';
+      return `a rule grants ${what}: leave namespaces out, because a Role in namespace "${namespace}" that grants them can change that `
+        + 'Namespace itself (its labels turn sidecar injection off), and a team gets nothing cluster-scoped.';
     }
     if (group === '' && resource.resourceType === 'secrets' && caNamespaces.includes(namespace)) {
       return `a rule grants Secrets in "${namespace}", the namespace of istiod and its CA Secret (cacerts): keep that namespace to cluster admins.`;
