@@ -149,8 +149,7 @@ describe('bindings and rules, as the RBAC authorizer reads them', () => {
     const m = MeshModel.of([...strictPhoto, everything,
       clusterBinding('admins', 'cluster-admin', [group('platform-admins')]),
       clusterBinding('rw', 'reader-writer', [group('system:masters'), user('platform-admins'), user('system:kube-controller-manager'), sa('generic-gc', 'kube-system'),
-        sa('istiod', 'istio-system'), user('system:serviceaccount:istio-system:istio-reader'), group('system:authenticated'), user('system:serviceaccount:ci:deployer'),
-        sa('no-namespace')])]);
+        sa('istiod', 'istio-system'), user('system:serviceaccount:istio-system:istio-reader'), group('system:authenticated'), user('system:serviceaccount:ci:deployer')])]);
     const classes = Object.fromEntries(m.rbac.grants.filter((g) => g.target === 'PeerAuthentication').map((g) => [g.subject, g.subjectClass]));
     expect(classes).toEqual({
       'Group platform-admins': 'admin', 'Group system:masters': 'admin', 'User platform-admins': 'other', 'User system:kube-controller-manager': 'system',
@@ -165,11 +164,26 @@ describe('bindings and rules, as the RBAC authorizer reads them', () => {
     expect(rulesOf(m).filter((r) => r.startsWith('rbac-wildcard'))).toEqual([]);
   });
 
-  test('a ServiceAccount without a namespace: the RoleBinding\'s namespace; in a ClusterRoleBinding, nobody', () => {
+  test('a ServiceAccount without a namespace: the RoleBinding\'s namespace; in a ClusterRoleBinding, refused by the API server', () => {
     const edit = clusterRole('pa-edit', [rule(['security.istio.io'], ['peerauthentications'], ['delete'])]);
     const m = MeshModel.of([...strictPhoto, edit, binding('photo-ns', 'ci', { kind: 'ClusterRole', name: 'pa-edit' }, [sa('deployer')]),
       clusterBinding('nobody', 'pa-edit', [sa('deployer')])]);
     expect(grantsOf(m)).toEqual(['photo-ns PeerAuthentication ServiceAccount photo-ns/deployer other: delete']);
+    expect(m.notApplied.map((n) => `${n.ref?.kind} ${n.ref?.name} ${n.field}: ${n.reason}`)).toEqual(['ClusterRoleBinding nobody subjects[0].namespace: required']);
+  });
+
+  test('RBAC objects the API server refuses are not applied', () => {
+    const m = MeshModel.of([
+      { ...role('photo-ns', 'no-verbs', [{ apiGroups: [''], resources: ['pods'], verbs: [] }]) },
+      role('photo-ns', 'bad/name', [rule([''], ['pods'], ['get'])]),
+      { ...binding('photo-ns', 'b', { kind: 'Role', name: 'r' }, [{ kind: 'Robot', name: 'x' }]) },
+      { ...clusterBinding('c', 'edit', [group('g')]), apiVersion: 'rbac.authorization.k8s.io/v1beta1' },
+      clusterRole('system:aggregate-to-mesh', [rule(['security.istio.io'], ['*'], ['get'])]),
+    ]);
+    expect(m.notApplied.map((n) => `${n.ref?.kind} ${n.ref?.name} ${n.field}`)).toEqual([
+      'Role no-verbs rules[0].verbs', 'Role bad/name metadata.name', 'RoleBinding b subjects[0].kind', 'ClusterRoleBinding c apiVersion',
+    ]);
+    expect(m.inventory.roles.map((r) => r.name)).toEqual(['system:aggregate-to-mesh']);
   });
 
   test('aggregation: transitive (view into edit into admin), by any selector, and replacing the role\'s own rules', () => {
@@ -204,17 +218,17 @@ describe('bindings and rules, as the RBAC authorizer reads them', () => {
     ]);
   });
 
-  test('bound but missing roles are named; a ClusterRoleBinding to a Role grants nothing', () => {
+  test('bound but missing roles are named; a ClusterRoleBinding to a Role is not applied', () => {
     const m = MeshModel.of([...strictPhoto, role('photo-ns', 'r', [rule(['*'], ['*'], ['*'])]),
       binding('photo-ns', 'gone', { kind: 'Role', name: 'gone' }, [group('g')]),
       binding('photo-ns', 'gone-cluster', { kind: 'ClusterRole', name: 'team-custom' }, [group('g')]),
       { ...clusterBinding('bad', 'r', [group('g')]), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'r' } }]);
     expect(m.rbac.grants).toEqual([]);
-    expect(m.rbac.notes.slice(0, 3)).toEqual([
+    expect(m.rbac.notes.slice(0, 2)).toEqual([
       'ClusterRole team-custom is bound but not in the input: what it grants is not known.',
       'Role photo-ns/gone is bound but not in the input: what it grants is not known.',
-      'Role r is bound but not in the input: what it grants is not known.',
     ]);
+    expect(m.notApplied.map((n) => `${n.ref?.kind} ${n.ref?.name} ${n.field}`)).toEqual(['ClusterRoleBinding bad roleRef.kind']);
   });
 });
 

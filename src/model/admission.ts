@@ -22,12 +22,16 @@ const KNOWN_GROUPS: { readonly [kind: string]: readonly string[] } = {
   PeerAuthentication: ['security.istio.io'], AuthorizationPolicy: ['security.istio.io'],
   DestinationRule: ['networking.istio.io'], ServiceEntry: ['networking.istio.io'], Gateway: ['networking.istio.io'], VirtualService: ['networking.istio.io'],
   Sidecar: ['networking.istio.io'],
+  Role: ['rbac.authorization.k8s.io'], ClusterRole: ['rbac.authorization.k8s.io'],
+  RoleBinding: ['rbac.authorization.k8s.io'], ClusterRoleBinding: ['rbac.authorization.k8s.io'],
 };
 const K8S_VERSIONS: { readonly [kind: string]: string } = {
   Namespace: 'v1', Pod: 'v1', Service: 'v1', ReplicationController: 'v1', Deployment: 'apps/v1', StatefulSet: 'apps/v1', DaemonSet: 'apps/v1',
   ReplicaSet: 'apps/v1', Job: 'batch/v1', CronJob: 'batch/v1', NetworkPolicy: 'networking.k8s.io/v1',
+  Role: 'rbac.authorization.k8s.io/v1', ClusterRole: 'rbac.authorization.k8s.io/v1',
+  RoleBinding: 'rbac.authorization.k8s.io/v1', ClusterRoleBinding: 'rbac.authorization.k8s.io/v1',
 };
-const CLUSTER_SCOPED = ['Namespace'];
+const CLUSTER_SCOPED = ['Namespace', 'ClusterRole', 'ClusterRoleBinding'];
 
 export interface Admission {
   /** Objects the cluster would store (defaults applied), and objects of kinds the model does not read, as given. */

@@ -385,7 +385,7 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
         ref: refOf(o, manifest), field: 'data.mesh',
         reason: 'Istio\'s mesh configuration (outbound traffic policy, auto mTLS, trust domain): the model uses Istio\'s defaults and its own options instead',
       });
-    } else if (String(o.apiVersion ?? '').startsWith('rbac.authorization.k8s.io/')) {
+    } else if (kind === 'Role' || kind === 'ClusterRole' || kind === 'RoleBinding' || kind === 'ClusterRoleBinding') {
       if (kind === 'Role' || kind === 'ClusterRole') roles.push(parseRole(o, refOf(o, manifest, kind === 'ClusterRole')));
       else if (kind === 'RoleBinding' || kind === 'ClusterRoleBinding') roleBindings.push(parseRoleBinding(o, refOf(o, manifest, kind === 'ClusterRoleBinding')));
     } else {

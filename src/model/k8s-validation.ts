@@ -7,6 +7,7 @@ import { matchesSelector } from './labels';
 import {
   isCidr, isDns1035Label, isDns1123Label, isDns1123Subdomain, isIanaSvcName, isLabelValue, isPort, isQualifiedName, quote,
 } from './names';
+import { isRbacName, validateRbacObject } from './rbac-validation';
 import { SchemaError } from './schema';
 
 type Out = SchemaError[];
@@ -31,15 +32,17 @@ export function validateLabels(labels: unknown, path: string, out: Out): void {
 }
 
 /** ObjectMeta (apimachinery validation.ValidateObjectMeta), with the name rule of the kind. */
-function validateMeta(o: any, nameRule: 'label' | '1035' | 'subdomain', namespaced: boolean, out: Out): void {
+function validateMeta(o: any, nameRule: 'label' | '1035' | 'subdomain' | 'rbac', namespaced: boolean, out: Out): void {
   const meta = o.metadata ?? {};
   const name = meta.name;
   if (typeof name !== 'string' || name === '') {
     push(out, 'metadata.name', `required${meta.generateName ? ' (generateName is for kubectl create; kubectl apply needs a name)' : ''}`);
   } else {
-    const ok = nameRule === 'label' ? isDns1123Label(name) : nameRule === '1035' ? isDns1035Label(name) : isDns1123Subdomain(name);
+    const ok = nameRule === 'label' ? isDns1123Label(name) : nameRule === '1035' ? isDns1035Label(name) : nameRule === 'rbac' ? isRbacName(name)
+      : isDns1123Subdomain(name);
     if (!ok) {
       push(out, 'metadata.name', `${quote(name)} is not a valid name: ${nameRule === 'label' ? 'a DNS-1123 label (1-63 of a-z0-9-)'
+        : nameRule === 'rbac' ? 'a path segment (no \'/\' or \'%\', not \'.\' or \'..\')'
         : nameRule === '1035' ? 'a DNS-1035 label (1-63 of a-z0-9-, starting with a letter)' : 'a DNS-1123 subdomain (lower-case labels joined by dots, at most 253)'}`);
     }
   }
@@ -284,8 +287,11 @@ export function podTemplate(o: any): any {
 export function validateKubernetesObject(o: any): SchemaError[] {
   const out: Out = [];
   const kind = o.kind;
-  validateMeta(o, kind === 'Namespace' ? 'label' : kind === 'Service' ? '1035' : 'subdomain', kind !== 'Namespace', out);
+  const rbac = ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].includes(kind);
+  validateMeta(o, kind === 'Namespace' ? 'label' : kind === 'Service' ? '1035' : rbac ? 'rbac' : 'subdomain',
+    kind !== 'Namespace' && kind !== 'ClusterRole' && kind !== 'ClusterRoleBinding', out);
   switch (kind) {
+    case 'Role': case 'ClusterRole': case 'RoleBinding': case 'ClusterRoleBinding': validateRbacObject(o, out); break;
     case 'Service': validateService(o, out); break;
     case 'NetworkPolicy': validateNetworkPolicy(o, out); break;
     case 'Pod': validatePodSpec(o.spec, 'spec', ['Always', 'OnFailure', 'Never'], out); break;
