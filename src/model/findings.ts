@@ -159,7 +159,7 @@ export function findFindings(model: MeshModel): Finding[] {
     found.set(key(f.rule, f.resources) + f.message, { ...f, resources: [...f.resources] });
   }
   for (const f of rbacFindings(model)) found.set(`${f.rule}|${f.message}`, { ...f, resources: [...f.resources] });
-  return [...found.values()]
-    .map((a) => ({ rule: a.rule, message: a.message, fix: FIXES[a.rule], resources: a.resources, count: a.count }))
+  return [...found.entries()]
+    .map(([k, a]) => ({ rule: a.rule, message: a.message, fix: FIXES[a.rule], resources: a.resources, count: a.count, key: k }))
     .sort((a, b) => b.count - a.count || (a.message < b.message ? -1 : 1));
 }

@@ -130,6 +130,7 @@ export class MeshModel {
   private readonly egressClasses: EgressClass[] = [];
   private readonly egressGroupsByNs = new Map<string, ClientGroup[]>();
   private rbacAccess?: RbacAccess;
+  private sidecarBasesByNs?: Map<string, BaseGroup[]>;
 
   /** Input not evaluated: what the loader could not read (`inputProblems`), then objects the cluster would refuse. */
   public readonly notApplied: readonly NotApplied[];
@@ -204,13 +205,51 @@ export class MeshModel {
     for (const g of this.egressClientGroups) for (const m of g.members) this.egressGroupOf.set(m, g);
   }
 
-  /** Notes about the input. */
+  /** The client group of a workload of this model. */
+  public clientGroupFor(workload: WorkloadInfo): ClientGroup {
+    return this.clientGroupOf.get(workload)!;
+  }
+
+  /** The egress client group of a workload of this model. */
+  public egressGroupFor(workload: WorkloadInfo): ClientGroup {
+    return this.egressGroupOf.get(workload)!;
+  }
+
+  /**
+   * The egress class of an egress client group: groups of one class take the same path to a
+   * target from every namespace that does not matter to it (`namespacesThatMatter`).
+   */
+  public egressClassOf(group: ClientGroup): number {
+    return this.egressBaseId[group.id];
+  }
+
+  /**
+   * The client groups whose calls to `endpoint` this model may decide otherwise than those of
+   * the other groups: the groups its policies name, and the sidecar groups in a namespace whose
+   * DestinationRules matter to its host. Every other client group with a sidecar gets one and the
+   * same verdict, and so does every group without one (the cache key of `verdict` says why).
+   */
+  public distinguishedClients(endpoint: EndpointGroup): Set<ClientGroup> {
+    const found = new Set<ClientGroup>();
+    for (const id of this.patternsOf(endpoint)) for (const g of this.byPattern.get(id) ?? []) found.add(g);
+    const relevant = this.namespacesOf(endpoint);
+    if (relevant.size > 0) {
+      if (!this.sidecarBasesByNs) {
+        this.sidecarBasesByNs = new Map();
+        for (const b of this.baseGroups) if (b.sidecar) pushTo(this.sidecarBasesByNs, b.namespace, b);
+      }
+      for (const ns of relevant) for (const b of this.sidecarBasesByNs.get(ns) ?? []) for (const g of b.groups) found.add(g);
+    }
+    return found;
+  }
+
   /** Who the input's RBAC lets change mesh security or read the CA, computed on first use. */
   public get rbac(): RbacAccess {
     this.rbacAccess ??= new RbacAccess(this.inventory, this.options);
     return this.rbacAccess;
   }
 
+  /** Notes about the input. */
   public get warnings(): readonly string[] {
     return this.inventory.warnings;
   }

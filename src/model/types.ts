@@ -237,4 +237,6 @@ export interface Finding {
   readonly resources: readonly FindingResource[];
   /** How many calls (or egress paths) it breaks; for RBAC findings, how many namespaces or grants. */
   readonly count: number;
+  /** What identifies it across two versions of the input (its rule and resources), for `diff`. */
+  readonly key?: string;
 }
