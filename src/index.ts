@@ -40,4 +40,5 @@ export * from './team-namespace';
 export * from './ca-certificates';
 export * from './plugin-ca';
 export * from './report';
+export * from './mesh-diff';
 export * from './validation-plugin';

@@ -10,7 +10,9 @@ import { toJsonReport } from './model/render-json';
 import { renderMarkdown } from './model/render-markdown';
 import { renderSvg } from './model/render-svg';
 import { renderText } from './model/render-text';
-import { ConnectionRow, refText } from './model/types';
+import { ConnectionRow } from './model/types';
+import { MeshDiff } from './mesh-diff';
+import { toMeshFinding } from './private/mesh-finding';
 
 /** What happens to a call. */
 export enum ConnectionOutcome {
@@ -381,6 +383,15 @@ export class MeshReport {
     return new MeshReport(new MeshModel(input.objects, meshOptions, input.problems));
   }
 
+  /**
+   * What changes from `before` to `after` (e.g. the main branch's manifests and a pull request's):
+   * calls and egress paths whose outcome or reason changes, each an exposure, a breakage or
+   * another change; workloads, Service ports and findings added and removed.
+   */
+  public static diff(before: MeshReport, after: MeshReport): MeshDiff {
+    return MeshDiff._between(before.model, after.model);
+  }
+
   private readonly model: MeshModel;
 
   private constructor(model: MeshModel) {
@@ -461,10 +472,7 @@ export class MeshReport {
 
   /** What the model knows is broken. */
   public findings(): MeshFinding[] {
-    return findFindings(this.model).map((f) => ({
-      rule: f.rule, message: f.message, fix: f.fix, count: f.count,
-      resources: f.resources.map((r) => `${refText(r.ref)} (${r.locations.join(', ')})`),
-    }));
+    return findFindings(this.model).map(toMeshFinding);
   }
 
   /** The report as text, Markdown or JSON (SVG needs `renderSvg()`). */

@@ -1,9 +1,10 @@
 // `cdk8s-istio-security report|check <files or folders>`: the command line of the mesh model.
 
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync, writeSync } from 'node:fs';
+import { relative } from 'node:path';
 import { forMarkdown, forTerminal, plural, wrap } from './escape';
 import { findFindings } from './findings';
-import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES, LoadLimits, manifestFiles, readFiles } from './load';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES, LoadLimits, manifestFiles, readFiles, readManifests } from './load';
 import { MeshModel } from './model';
 import { renderMarkdown } from './render-markdown';
 import { renderSvg } from './render-svg';
@@ -11,10 +12,13 @@ import { renderText } from './render-text';
 import { jsonChunks } from './render-json';
 import { DetailMode, findingLines, inputNoteLines, namespaceLines, notAppliedLines } from './report-doc';
 import { Finding, ModelOptions, NotApplied } from './types';
+import { diffModels } from './diff';
+import { diffJson, FAIL_ON, FailOn, failing, renderDiffJson, renderDiffMarkdown, renderDiffText } from './render-diff';
 
 const USAGE = `Usage:
   cdk8s-istio-security report <files or folders...> [options]
   cdk8s-istio-security check <files or folders...> [options]
+  cdk8s-istio-security diff <before> <after> [options]
 
 Predicts from Kubernetes and Istio manifests alone (cdk8s synth output, Helm or kustomize
 output, any YAML or JSON) what Istio does with every call between workloads - mTLS, plaintext,
@@ -22,15 +26,22 @@ rejected, denied or failed - and every path to an external host.
 
   report   prints the report
   check    prints what the model knows is broken
+  diff     what the change from <before> to <after> (files or folders) does: calls and egress
+           paths whose outcome or reason changes, each an exposure, a breakage or other;
+           workloads, Service ports and findings added and removed
 
 Options:
-  --format text|json|markdown|svg  report format (default: text)
+  --format text|json|markdown|svg  report format (default: text); diff: text, json or markdown
+                                   (a pull-request comment)
   --output FILE                    write to FILE instead of standard output
   --detail auto|detailed|aggregated
                                    text and markdown: a matrix per namespace pair, or groups of
                                    calls treated alike (default: auto, detailed for small inputs)
   --each                           model each file on its own (e.g. one cdk8s chart per file);
-                                   text, markdown and check only
+                                   text, markdown and check only; diff: pairs the files of the two
+                                   folders by their path in them
+  --fail-on CLASSES                diff: exit 1 when the diff has any of these (comma-separated):
+                                   exposure, breakage, other, finding (a finding added)
   --root-namespace NS              Istio's root namespace (default: istio-system)
   --istiod-namespace NS            the namespace istiod and its CA Secret run in (default: istio-system)
   --trust-domain DOMAIN            trust domain of identities (default: cluster.local)
@@ -58,6 +69,7 @@ Kubernetes object in any input; 3 some input was not applied (the report is stil
 `;
 
 const FORMATS = ['text', 'json', 'markdown', 'svg'];
+const DIFF_FORMATS = ['text', 'json', 'markdown'];
 const DETAILS = ['auto', 'detailed', 'aggregated'];
 
 interface Args {
@@ -67,6 +79,7 @@ interface Args {
   readonly output?: string;
   readonly detail: DetailMode;
   readonly each: boolean;
+  readonly failOn: readonly FailOn[];
   readonly options: ModelOptions;
   readonly limits: LoadLimits;
 }
@@ -85,13 +98,14 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
   if (argv.length === 0) throw new UsageError('give a command: report or check');
   if (argv.includes('-h') || argv.includes('--help')) return 'help';
   const [command, ...rest] = argv;
-  if (command !== 'report' && command !== 'check') throw new UsageError(`unknown command "${command}": use report or check`);
+  if (command !== 'report' && command !== 'check' && command !== 'diff') throw new UsageError(`unknown command "${command}": use report, check or diff`);
   const paths: string[] = [];
   const gateways: string[] = [];
   let format = 'text';
   let output: string | undefined;
   let detail: DetailMode = 'auto';
   let each = false;
+  const failOn: FailOn[] = [];
   const options: { -readonly [K in keyof ModelOptions]: ModelOptions[K] } = {};
   const limits: { -readonly [K in keyof LoadLimits]: LoadLimits[K] } = {};
   const namespaceLabels: { [namespace: string]: { [key: string]: string } } = {};
@@ -108,6 +122,12 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
       case '--output': case '-o': output = value(); break;
       case '--detail': detail = value() as DetailMode; break;
       case '--each': each = true; break;
+      case '--fail-on':
+        for (const c of value().split(',').map((x) => x.trim()).filter(Boolean)) {
+          if (!(FAIL_ON as readonly string[]).includes(c)) throw new UsageError(`--fail-on ${c}: use ${FAIL_ON.join(', ')}`);
+          failOn.push(c as FailOn);
+        }
+        break;
       case '--root-namespace': options.rootNamespace = value(); break;
       case '--istiod-namespace': options.istiodNamespace = value(); break;
       case '--trust-domain': options.trustDomain = value(); break;
@@ -125,10 +145,16 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
   if (!FORMATS.includes(format)) throw new UsageError(`--format ${format}: use one of ${FORMATS.join(', ')}`);
   if (!DETAILS.includes(detail)) throw new UsageError(`--detail ${detail}: use one of ${DETAILS.join(', ')}`);
   if (paths.length === 0) throw new UsageError('give at least one manifest file or folder');
+  if (command === 'diff') {
+    if (paths.length !== 2) throw new UsageError(`diff takes two files or folders, before and after; got ${paths.length}`);
+    if (!DIFF_FORMATS.includes(format)) throw new UsageError(`diff --format ${format}: use one of ${DIFF_FORMATS.join(', ')}`);
+  } else if (failOn.length > 0) {
+    throw new UsageError('--fail-on works with diff');
+  }
   if (each && (format === 'json' || format === 'svg') && command === 'report') throw new UsageError('--each works with --format text or markdown');
   if (gateways.length > 0) options.egressGatewayHosts = gateways;
   if (Object.keys(namespaceLabels).length > 0) options.namespaceLabels = namespaceLabels;
-  return { command, paths, format, output, detail, each, options, limits };
+  return { command, paths, format, output, detail, each, failOn, options, limits };
 }
 
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
@@ -218,6 +244,10 @@ export async function main(argv: readonly string[], stdout: (s: string) => Promi
     else writeSync(fd, s);
   };
   try {
+    if (a.command === 'diff') {
+      if (a.output) fd = openSync(a.output, 'w');
+      return await diffCommand(a, write, stderr);
+    }
     const listed: NotApplied[] = [];
     const files = manifestFiles(a.paths, listed);
     const maxTotal = a.limits.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
@@ -272,4 +302,64 @@ export async function main(argv: readonly string[], stdout: (s: string) => Promi
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** The files of `root` (a folder, or one file) by their path in it. */
+function filesByPath(root: string): Map<string, string> {
+  const files = new Map<string, string>();
+  if (!existsSync(root)) return files;
+  const folder = statSync(root).isDirectory();
+  for (const f of manifestFiles([root])) files.set(folder ? relative(root, f) : f, f);
+  return files;
+}
+
+/**
+ * `diff <before> <after>`: the whole of each side as one model, or with `--each` file by file,
+ * paired by their path in the two folders (a file on one side only is all added or all removed).
+ */
+async function diffCommand(a: Args, write: (s: string) => Promise<void>, stderr: (s: string) => void): Promise<number> {
+  const [before, after] = a.paths;
+  for (const p of a.paths) if (!existsSync(p)) throw new Error(`${p}: no such file or folder`);
+  const pairs: Array<{ name?: string; before: string[]; after: string[] }> = [];
+  if (a.each) {
+    const left = filesByPath(before);
+    const right = filesByPath(after);
+    for (const name of [...new Set([...left.keys(), ...right.keys()])].sort()) {
+      pairs.push({ name, before: left.has(name) ? [left.get(name)!] : [], after: right.has(name) ? [right.get(name)!] : [] });
+    }
+  } else {
+    pairs.push({ before: [before], after: [after] });
+  }
+  const found = new Set<FailOn>();
+  const json: { [file: string]: object } = {};
+  let changed = 0;
+  for (const pair of pairs) {
+    const model = (paths: string[]) => {
+      const input = paths.length > 0 ? readManifests(paths, a.limits) : { objects: [], problems: [] };
+      return new MeshModel(input.objects, a.options, input.problems);
+    };
+    const [ma, mb] = [model(pair.before), model(pair.after)];
+    for (const w of new Set([...ma.warnings, ...mb.warnings])) stderr(`warning: ${w}\n`);
+    const diff = diffModels(ma, mb);
+    if (diff.hasChanges) changed++;
+    for (const c of failing(diff, a.failOn)) found.add(c);
+    const names = { before: pair.before[0] ?? `(no ${pair.name})`, after: pair.after[0] ?? `(no ${pair.name})` };
+    if (a.each && a.format === 'json') {
+      json[pair.name!] = diffJson(diff, names);
+      continue;
+    }
+    if (a.each && !diff.hasChanges) continue;
+    const heading = a.each ? (a.format === 'markdown' ? `<!-- ${pair.name} -->\n` : `##### ${pair.name}\n`) : '';
+    const body = a.format === 'json' ? renderDiffJson(diff, names) : a.format === 'markdown' ? renderDiffMarkdown(diff, names) : renderDiffText(diff, names);
+    await write(heading + body + (a.each ? '\n' : ''));
+  }
+  if (a.each && a.format === 'json') await write(`${JSON.stringify({ files: json }, undefined, 2)}\n`);
+  else if (a.each && changed === 0) {
+    await write(a.format === 'markdown' ? '## Mesh diff: no changes\n\nNo file changes what the mesh does.\n' : 'No changes: no file changes what the mesh does.\n');
+  }
+  if (found.size > 0) {
+    stderr(`cdk8s-istio-security: the diff has ${[...found].map((c) => (c === 'finding' ? 'added findings' : `${c} changes`)).join(', ')} (--fail-on ${a.failOn.join(',')})\n`);
+    return 1;
+  }
+  return 0;
 }

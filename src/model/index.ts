@@ -16,3 +16,6 @@ export type { JsonReport } from './render-json';
 export { renderSvg, toDot } from './render-svg';
 export { aggregate } from './aggregate';
 export type { Aggregate } from './aggregate';
+export { diffModels, classifyCall, classifyEgress, CHANGE_CLASSES } from './diff';
+export type { MeshDiff, CallChange, CallChangeRow, EgressChange, EgressChangeRow, ChangeClass, ChangeKind, WorkloadChange } from './diff';
+export { renderDiffText, renderDiffMarkdown, renderDiffJson } from './render-diff';
