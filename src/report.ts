@@ -10,6 +10,7 @@ import { toJsonReport } from './model/render-json';
 import { renderMarkdown } from './model/render-markdown';
 import { renderSvg } from './model/render-svg';
 import { renderText } from './model/render-text';
+import { toSnapshot } from './model/snapshot';
 import { ConnectionRow } from './model/types';
 import { MeshDiff } from './mesh-diff';
 import { toMeshFinding } from './private/mesh-finding';
@@ -67,6 +68,8 @@ export enum ReportFormat {
   MARKDOWN = 'markdown',
   /** A Graphviz picture: use `renderSvg()`. */
   SVG = 'svg',
+  /** The compact, sorted behaviour snapshot of `toSnapshot()`. */
+  SNAPSHOT = 'snapshot',
 }
 
 /** How much of the calls the text and Markdown reports show. */
@@ -475,13 +478,24 @@ export class MeshReport {
     return findFindings(this.model).map(toMeshFinding);
   }
 
-  /** The report as text, Markdown or JSON (SVG needs `renderSvg()`). */
+  /**
+   * The mesh's behaviour as a compact, stable, sorted text for snapshot tests
+   * (`expect(report.toSnapshot()).toMatchSnapshot()`): workloads, then calls and egress paths
+   * listed under the outcome and reason they share, findings, and what the model assumed or did
+   * not evaluate. Beyond 5,000 calls or egress paths, groups of alike calls instead of rows.
+   */
+  public toSnapshot(): string {
+    return toSnapshot(this.model);
+  }
+
+  /** The report as text, Markdown, JSON or a snapshot (SVG needs `renderSvg()`). */
   public render(format: ReportFormat, options: ReportRenderOptions = {}): string {
     const detail = options.detail ?? ReportDetail.AUTO;
     switch (format) {
       case ReportFormat.TEXT: return renderText(this.model, { detail });
       case ReportFormat.MARKDOWN: return renderMarkdown(this.model, { detail });
       case ReportFormat.JSON: return `${jsonForTerminal(JSON.stringify(toJsonReport(this.model), undefined, 2))}\n`;
+      case ReportFormat.SNAPSHOT: return toSnapshot(this.model);
       default: throw new Error(`format ${format}: use renderSvg() for SVG`);
     }
   }

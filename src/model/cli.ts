@@ -9,6 +9,7 @@ import { MeshModel } from './model';
 import { renderMarkdown } from './render-markdown';
 import { renderSvg } from './render-svg';
 import { renderText } from './render-text';
+import { toSnapshot } from './snapshot';
 import { jsonChunks } from './render-json';
 import { DetailMode, findingLines, inputNoteLines, namespaceLines, notAppliedLines } from './report-doc';
 import { Finding, ModelOptions, NotApplied } from './types';
@@ -31,14 +32,16 @@ rejected, denied or failed - and every path to an external host.
            workloads, Service ports and findings added and removed
 
 Options:
-  --format text|json|markdown|svg  report format (default: text); diff: text, json or markdown
+  --format text|json|markdown|svg|snapshot
+                                   report format (default: text; snapshot: the sorted behaviour
+                                   text for snapshot tests); diff: text, json or markdown
                                    (a pull-request comment)
   --output FILE                    write to FILE instead of standard output
   --detail auto|detailed|aggregated
                                    text and markdown: a matrix per namespace pair, or groups of
                                    calls treated alike (default: auto, detailed for small inputs)
   --each                           model each file on its own (e.g. one cdk8s chart per file);
-                                   text, markdown and check only; diff: pairs the files of the two
+                                   text, markdown, snapshot and check; diff: pairs the files of the two
                                    folders by their path in them
   --fail-on CLASSES                diff: exit 1 when the diff has any of these (comma-separated):
                                    exposure, breakage, other, finding (a finding added)
@@ -68,7 +71,7 @@ Exit status: 0 nothing wrong; 1 check found a broken configuration; 2 a usage er
 Kubernetes object in any input; 3 some input was not applied (the report is still written).
 `;
 
-const FORMATS = ['text', 'json', 'markdown', 'svg'];
+const FORMATS = ['text', 'json', 'markdown', 'svg', 'snapshot'];
 const DIFF_FORMATS = ['text', 'json', 'markdown'];
 const DETAILS = ['auto', 'detailed', 'aggregated'];
 
@@ -151,7 +154,7 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
   } else if (failOn.length > 0) {
     throw new UsageError('--fail-on works with diff');
   }
-  if (each && (format === 'json' || format === 'svg') && command === 'report') throw new UsageError('--each works with --format text or markdown');
+  if (each && (format === 'json' || format === 'svg') && command === 'report') throw new UsageError('--each works with --format text, markdown or snapshot');
   if (gateways.length > 0) options.egressGatewayHosts = gateways;
   if (Object.keys(namespaceLabels).length > 0) options.namespaceLabels = namespaceLabels;
   return { command, paths, format, output, detail, each, failOn, options, limits };
@@ -289,6 +292,8 @@ export async function main(argv: readonly string[], stdout: (s: string) => Promi
         for (const chunk of jsonChunks(model)) await write(chunk);
       } else if (a.format === 'svg') {
         await write(await renderSvg(model));
+      } else if (a.format === 'snapshot') {
+        await write((a.each ? `##### ${name}\n` : '') + toSnapshot(model));
       } else {
         const heading = a.each ? (a.format === 'markdown' ? `<!-- ${forMarkdown(name).replace(/--/g, '- -')} -->\n` : `##### ${forTerminal(name)}\n`) : '';
         await write(heading + (a.format === 'markdown' ? renderMarkdown(model, { detail: a.detail }) : renderText(model, { detail: a.detail })));

@@ -173,16 +173,19 @@ const FAILING_EGRESS = new Set(['denied', 'rejected', 'failed', 'blocked']);
 /** Whether the client reaches the host along this path, or by bypassing it. */
 export function egressReaches(fields: EgressFields): boolean {
   if (fields.bypassBlocked === false) return true;
-  const gatewayOk = fields.via === 'egress-gateway' && fields.gatewayBlocked !== true
-    && !(typeof fields.outcome === 'string' && FAILING_EGRESS.has(fields.outcome));
-  return gatewayOk;
+  if (typeof fields.outcome === 'string') return !FAILING_EGRESS.has(fields.outcome);
+  return fields.via === 'egress-gateway' && fields.gatewayBlocked !== true;
 }
+
+const egressFails = (v: unknown) => typeof v === 'string' && FAILING_EGRESS.has(v);
 
 /** Field rules: what a change of one field means (unknown fields are `other`). */
 const EGRESS_FIELD_CLASS: { readonly [field: string]: (b: unknown, a: unknown) => ChangeClass | undefined } = {
   via: (b, a) => (b === 'egress-gateway' && a === 'direct' ? 'exposure' : undefined),
   tls: (b, a) => (b !== 'none' && a === 'none' ? 'exposure' : undefined),
   bypassBlocked: (b, a) => (b === true && a === false ? 'exposure' : undefined),
+  outcome: (b, a) => (!egressFails(b) && egressFails(a) ? 'breakage' : egressFails(b) && !egressFails(a) ? 'exposure' : undefined),
+  gatewayBlocked: (b, a) => (b === false && a === true ? 'breakage' : undefined),
 };
 
 /** The class of an egress path that goes from `before` to `after`. */

@@ -19,3 +19,4 @@ export type { Aggregate } from './aggregate';
 export { diffModels, classifyCall, classifyEgress, CHANGE_CLASSES } from './diff';
 export type { MeshDiff, CallChange, CallChangeRow, EgressChange, EgressChangeRow, ChangeClass, ChangeKind, WorkloadChange } from './diff';
 export { renderDiffText, renderDiffMarkdown, renderDiffJson } from './render-diff';
+export { toSnapshot } from './snapshot';

@@ -4,7 +4,7 @@
 import {
   CallChange, CHANGE_CLASSES, ChangeClass, EgressChange, EgressFields, MeshDiff, WorkloadChange,
 } from './diff';
-import { Footnotes, markdownTable, num, some, textTable } from './table';
+import { count, Footnotes, markdownTable, num, some, textTable } from './table';
 import { Finding, refText } from './types';
 
 /** Names of the two versions, as given on the command line. */
@@ -23,11 +23,6 @@ type Block =
   | { readonly kind: 'para'; readonly text: string }
   | { readonly kind: 'table'; readonly rows: string[][] }
   | { readonly kind: 'list'; readonly items: string[] };
-
-/** `1 call`, `2 calls`. */
-export function count(n: number, singular: string, plural = `${singular}s`): string {
-  return `${num(n)} ${n === 1 ? singular : plural}`;
-}
 
 const CLASS_TITLES: Record<ChangeClass, [string, string]> = {
   exposure: ['exposure', 'exposures'],
