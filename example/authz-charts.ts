@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import {
-  AppProtocol, EgressGateway, EgressGatewayRoute, EgressLockdown, EgressMode, IMeshNamespace, MeshNamespace, MeshWorkload, PluginCa, Team,
-  TeamNamespace,
+  AppProtocol, EgressGateway, EgressGatewayRoute, EgressLockdown, EgressMode, IMeshNamespace, MeshIntent, MeshNamespace, MeshParty, MeshWorkload,
+  PluginCa, Team, TeamNamespace,
 } from '../src';
 import { sleep } from './workloads';
 
@@ -49,6 +49,13 @@ export function identityAccessChart(app: App): Chart {
   });
   backend.allowFrom(frontend);
   datastore.allowFrom(backend, { ports: [6379] });
+  // What must hold: synth fails if the model predicts otherwise.
+  const intent = new MeshIntent(chart, 'intent');
+  intent.mustAllow(MeshParty.workload(frontend), MeshParty.workload(backend), { port: 8000 });
+  intent.mustAllow(MeshParty.workload(backend), MeshParty.workload(datastore), { port: 6379 });
+  intent.mustDeny(MeshParty.workload(frontend), MeshParty.workload(datastore));
+  intent.mustBeMtls(MeshParty.namespace(photo));
+  intent.mustBeMtls(MeshParty.namespace(datastoreNs));
   return chart;
 }
 
@@ -65,6 +72,10 @@ export function egressLockdownChart(app: App): Chart {
   // A host to leave for, through the gateway: the report shows sleep's path and that the
   // lock-down blocks any direct bypass.
   new EgressGatewayRoute(chart, 'cnn', { egressGateway, host: 'edition.cnn.com', mode: EgressMode.http() });
+  const intent = new MeshIntent(chart, 'intent');
+  intent.mustLeaveVia(MeshParty.namespace(namespace), 'edition.cnn.com', egressGateway, { port: 80 });
+  // A host no route declares: the sidecar would pass it through (ALLOW_ANY), the lock-down drops it.
+  intent.mustNotReach(MeshParty.namespace(namespace), 'api.github.com');
   return chart;
 }
 

@@ -41,4 +41,5 @@ export * from './ca-certificates';
 export * from './plugin-ca';
 export * from './report';
 export * from './mesh-diff';
+export * from './mesh-intent';
 export * from './validation-plugin';

@@ -13,6 +13,8 @@ import { renderText } from './model/render-text';
 import { toSnapshot } from './model/snapshot';
 import { ConnectionRow } from './model/types';
 import { MeshDiff } from './mesh-diff';
+import { IntentCheck, MeshIntent, toIntentCheck, withoutIntentChecks } from './mesh-intent';
+import { checkIntents, IntentResult } from './model/intents';
 import { toMeshFinding } from './private/mesh-finding';
 
 /** What happens to a call. */
@@ -351,12 +353,16 @@ export interface MeshFinding {
 export class MeshReport {
   /** The model of every chart of an app, as if they were deployed together. */
   public static fromApp(app: App, options: MeshReportOptions = {}): MeshReport {
-    return MeshReport.fromManifests(app.charts.flatMap((chart) => chart.toJson()), options);
+    const report = MeshReport.fromManifests(withoutIntentChecks(() => app.charts.flatMap((chart) => chart.toJson())), options);
+    report.intents.push(...MeshIntent.of(app));
+    return report;
   }
 
   /** The model of one chart. */
   public static fromChart(chart: Chart, options: MeshReportOptions = {}): MeshReport {
-    return MeshReport.fromManifests(chart.toJson(), options);
+    const report = MeshReport.fromManifests(withoutIntentChecks(() => chart.toJson()), options);
+    report.intents.push(...MeshIntent.of(chart));
+    return report;
   }
 
   /** The model of Kubernetes objects (parsed manifests). Objects the cluster would refuse are listed in `notApplied`. */
@@ -396,6 +402,7 @@ export class MeshReport {
   }
 
   private readonly model: MeshModel;
+  private readonly intents: MeshIntent[] = [];
 
   private constructor(model: MeshModel) {
     this.model = model;
@@ -479,6 +486,18 @@ export class MeshReport {
   }
 
   /**
+   * Checks declared intents against the model: `intent`'s, or without it those the chart (or
+   * app) of `fromChart` (`fromApp`) declares. The text and Markdown reports list the latter.
+   */
+  public checkIntents(intent?: MeshIntent): IntentCheck[] {
+    return this.intentResults(intent).map(toIntentCheck);
+  }
+
+  private intentResults(intent?: MeshIntent): IntentResult[] {
+    return checkIntents(this.model, (intent ? [intent] : this.intents).flatMap((i) => i._specs));
+  }
+
+  /**
    * The mesh's behaviour as a compact, stable, sorted text for snapshot tests
    * (`expect(report.toSnapshot()).toMatchSnapshot()`): workloads, then calls and egress paths
    * listed under the outcome and reason they share, findings, and what the model assumed or did
@@ -492,8 +511,8 @@ export class MeshReport {
   public render(format: ReportFormat, options: ReportRenderOptions = {}): string {
     const detail = options.detail ?? ReportDetail.AUTO;
     switch (format) {
-      case ReportFormat.TEXT: return renderText(this.model, { detail });
-      case ReportFormat.MARKDOWN: return renderMarkdown(this.model, { detail });
+      case ReportFormat.TEXT: return renderText(this.model, { detail, intents: this.intentResults() });
+      case ReportFormat.MARKDOWN: return renderMarkdown(this.model, { detail, intents: this.intentResults() });
       case ReportFormat.JSON: return `${jsonForTerminal(JSON.stringify(toJsonReport(this.model), undefined, 2))}\n`;
       case ReportFormat.SNAPSHOT: return toSnapshot(this.model);
       default: throw new Error(`format ${format}: use renderSvg() for SVG`);

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { findFindings } from './model/findings';
 import { plural } from './model/escape';
 import { LoadedInput, readManifests } from './model/load';
+import { checkIntents, IntentResult, IntentSpec, parseIntents } from './model/intents';
 import { MeshModel } from './model/model';
 import { Finding, FINDING_RULES, NotApplied, notAppliedText, OUTCOMES, ResourceRef, SourcedObject } from './model/types';
 
@@ -32,6 +33,16 @@ export interface MeshValidationProps extends MeshReportOptions {
    * @default true
    */
   readonly summary?: boolean;
+  /**
+   * Intents that must hold, as data (the form of `MeshIntent.toJson()`), for manifests made
+   * without `MeshIntent`: `[{ mustAllow: { from: photo-ns/photo-frontend, to: photo-ns/photo-backend, port: 8000 } }]`.
+   * Parties are `namespace:NS`, `workload:NS/NAME` (or `NS/NAME`), `pods:NS/KEY=VALUE,...` or
+   * `identity:TRUST-DOMAIN/ns/NS/sa/SA`. With `scope: chart` an intent must hold in every manifest
+   * it matches and match at least one. Intents declared with `MeshIntent` are checked by the chart
+   * itself at synth and need no entry here.
+   * @default - none
+   */
+  readonly intents?: any[];
 }
 
 /**
@@ -62,15 +73,19 @@ export class MeshValidation {
         throw new Error(`MeshValidation: ignore "${rule}" is not a rule; rules are ${[...FINDING_RULES, NOT_APPLIED].join(', ')}`);
       }
     }
+    this.intents = parseIntents(props.intents ?? []);
     this.props = props;
   }
+
+  private readonly intents: IntentSpec[];
 
   /**
    * Runs the model over `context.manifests` and reports violations (the cdk8s-cli plugin contract;
    * `context` is a cdk8s-cli `ValidationContext`).
    */
   public async validate(context: any): Promise<void> {
-    const { scope = 'chart', ignore = [], summary = true, ...options } = this.props;
+    const { scope = 'chart', ignore = [], summary = true, intents: _intents, ...options } = this.props;
+    const intentResults: IntentResult[][] = this.intents.map(() => []);
     const manifests: string[] = [...context.manifests];
     const units: LoadedInput[] = scope === 'app' ? [readManifests(manifests)] : manifests.map((m) => readManifests([m]));
     const names = new ConstructNames(units.flatMap((u) => u.objects), context.metadata ?? {});
@@ -105,6 +120,17 @@ export class MeshValidation {
         violations++;
         context.report.addViolation(toViolation(finding, names));
       }
+      checkIntents(model, this.intents).forEach((r, j) => intentResults[j].push(r));
+    }
+    for (const results of intentResults) {
+      const broken = results.find((r) => r.state === 'violated') ?? (results.every((r) => r.state === 'unmatched') ? results[0] : undefined);
+      if (!broken) continue;
+      violations++;
+      context.report.addViolation({
+        ruleName: `intent-${broken.state}`, recommendation: broken.message,
+        fix: broken.state === 'unmatched' ? 'Name a workload, Service port or host of the input.' : 'Change the policies so that the intent holds, or the intent if the change is meant.',
+        violatingResources: [],
+      });
     }
     context.report.submit(violations > 0 ? 'failure' : 'success', { findings: String(violations), ignored: String(ignored) });
   }

@@ -155,3 +155,16 @@ describe('markdown, as a pull-request comment', () => {
     ]);
   });
 });
+
+test('report and check --intents FILE: intents as data, for manifests made elsewhere', () => {
+  const intents = join(dir, 'intents.yaml');
+  writeFileSync(intents, 'intents:\n  - mustAllow: { from: photo-ns/photo-frontend, to: datastore-ns/datastore }\n  - mustDeny: { from: photo-ns/photo-frontend, to: datastore-ns/datastore }\n');
+  const check = run('check', file('a4-identity-access'), '--intents', intents);
+  expect(check.status).toBe(1);
+  expect(check.stdout).toMatch(/^intent violated: mustAllow workload:photo-ns\/photo-frontend -> workload:datastore-ns\/datastore: violated by 1 of 1 call: .* predicted denied: /);
+  const report = run('report', file('a4-identity-access'), '--intents', intents);
+  expect(report.stdout).toContain('== Intents (2, 1 not holding) ==\n  VIOLATED mustAllow');
+  expect(report.stdout).toContain('  HOLDS mustDeny workload:photo-ns/photo-frontend -> workload:datastore-ns/datastore: holds (1 call)');
+  writeFileSync(intents, 'intents: [{ mustAllow: { from: photo-ns/photo-frontend } }]\n');
+  expect(run('check', file('a4-identity-access'), '--intents', intents)).toMatchObject({ status: 2, stderr: expect.stringContaining('intents[0].mustAllow.to: required') });
+});

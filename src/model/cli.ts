@@ -14,6 +14,7 @@ import { jsonChunks } from './render-json';
 import { DetailMode, findingLines, inputNoteLines, namespaceLines, notAppliedLines } from './report-doc';
 import { Finding, ModelOptions, NotApplied } from './types';
 import { diffModels } from './diff';
+import { checkIntents, parseIntents } from './intents';
 import { diffJson, FAIL_ON, FailOn, failing, renderDiffJson, renderDiffMarkdown, renderDiffText } from './render-diff';
 
 const USAGE = `Usage:
@@ -43,6 +44,9 @@ Options:
   --each                           model each file on its own (e.g. one cdk8s chart per file);
                                    text, markdown, snapshot and check; diff: pairs the files of the two
                                    folders by their path in them
+  --intents FILE                   report and check: intents that must hold (YAML or JSON: a
+                                   document with intents: [{ mustAllow: { from, to, port } }, ...]);
+                                   check exits 1 when one does not
   --fail-on CLASSES                diff: exit 1 when the diff has any of these (comma-separated):
                                    exposure, breakage, other, finding (a finding added)
   --root-namespace NS              Istio's root namespace (default: istio-system)
@@ -83,6 +87,7 @@ interface Args {
   readonly detail: DetailMode;
   readonly each: boolean;
   readonly failOn: readonly FailOn[];
+  readonly intents?: string;
   readonly options: ModelOptions;
   readonly limits: LoadLimits;
 }
@@ -109,6 +114,7 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
   let detail: DetailMode = 'auto';
   let each = false;
   const failOn: FailOn[] = [];
+  let intents: string | undefined;
   const options: { -readonly [K in keyof ModelOptions]: ModelOptions[K] } = {};
   const limits: { -readonly [K in keyof LoadLimits]: LoadLimits[K] } = {};
   const namespaceLabels: { [namespace: string]: { [key: string]: string } } = {};
@@ -125,6 +131,7 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
       case '--output': case '-o': output = value(); break;
       case '--detail': detail = value() as DetailMode; break;
       case '--each': each = true; break;
+      case '--intents': intents = value(); break;
       case '--fail-on':
         for (const c of value().split(',').map((x) => x.trim()).filter(Boolean)) {
           if (!(FAIL_ON as readonly string[]).includes(c)) throw new UsageError(`--fail-on ${c}: use ${FAIL_ON.join(', ')}`);
@@ -157,7 +164,7 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
   if (each && (format === 'json' || format === 'svg') && command === 'report') throw new UsageError('--each works with --format text, markdown or snapshot');
   if (gateways.length > 0) options.egressGatewayHosts = gateways;
   if (Object.keys(namespaceLabels).length > 0) options.namespaceLabels = namespaceLabels;
-  return { command, paths, format, output, detail, each, failOn, options, limits };
+  return { command, paths, format, output, detail, each, failOn, intents, options, limits };
 }
 
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
@@ -270,12 +277,18 @@ export async function main(argv: readonly string[], stdout: (s: string) => Promi
       stderr(`cdk8s-istio-security: no Kubernetes objects in ${forTerminal(a.paths.join(', '))}${files.length > 0 ? ` (${plural(files.length, 'file')})` : ''}\n`);
       return 2;
     }
+    const intentInput = a.intents === undefined ? [] : readManifests([a.intents], a.limits).objects;
+    const intents = parseIntents(intentInput.flatMap((o) => (Array.isArray(o.object) ? o.object : (o.object as { intents?: unknown }).intents ?? [])));
+    const checked = (model: MeshModel) => checkIntents(model, intents);
     if (a.output) fd = openSync(a.output, 'w');
     if (a.command === 'check') {
       let total = 0;
       for (const { name, model } of models) {
         const findings = findFindings(model);
         total += findings.length;
+        const broken = checked(model).filter((r) => r.state !== 'holds');
+        total += broken.length;
+        for (const r of broken) await write(terminalLines([`intent ${r.state}: ${r.message}`]));
         await write(terminalLines([`${name}: ${findings.length === 0 ? 'no findings' : plural(findings.length, 'finding')}`]));
         if (findings.length > 0) await write(formatFindings(findings));
         await write(formatInputNotes(model));
@@ -296,7 +309,7 @@ export async function main(argv: readonly string[], stdout: (s: string) => Promi
         await write((a.each ? `##### ${name}\n` : '') + toSnapshot(model));
       } else {
         const heading = a.each ? (a.format === 'markdown' ? `<!-- ${forMarkdown(name).replace(/--/g, '- -')} -->\n` : `##### ${forTerminal(name)}\n`) : '';
-        await write(heading + (a.format === 'markdown' ? renderMarkdown(model, { detail: a.detail }) : renderText(model, { detail: a.detail })));
+        await write(heading + (a.format === 'markdown' ? renderMarkdown(model, { detail: a.detail, intents: checked(model) }) : renderText(model, { detail: a.detail, intents: checked(model) })));
         if (a.each) await write('\n');
       }
     }

@@ -20,3 +20,5 @@ export { diffModels, classifyCall, classifyEgress, CHANGE_CLASSES } from './diff
 export type { MeshDiff, CallChange, CallChangeRow, EgressChange, EgressChangeRow, ChangeClass, ChangeKind, WorkloadChange } from './diff';
 export { renderDiffText, renderDiffMarkdown, renderDiffJson } from './render-diff';
 export { toSnapshot } from './snapshot';
+export { checkIntents, parseIntents, intentText, intentJson } from './intents';
+export type { IntentSpec, IntentResult, PartySpec, IntentState } from './intents';

@@ -2,6 +2,7 @@
 // Small models get a matrix per namespace pair; large ones (or on request) get groups of alike calls.
 
 import { aggregate, Aggregate, workloadsPerNamespace } from './aggregate';
+import { IntentResult } from './intents';
 import { MeshModel } from './model';
 import { rbacSection } from './rbac-report';
 import { Footnotes, num, some } from './table';
@@ -25,6 +26,8 @@ export interface TextOptions {
    * alike calls; `auto` (default): detailed up to 1,000 calls and 80 workloads.
    */
   readonly detail?: DetailMode;
+  /** Declared intents, checked: listed with their state after the findings. */
+  readonly intents?: readonly IntentResult[];
 }
 
 const CODES: Record<Outcome, string> = { mtls: 'M', plaintext: 'P', rejected: 'R', denied: 'D', failed: 'F', blocked: 'B' };
@@ -61,6 +64,11 @@ export function buildReport(model: MeshModel, options: TextOptions = {}): Block[
     blocks.push({ kind: 'heading', level: 2, text: `Not applied (${model.notApplied.length})` },
       { kind: 'para', text: 'The cluster would refuse these (or they could not be read): the model does not evaluate them, and the calls and paths are reported without them.' },
       { kind: 'list', items: notAppliedLines(model.notApplied) });
+  }
+  if (options.intents && options.intents.length > 0) {
+    const broken = options.intents.filter((i) => i.state !== 'holds').length;
+    blocks.push({ kind: 'heading', level: 2, text: `Intents (${options.intents.length}, ${broken} not holding)` },
+      { kind: 'list', items: options.intents.map((i) => `${i.state.toUpperCase()} ${i.message}`) });
   }
   if (model.notModelled.length > 0) {
     blocks.push({ kind: 'heading', level: 2, text: `Not modelled (${model.notModelled.length})` },
