@@ -28,6 +28,8 @@ else if (mode === '--raw') measureRaw(rest[0]);
 else if (mode === '--model') measureModel(rest[0], rest[1] === 'network-policies');
 else if (mode === '--by-hand') measureByHand(Number(rest[0]));
 else if (mode === '--l1') measureL1(rest[0]);
+else if (mode === '--diff') measureDiff(rest[0], rest[1]);
+else if (mode === '--changed') changedPlatform(rest[0], rest[1]);
 else main(process.argv.slice(2).map(Number).filter((n) => n > 0));
 
 function buildPlatform(n) {
@@ -231,6 +233,34 @@ function measureModel(objectsFile, withNetworkPolicies) {
   report({ model: t1 - t0, calls: model.connectionCount, lines: text.split('\n').length, blocked });
 }
 
+// The same platform with a few policies changed, as in a pull request: one namespace loses its
+// default-deny, one goes PERMISSIVE, one workload lets a second namespace in, one egress route goes.
+function changedPlatform(objectsFile, to) {
+  const objects = JSON.parse(readFileSync(objectsFile, 'utf8'));
+  const namespaces = objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
+  const [a, b, c, d] = [1, 2, 3, 4].map((k) => namespaces[Math.floor((k * namespaces.length) / 5)]);
+  const changed = objects
+    .filter((o) => !(o.kind === 'AuthorizationPolicy' && o.metadata.namespace === a && o.metadata.name === 'allow-nothing'))
+    .filter((o) => !(o.kind === 'VirtualService' && o.metadata.namespace === d))
+    .map((o) => (o.kind === 'PeerAuthentication' && o.metadata.namespace === b ? { ...o, spec: { mtls: { mode: 'PERMISSIVE' } } } : o))
+    .map((o) => (o.kind === 'AuthorizationPolicy' && o.metadata.namespace === c && o.metadata.name === 'svc-0-allow'
+      ? { ...o, spec: { ...o.spec, rules: [...o.spec.rules, { from: [{ source: { namespaces: [a] } }] }] } } : o));
+  writeFileSync(to, JSON.stringify(changed));
+}
+
+// The diff of two platforms, as `cdk8s-istio-security diff` computes and prints it.
+function measureDiff(beforeFile, afterFile) {
+  const model = require(join(root, 'lib/src/model'));
+  const before = JSON.parse(readFileSync(beforeFile, 'utf8'));
+  const after = JSON.parse(readFileSync(afterFile, 'utf8'));
+  const t0 = performance.now();
+  const diff = model.diffModels(model.MeshModel.of(before), model.MeshModel.of(after));
+  const text = model.renderDiffText(diff);
+  const t1 = performance.now();
+  report({ model: t1 - t0, groups: diff.calls.length + diff.egress.length, lines: text.split('\n').length,
+    exposure: diff.counts.exposure.groups, breakage: diff.counts.breakage.groups });
+}
+
 function report(figures) {
   process.stdout.write(JSON.stringify({ ...figures, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
 }
@@ -278,7 +308,10 @@ function main(sizes) {
       const model = median(['--model', dump]);
       const modelNp = median(['--model', dump, 'network-policies']);
       const byHand = median(['--by-hand', String(n)]);
-      rows.push({ n, libTotal, rawTotal, rss: library.peakRssMb, model, modelNp, byHand, l1 });
+      const changed = join(work, `objects-${n}-changed.json`);
+      changedPlatform(dump, changed);
+      const diff = median(['--diff', dump, changed]);
+      rows.push({ n, libTotal, rawTotal, rss: library.peakRssMb, model, modelNp, byHand, l1, diff });
       console.log(`${String(n).padEnd(7)} ${String(library.objects).padStart(7)}  | ${fmt(library.construct)} ${fmt(library.synth)} ${fmt(libTotal)} ${library.peakRssMb.toFixed(0).padStart(6)} MB`
         + ` | ${fmt(raw.construct)} ${fmt(raw.synth)} ${fmt(rawTotal)} ${raw.peakRssMb.toFixed(0).padStart(6)} MB`
         + ` | ${(libTotal / rawTotal).toFixed(2).padStart(11)} ${(library.peakRssMb / raw.peakRssMb).toFixed(2).padStart(10)}`);
@@ -300,11 +333,17 @@ function main(sizes) {
       console.log(`mesh model with NetworkPolicies, N=${n}: ${modelNp.model.toFixed(0)} ms (x${(modelNp.model / model.model).toFixed(2)}), `
         + `${modelNp.blocked} calls blocked, text report ${modelNp.lines} lines, peak RSS ${modelNp.peakRssMb.toFixed(0)} MB`);
     }
+    for (const { n, model, diff } of rows) {
+      console.log(`mesh diff, N=${n}, a few policies changed: ${diff.groups} groups of changes (${diff.exposure} exposure, ${diff.breakage} breakage) `
+        + `in ${diff.model.toFixed(0)} ms (both models, diff and text), ${diff.lines} lines, peak RSS ${diff.peakRssMb.toFixed(0)} MB; `
+        + `diff / report: time ${(diff.model / model.model).toFixed(2)}, RSS ${(diff.peakRssMb / model.peakRssMb).toFixed(2)}`);
+    }
     for (let i = 1; i < rows.length; i++) {
       const [a, b] = [rows[i - 1], rows[i]];
       console.log(`growth ${a.n} -> ${b.n} (x${b.n / a.n}): library time x${(b.libTotal / a.libTotal).toFixed(2)}, peak RSS x${(b.rss / a.rss).toFixed(2)}; `
         + `model time x${(b.model.model / a.model.model).toFixed(2)}, peak RSS x${(b.model.peakRssMb / a.model.peakRssMb).toFixed(2)}; `
-        + `with NetworkPolicies x${(b.modelNp.model / a.modelNp.model).toFixed(2)}, peak RSS x${(b.modelNp.peakRssMb / a.modelNp.peakRssMb).toFixed(2)}`);
+        + `with NetworkPolicies x${(b.modelNp.model / a.modelNp.model).toFixed(2)}, peak RSS x${(b.modelNp.peakRssMb / a.modelNp.peakRssMb).toFixed(2)}; `
+        + `diff time x${(b.diff.model / a.diff.model).toFixed(2)}, peak RSS x${(b.diff.peakRssMb / a.diff.peakRssMb).toFixed(2)}`);
     }
     const synth = wallMs(join(root, 'node_modules/.bin/cdk8s'), ['synth', '--no-check-upgrade', '--output', join(work, 'dist')]);
     const bare = wallMs(process.execPath, ['-e', "require('cdk8s')"]);

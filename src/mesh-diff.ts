@@ -1,6 +1,7 @@
 import { diffModels, MeshDiff as ModelDiff } from './model/diff';
 import { MeshModel } from './model/model';
 import { renderDiffJson, renderDiffMarkdown, renderDiffText } from './model/render-diff';
+import { renderDiffSvg } from './model/render-svg';
 import { toMeshFinding } from './private/mesh-finding';
 // Type-only: report.ts imports this file at run time.
 import type { ConnectionOutcome, MeshFinding } from './report';
@@ -201,6 +202,11 @@ export class MeshDiff {
   /** Findings only before the change. */
   public get findingsResolved(): MeshFinding[] {
     return this.diff.findings.resolved.map(toMeshFinding);
+  }
+
+  /** The picture of the diff as SVG (Graphviz): changed calls coloured by class. */
+  public async renderSvg(): Promise<string> {
+    return renderDiffSvg(this.diff);
   }
 
   /** The diff as text, Markdown (a pull-request comment) or JSON. */

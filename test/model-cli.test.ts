@@ -65,7 +65,8 @@ test('svg', () => {
   const r = run('report', A2(), '--format', 'svg');
   expect(r.status).toBe(0);
   expect(r.stdout).toContain('<svg');
-  expect(r.stdout).toContain('8000 rejected');
+  // Refusals are counted in the legend, not drawn.
+  expect(r.stdout).toContain('4 refused calls not drawn: 4 rejected');
 });
 
 test('a folder of charts, each on its own', () => {

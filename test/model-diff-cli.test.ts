@@ -81,7 +81,8 @@ spec: { mtls: { mode: STRICT } }
   test('usage errors exit 2', () => {
     expect(run('diff', file('a2-mesh-wide'))).toMatchObject({ status: 2, stderr: expect.stringContaining('diff takes two files or folders') });
     expect(run('diff', file('a2-mesh-wide'), file('a2-workload'), '--fail-on', 'typo')).toMatchObject({ status: 2, stderr: expect.stringContaining('--fail-on typo: use exposure, breakage, other, finding') });
-    expect(run('diff', file('a2-mesh-wide'), file('a2-workload'), '--format', 'svg').status).toBe(2);
+    expect(run('diff', file('a2-mesh-wide'), file('a2-workload'), '--format', 'snapshot').status).toBe(2);
+    expect(run('diff', file('a2-mesh-wide'), file('a2-workload'), '--format', 'svg').stdout).toContain('<svg');
     expect(run('diff', file('a2-mesh-wide'), join(dir, 'nothing-here')).status).toBe(2);
     expect(run('report', file('a2-mesh-wide'), '--fail-on', 'exposure').status).toBe(2);
   });

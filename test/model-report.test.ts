@@ -62,7 +62,7 @@ describe('MeshReport.fromChart (A2, workload-level STRICT)', () => {
     expect(svg).toMatch(/^<\?xml/);
     expect(svg).toContain('<svg');
     expect(svg).toContain('cluster_legacy');
-    expect(svg).toContain('8000 rejected');
+    expect(svg).toContain('2 refused calls not drawn: 2 rejected');
     expect(() => report.render(ReportFormat.SVG)).toThrow(/renderSvg/);
   });
 });

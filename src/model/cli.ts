@@ -7,7 +7,7 @@ import { findFindings } from './findings';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES, LoadLimits, manifestFiles, readFiles, readManifests } from './load';
 import { MeshModel } from './model';
 import { renderMarkdown } from './render-markdown';
-import { renderSvg } from './render-svg';
+import { renderDiffSvg, renderSvg } from './render-svg';
 import { renderText } from './render-text';
 import { toSnapshot } from './snapshot';
 import { jsonChunks } from './render-json';
@@ -35,8 +35,8 @@ rejected, denied or failed - and every path to an external host.
 Options:
   --format text|json|markdown|svg|snapshot
                                    report format (default: text; snapshot: the sorted behaviour
-                                   text for snapshot tests); diff: text, json or markdown
-                                   (a pull-request comment)
+                                   text for snapshot tests); diff: text, json, markdown
+                                   (a pull-request comment) or svg
   --output FILE                    write to FILE instead of standard output
   --detail auto|detailed|aggregated
                                    text and markdown: a matrix per namespace pair, or groups of
@@ -76,7 +76,7 @@ Kubernetes object in any input; 3 some input was not applied (the report is stil
 `;
 
 const FORMATS = ['text', 'json', 'markdown', 'svg', 'snapshot'];
-const DIFF_FORMATS = ['text', 'json', 'markdown'];
+const DIFF_FORMATS = ['text', 'json', 'markdown', 'svg'];
 const DETAILS = ['auto', 'detailed', 'aggregated'];
 
 interface Args {
@@ -368,7 +368,7 @@ async function diffCommand(a: Args, write: (s: string) => Promise<void>, stderr:
     }
     if (a.each && !diff.hasChanges) continue;
     const heading = a.each ? (a.format === 'markdown' ? `<!-- ${pair.name} -->\n` : `##### ${pair.name}\n`) : '';
-    const body = a.format === 'json' ? renderDiffJson(diff, names) : a.format === 'markdown' ? renderDiffMarkdown(diff, names) : renderDiffText(diff, names);
+    const body = a.format === 'svg' ? await renderDiffSvg(diff) : a.format === 'json' ? renderDiffJson(diff, names) : a.format === 'markdown' ? renderDiffMarkdown(diff, names) : renderDiffText(diff, names);
     await write(heading + body + (a.each ? '\n' : ''));
   }
   if (a.each && a.format === 'json') await write(`${JSON.stringify({ files: json }, undefined, 2)}\n`);

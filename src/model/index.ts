@@ -13,7 +13,7 @@ export type { TextOptions, DetailMode } from './report-doc';
 export { renderMarkdown } from './render-markdown';
 export { jsonChunks, writeJson, toJsonReport } from './render-json';
 export type { JsonReport } from './render-json';
-export { renderSvg, toDot } from './render-svg';
+export { renderSvg, toDot, renderDiffSvg, diffToDot } from './render-svg';
 export { aggregate } from './aggregate';
 export type { Aggregate } from './aggregate';
 export { diffModels, classifyCall, classifyEgress, CHANGE_CLASSES } from './diff';
