@@ -44,3 +44,14 @@ test('above 5,000 calls: groups of alike calls, not rows', () => {
     'calls rejected x700 (10 clients, 70 server ports): client without sidecar; server STRICT (mesh policy); team-0 -> team-1, team-0 -> team-2, team-0 -> team-3, team-0 -> team-4, team-0 -> team-5, ...',
   ]);
 });
+
+test('the text matrix marks a conditional allow (methods, paths) with a star, and counts say what they count', () => {
+  const { renderText } = require('../src/model');
+  const objects = [namespace('shop'), deployment('shop', 'web', { ports: [8080] }), service('shop', 'web', [{ port: 80, targetPort: 8080, name: 'http' }]),
+    { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'get-only', namespace: 'shop' },
+      spec: { selector: { matchLabels: { app: 'web' } }, action: 'ALLOW', rules: [{ to: [{ operation: { methods: ['GET'] } }] }] } }];
+  const text: string = renderText(MeshModel.of(objects));
+  expect(text).toContain('1 workload (1 with a sidecar) in 1 namespace, 1 server port (a Service port on a workload it selects), 1 call, 0 egress paths.');
+  expect(text).toMatch(/shop\/web\s+mtls\* \[1\]/);
+  expect(text).toContain('* allowed for some requests only (the rule names methods, paths or other request fields): see the reason.');
+});

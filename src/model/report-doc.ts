@@ -7,7 +7,7 @@ import { MeshModel } from './model';
 import { rbacSection } from './rbac-report';
 import { Footnotes, num, some } from './table';
 import { plural } from './escape';
-import { ConnectionRow, Finding, NamespaceAssumption, NotApplied, notAppliedText, NotModelled, Outcome, OUTCOMES, refText } from './types';
+import { succeeds, ConnectionRow, Finding, NamespaceAssumption, NotApplied, notAppliedText, NotModelled, Outcome, OUTCOMES, refText } from './types';
 
 export type Block =
   | { readonly kind: 'heading'; readonly level: 1 | 2 | 3; readonly text: string }
@@ -174,6 +174,7 @@ function detailedCalls(model: MeshModel, blocks: Block[]): void {
   blocks.push({ kind: 'para', text: 'One matrix per client namespace -> server namespace; rows are clients, columns Service ports of server workloads.' });
   const pairs = new Map<string, { columns: string[]; rows: Map<string, Map<string, string>> }>();
   const notes = new Footnotes();
+  let anyConditional = false;
   for (const row of model.connections()) {
     const key = `${row.from.split('/')[0]} -> ${row.service.split('/')[0]}`;
     let pair = pairs.get(key);
@@ -182,7 +183,10 @@ function detailedCalls(model: MeshModel, blocks: Block[]): void {
     if (!pair.columns.includes(column)) pair.columns.push(column);
     let cells = pair.rows.get(row.from);
     if (!cells) pair.rows.set(row.from, cells = new Map());
-    cells.set(column, `${row.outcome} ${notes.ref(row.reason)}`);
+    // A conditional allow (methods, paths, ...) succeeds for some requests only: marked with a star.
+    const conditional = succeeds(row.outcome) && (row.reason.includes('only requests matching') || row.reason.includes('some requests are denied'));
+    if (conditional) anyConditional = true;
+    cells.set(column, `${row.outcome}${conditional ? '*' : ''} ${notes.ref(row.reason)}`);
   }
   for (const key of [...pairs.keys()].sort()) {
     const { columns, rows } = pairs.get(key)!;
@@ -192,6 +196,7 @@ function detailedCalls(model: MeshModel, blocks: Block[]): void {
       rows: [['FROM \\ TO', ...columns], ...[...rows.entries()].map(([from, cells]) => [from, ...columns.map((c) => cells.get(c) ?? '')])],
     });
   }
+  if (anyConditional) blocks.push({ kind: 'para', text: '* allowed for some requests only (the rule names methods, paths or other request fields): see the reason.' });
   blocks.push({ kind: 'heading', level: 3, text: 'Why' });
   blocks.push({ kind: 'list', items: notes.entries().map(([id, text]) => `${id} ${text}`) });
 }
