@@ -2,7 +2,7 @@
 // in three versions behind one Service and one identity, each service callable only by its callers.
 import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { GatewayCertificate, IngressGateway, IngressRoute, IngressTls, MeshService, ServiceVersionOptions, StrictNamespace } from '../src';
+import { GatewayCertificate, IngressGateway, IngressRoute, IngressTls, MeshIntent, MeshParty, MeshService, ServiceVersionOptions, StrictNamespace } from '../src';
 
 export const BOOKINFO_NAMESPACE = 'bookinfo';
 
@@ -56,5 +56,16 @@ export function bookinfoChart(app: App): Chart {
     workload: productpage,
     tls: IngressTls.simple({ certificate: GatewayCertificate.fromSecret('bookinfo-credential'), httpsRedirect: true }),
   });
+
+  // What must hold: the call graph, and nothing around it.
+  const intent = new MeshIntent(chart, 'intent');
+  const party = MeshParty.workload;
+  intent.mustAllow(party(productpage), party(details), { port: 9080 });
+  intent.mustAllow(party(productpage), party(reviews), { port: 9080 });
+  intent.mustAllow(party(reviews), party(ratings), { port: 9080 });
+  intent.mustDeny(party(productpage), party(ratings));
+  intent.mustDeny(party(details), party(reviews));
+  intent.mustDeny(party(ratings), party(productpage));
+  intent.mustBeMtls(MeshParty.namespace(namespace));
   return chart;
 }

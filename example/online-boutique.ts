@@ -4,7 +4,8 @@
 import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  AppProtocol, EgressGateway, EgressGatewayRoute, EgressLockdown, EgressMode, MeshNamespace, MeshServiceAccount, MeshWorkload, Peer,
+  AppProtocol, EgressGateway, EgressGatewayRoute, EgressLockdown, EgressMode, MeshIntent, MeshNamespace, MeshParty, MeshServiceAccount, MeshWorkload,
+  Peer,
   RegistryOnlyEgress, StrictNamespace, WorkloadPort,
 } from '../src';
 
@@ -119,5 +120,17 @@ export function onlineBoutiqueChart(app: App): Chart {
   }
   new RegistryOnlyEgress(chart, 'registry-only', { namespace });
   new EgressLockdown(chart, 'lockdown', { namespace, egressGateway });
+
+  // What must hold: checkout reaches payment, the cart's store only from the cart, the load
+  // generator never reaches Google, and Google's APIs only through the gateway.
+  const intent = new MeshIntent(chart, 'intent');
+  const party = (name: string) => MeshParty.workload(workloads[name]);
+  intent.mustAllow(party('checkoutservice'), party('paymentservice'));
+  intent.mustAllow(party('cartservice'), party('redis-cart'), { port: 6379 });
+  intent.mustDeny(party('frontend'), party('redis-cart'));
+  intent.mustDeny(party('loadgenerator'), party('paymentservice'));
+  intent.mustBeMtls(MeshParty.namespace(namespace));
+  intent.mustLeaveVia(party('checkoutservice'), 'cloudtrace.googleapis.com', egressGateway);
+  intent.mustNotReach(party('loadgenerator'), 'accounts.google.com');
   return chart;
 }

@@ -158,3 +158,13 @@ describe('intents as data: the validation plugin and the model', () => {
     expect(() => new MeshValidation({ intents: [{ mustAllow: {} }] })).toThrow('intents[0].mustAllow.from: required (a string)');
   });
 });
+
+test('bookinfo and Online Boutique declare their intents, and they hold', () => {
+  const { bookinfoChart } = require('../example/bookinfo');
+  const { onlineBoutiqueChart } = require('../example/online-boutique');
+  for (const build of [bookinfoChart, onlineBoutiqueChart]) {
+    const checks = MeshReport.fromChart(build(Testing.app())).checkIntents();
+    expect(checks.length).toBeGreaterThanOrEqual(7);
+    expect(checks.filter((c) => c.state !== IntentState.HOLDS)).toEqual([]);
+  }
+});

@@ -40,8 +40,10 @@ function rowsByChange(a: MeshModel, b: MeshModel): Map<string, Totals> {
     const w = m.inventory.workloads.find((x) => x.id === client);
     const e = m.endpoints.find((x) => `${x.workload.id}|${x.service.name}|${x.port.port}` === endpoint);
     if (!w || !e) return undefined;
-    const facts = { namespace: w.namespace, sidecar: w.sidecar, labels: w.podLabels, principal: w.principal };
-    return decideCall((m as any).context, facts, { ...e.group.facts, workload: e.workload, service: e.service, port: e.port, targetPort: e.targetPort });
+    const facts = { namespace: w.namespace, sidecar: w.sidecar, labels: w.podLabels, principal: w.principal, network: m.network.client(w) };
+    return decideCall((m as any).context, facts, {
+      ...e.group.facts, workload: e.workload, service: e.service, port: e.port, targetPort: e.targetPort, network: m.network.endpoint(e.workload, e.targetPort),
+    });
   };
   const clients = new Set([...a.inventory.workloads, ...b.inventory.workloads].map((w) => w.id));
   const endpoints = new Map<string, string>();

@@ -230,7 +230,7 @@ interface JointClient {
   combo?: Combo;
 }
 
-/** Joint clients alike by sidecar state (or absence) in both versions. */
+/** Joint clients alike by sidecar state (or absence) and network class in both versions. */
 interface Combo {
   readonly id: number;
   readonly members: JointClient[];
@@ -334,7 +334,7 @@ function sidecarState(g: ClientGroup | undefined): string {
 
 function diffCalls(before: MeshModel, after: MeshModel, workloads: Map<string, [WorkloadInfo | undefined, WorkloadInfo | undefined]>): CallChange[] {
   const { clients, ofA, ofB } = jointClients(before, after, workloads, (m, w) => m.clientGroupFor(w));
-  const allCombos = combos(clients, (jc) => `${sidecarState(jc.a)}${sidecarState(jc.b)}`);
+  const allCombos = combos(clients, (jc) => `${sidecarState(jc.a)}${jc.a ? before.netClassOf(jc.a) : ''}|${sidecarState(jc.b)}${jc.b ? after.netClassOf(jc.b) : ''}`);
 
   const endpoints = new Map<string, [Endpoint | undefined, Endpoint | undefined]>();
   for (const e of before.endpoints) endpoints.set(endpointKey(e), [e, undefined]);

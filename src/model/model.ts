@@ -205,6 +205,11 @@ export class MeshModel {
     for (const g of this.egressClientGroups) for (const m of g.members) this.egressGroupOf.set(m, g);
   }
 
+  /** What tells a client group apart for the network on every call: its egress NetworkPolicies ('' without any). */
+  public netClassOf(group: ClientGroup): string {
+    return this.network.any ? group.facts.network.egressKey : '';
+  }
+
   /** The client group of a workload of this model. */
   public clientGroupFor(workload: WorkloadInfo): ClientGroup {
     return this.clientGroupOf.get(workload)!;
@@ -219,18 +224,22 @@ export class MeshModel {
    * The egress class of an egress client group: groups of one class take the same path to a
    * target from every namespace that does not matter to it (`namespacesThatMatter`).
    */
-  public egressClassOf(group: ClientGroup): number {
-    return this.egressBaseId[group.id];
+  public egressClassOf(group: ClientGroup): string {
+    // As in `egressVerdict`'s key: the class, and the client's own NetworkPolicies its reason names.
+    const net = group.facts.network;
+    const own = net.egressKey === '' && net.fromSignature.length === 0 ? '' : `|${net.egressKey}|${net.fromSignature.join(',')}`;
+    return `${this.egressBaseId[group.id]}${own}`;
   }
 
   /**
    * The client groups whose calls to `endpoint` this model may decide otherwise than those of
-   * the other groups: the groups its policies name, and the sidecar groups in a namespace whose
-   * DestinationRules matter to its host. Every other client group with a sidecar gets one and the
-   * same verdict, and so does every group without one (the cache key of `verdict` says why).
+   * the other groups: the groups its policies and NetworkPolicy rules name, and the sidecar groups
+   * in a namespace whose DestinationRules matter to its host. Every other client group with a
+   * sidecar and the same `netClassOf` gets one and the same verdict, and so does every group
+   * without one and the same `netClassOf` (the cache key of `verdict` says why).
    */
   public distinguishedClients(endpoint: EndpointGroup): Set<ClientGroup> {
-    const found = new Set<ClientGroup>();
+    const found = new Set<ClientGroup>(this.netNaming(endpoint).named);
     for (const id of this.patternsOf(endpoint)) for (const g of this.byPattern.get(id) ?? []) found.add(g);
     const relevant = this.namespacesOf(endpoint);
     if (relevant.size > 0) {
