@@ -1,26 +1,9 @@
 // The mesh model against seed 002: which sleep -> httpbin calls succeed under the mesh-wide,
 // namespace-wide and workload-level STRICT policies of the example's A2 charts.
-import { Testing } from 'cdk8s';
-import { PolicyScope, policyScopeChart } from '../example/mtls-charts';
-import { findFindings, MeshModel } from '../src/model';
+import { PolicyScope } from '../example/mtls-charts';
+import { findFindings } from '../src/model';
+import { A2_FAILING as FAILING, A2_NAMESPACES as NAMESPACES, a2Model as model } from './model-a2-seed';
 import { call } from './model-fixtures';
-
-const NAMESPACES = ['foo', 'bar', 'legacy'];
-
-/**
- * The article's results, per variant: the calls that fail. "All requests from legacy fail" under
- * mesh-wide STRICT means every request from legacy into the mesh (foo and bar): sleep.legacy ->
- * httpbin.legacy runs between two pods without a sidecar, where no Istio proxy could refuse it.
- */
-const FAILING: Record<PolicyScope, string[]> = {
-  [PolicyScope.MESH]: ['legacy -> foo', 'legacy -> bar'],
-  [PolicyScope.NAMESPACE]: ['legacy -> foo'],
-  [PolicyScope.WORKLOAD]: ['legacy -> bar'],
-};
-
-function model(scope: PolicyScope): MeshModel {
-  return MeshModel.of(policyScopeChart(Testing.app(), scope).toJson());
-}
 
 describe.each([PolicyScope.MESH, PolicyScope.NAMESPACE, PolicyScope.WORKLOAD])('A2 %s STRICT', (scope) => {
   const m = model(scope);

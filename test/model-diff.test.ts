@@ -4,20 +4,8 @@ import { Testing } from 'cdk8s';
 import { PolicyScope, policyScopeChart } from '../example/mtls-charts';
 import { ChangeClass, ChangeKind, ConnectionOutcome, DiffFormat, MeshReport } from '../src';
 import { classifyCall, classifyEgress, diffModels, MeshModel } from '../src/model';
+import { A2_FAILING as FAILING, A2_NAMESPACES as NAMESPACES, a2Model as model } from './model-a2-seed';
 import { deployment, namespace, peerAuthentication, service } from './model-fixtures';
-
-const NAMESPACES = ['foo', 'bar', 'legacy'];
-
-/** Seed 002's table: the sleep -> httpbin calls that fail under each variant (the rest succeed). */
-const FAILING: Record<PolicyScope, string[]> = {
-  [PolicyScope.MESH]: ['legacy -> foo', 'legacy -> bar'],
-  [PolicyScope.NAMESPACE]: ['legacy -> foo'],
-  [PolicyScope.WORKLOAD]: ['legacy -> bar'],
-};
-
-function model(scope: PolicyScope): MeshModel {
-  return MeshModel.of(policyScopeChart(Testing.app(), scope).toJson());
-}
 
 describe.each([
   [PolicyScope.MESH, PolicyScope.NAMESPACE],
