@@ -4,7 +4,8 @@
 import {
   CallChange, CHANGE_CLASSES, ChangeClass, EgressChange, EgressFields, MeshDiff, WorkloadChange,
 } from './diff';
-import { count, Footnotes, markdownTable, num, some, textTable } from './table';
+import { plural as count } from './escape';
+import { Footnotes, markdownTable, num, some, textTable } from './table';
 import { Finding, refText } from './types';
 
 /** Names of the two versions, as given on the command line. */

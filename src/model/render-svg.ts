@@ -7,8 +7,8 @@
 import { aggregate, Aggregate, workloadsPerNamespace } from './aggregate';
 import { MeshDiff } from './diff';
 import { MeshModel } from './model';
-import { forTerminal } from './escape';
-import { count, num, some } from './table';
+import { plural as count, forTerminal } from './escape';
+import { num, some } from './table';
 import { ConnectionRow, EgressRow, Outcome, OUTCOMES, succeeds } from './types';
 
 const COLORS: Record<Outcome, string> = {

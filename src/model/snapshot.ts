@@ -8,7 +8,7 @@ import { aggregate } from './aggregate';
 import { findFindings } from './findings';
 import { MeshModel } from './model';
 import { inputNoteLines, namespaceLines } from './report-doc';
-import { count } from './table';
+import { plural as count } from './escape';
 import { refText } from './types';
 
 /** Above this many calls or egress paths, the snapshot lists groups instead of rows. */

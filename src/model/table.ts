@@ -22,11 +22,6 @@ export function num(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-/** `1 call`, `2 calls`: a number with what it counts. */
-export function count(n: number, singular: string, plural = `${singular}s`): string {
-  return `${num(n)} ${n === 1 ? singular : plural}`;
-}
-
 /** The first `max` items, then `+N more`. */
 export function some(items: readonly string[], max = 3): string {
   return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')}, +${items.length - max} more`;
