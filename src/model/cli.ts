@@ -1,6 +1,7 @@
 // `cdk8s-istio-security report|check <files or folders>`: the command line of the mesh model.
 
-import { closeSync, existsSync, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
 import { relative } from 'node:path';
 import { forMarkdown, forTerminal, plural, wrap } from './escape';
 import { findFindings } from './findings';
@@ -14,7 +15,7 @@ import { jsonChunks } from './render-json';
 import { DetailMode, findingLines, inputNoteLines, namespaceLines, notAppliedLines } from './report-doc';
 import { Finding, ModelOptions, NotApplied } from './types';
 import { diffModels } from './diff';
-import { checkIntents, parseIntents } from './intents';
+import { checkIntents, IntentSpec, parseIntents } from './intents';
 import { diffJson, FAIL_ON, FailOn, failing, renderDiffJson, renderDiffMarkdown, renderDiffText } from './render-diff';
 
 const USAGE = `Usage:
@@ -277,8 +278,7 @@ export async function main(argv: readonly string[], stdout: (s: string) => Promi
       stderr(`cdk8s-istio-security: no Kubernetes objects in ${forTerminal(a.paths.join(', '))}${files.length > 0 ? ` (${plural(files.length, 'file')})` : ''}\n`);
       return 2;
     }
-    const intentInput = a.intents === undefined ? [] : readManifests([a.intents], a.limits).objects;
-    const intents = parseIntents(intentInput.flatMap((o) => (Array.isArray(o.object) ? o.object : (o.object as { intents?: unknown }).intents ?? [])));
+    const intents = a.intents === undefined ? [] : readIntents(a.intents);
     const checked = (model: MeshModel) => checkIntents(model, intents);
     if (a.output) fd = openSync(a.output, 'w');
     if (a.command === 'check') {
@@ -380,4 +380,10 @@ async function diffCommand(a: Args, write: (s: string) => Promise<void>, stderr:
     return 1;
   }
   return 0;
+}
+
+/** An intents file: YAML or JSON, a list of intents or documents with `intents:` (not Kubernetes objects, so not through the loader). */
+function readIntents(path: string): IntentSpec[] {
+  const docs = parseAllDocuments(readFileSync(path, 'utf8')).map((d) => d.toJS() as unknown);
+  return parseIntents(docs.flatMap((d) => (Array.isArray(d) ? d : (d as { intents?: unknown[] } | null)?.intents ?? [])));
 }
