@@ -151,6 +151,11 @@ func (o *oracle) call(c, srv *workload, s *corev1.Service, sp corev1.ServicePort
 
 // follow one connection of payload pl from c to srv's port tp, through both proxies.
 func (o *oracle) follow(c, srv *workload, s *corev1.Service, sp corev1.ServicePort, tp int, pl payload, proto protocol.Instance) ([]string, string) {
+	if c == srv && s.Spec.ClusterIP == corev1.ClusterIPNone {
+		// A pod calling its own address goes over loopback, which istio-iptables neither redirects
+		// outbound nor sees inbound (tools/istio-iptables/pkg/capture/run.go Run: "-o lo ... RETURN").
+		return appReceives(sent{inner: pl, sentTLS: sentTLS{tls: pl == appTLS}}, proto, "the pod calls its own address: over loopback, neither sidecar sees it")
+	}
 	snd := o.clientSends(c, srv, s, sp, tp, pl)
 	if snd.outcome != "" {
 		if snd.outcome == "undecidable" {
@@ -261,6 +266,10 @@ func (o *oracle) clientSends(c, srv *workload, s *corev1.Service, sp corev1.Serv
 	}
 	if !snd.tls && pl == appTLS {
 		snd.sentTLS = sentTLS{tls: true}
+	} else if snd.tls && !snd.mesh && pl == appTLS {
+		// A sidecar that originates TLS carries what the app writes in plaintext: an app that
+		// wants its sidecar to originate TLS does not speak TLS itself.
+		snd.inner = tcpBytes
 	}
 	who := "client sidecar"
 	if c.router {
@@ -281,7 +290,7 @@ func describeSent(s sent) string {
 	switch {
 	case s.tls && s.mesh:
 		return "Istio mTLS"
-	case s.tls && s.inner == appTLS && !s.clientCert && s.sni == "":
+	case s.tls && s.inner == appTLS && !s.clientCert:
 		return "the app's TLS"
 	case s.tls && s.clientCert:
 		return "TLS with a client certificate (not the mesh's)"
@@ -296,7 +305,7 @@ func appReceives(snd sent, proto protocol.Instance, where string) ([]string, str
 	switch {
 	case snd.tls && snd.mesh:
 		return []string{"failed"}, where + ": the app gets Istio's mTLS handshake"
-	case snd.tls && snd.inner == appTLS && !snd.clientCert && snd.sni == "":
+	case snd.tls && snd.inner == appTLS && !snd.clientCert:
 		return []string{"plaintext"}, where + ": the app's own TLS, end to end"
 	case snd.tls && proto.IsTLS():
 		return []string{"plaintext"}, where + ": the app terminates the TLS (not mesh mTLS)"
@@ -360,6 +369,9 @@ func (o *oracle) serverReceives(c, srv *workload, tp int, snd sent, proto protoc
 		}
 	}
 	h := hcmOf(fc)
+	if h != nil && snd.inner != httpBytes && (terminated || !snd.tls) {
+		return []string{"failed"}, chain + " parses HTTP, the app sends no HTTP (" + string(snd.inner) + ")"
+	}
 	if !terminated {
 		if h != nil && snd.tls {
 			return []string{"failed"}, chain + " parses HTTP, gets " + describeSent(snd)

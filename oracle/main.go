@@ -19,6 +19,8 @@ import (
 	istiolog "istio.io/istio/pkg/log"
 )
 
+var debugProxy string
+
 // Result is the oracle's answer for one platform.
 type Result struct {
 	ID          string      `json:"id,omitempty"`
@@ -52,6 +54,9 @@ func run(id string, objects []object) (res Result) {
 	p := buildPlatform(objects)
 	res.NotApplied = append(res.NotApplied, p.notApplied...)
 	o := &oracle{p: p, cp: startControlPlane(t, p)}
+	if debugProxy != "" {
+		o.dump(debugProxy)
+	}
 	res.Connections = o.connections()
 	res.Egress = o.egress()
 	return res
@@ -59,6 +64,7 @@ func run(id string, objects []object) (res Result) {
 
 func main() {
 	batch := flag.Bool("batch", false, "read platforms as JSON lines on stdin, write results as JSON lines")
+	flag.StringVar(&debugProxy, "dump", "", "print the listeners, clusters and routes of this workload's proxy (<namespace>/<name>) to stderr")
 	flag.Parse()
 	quiet()
 	if *batch {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -50,6 +51,10 @@ type platform struct {
 	notes      []string
 	revisions  []string
 }
+
+// appliedAt is the creation time of objects whose manifest carries none: they are created when the
+// input is applied, after every object that has one (the model counts them the same way).
+var appliedAt = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // syntheticAnnotation marks the objects the oracle adds to the input (no rows are reported for them).
 const syntheticAnnotation = "oracle.cdk8s-istio-security/synthetic"
@@ -111,6 +116,12 @@ func parseIstio(o object) ([]config.Config, error) {
 	for i := range cfgs {
 		if cfgs[i].Namespace == "" {
 			cfgs[i].Namespace = "default"
+		}
+		// istiod's CRD client gives every config the cluster's domain suffix
+		// (pilot/pkg/config/kube/crdclient/client.go); short hosts resolve with it.
+		cfgs[i].Domain = "cluster.local"
+		if cfgs[i].CreationTimestamp.IsZero() {
+			cfgs[i].CreationTimestamp = appliedAt
 		}
 	}
 	return cfgs, nil
@@ -188,6 +199,15 @@ func buildPlatform(objects []object) *platform {
 			if svc.Namespace == "" {
 				svc.Namespace = "default"
 			}
+			// The API server defaults a Service port's protocol to TCP.
+			for i := range svc.Spec.Ports {
+				if svc.Spec.Ports[i].Protocol == "" {
+					svc.Spec.Ports[i].Protocol = corev1.ProtocolTCP
+				}
+			}
+			if svc.CreationTimestamp.IsZero() {
+				svc.CreationTimestamp = metav1.NewTime(appliedAt)
+			}
 			p.services = append(p.services, svc)
 		case workloadKinds[kind]:
 			obj, err := decodeKube(o)
@@ -257,6 +277,7 @@ func buildPlatform(objects []object) *platform {
 			w.podName = pw.obj.GetName() + "-" + strings.ToLower(pw.kind)
 		}
 		w.spec = *pw.tmpl.Spec.DeepCopy()
+		defaultContainerPorts(&w.spec)
 		w.serviceAccount = w.spec.ServiceAccountName
 		if w.serviceAccount == "" {
 			w.serviceAccount = w.spec.DeprecatedServiceAccount
@@ -526,4 +547,18 @@ func (p *platform) endpointSlices(s *corev1.Service) []runtime.Object {
 		})
 	}
 	return out
+}
+
+// defaultContainerPorts: the API server defaults a container port's protocol to TCP (Istio's
+// FindPort compares it with the Service port's).
+func defaultContainerPorts(spec *corev1.PodSpec) {
+	for _, list := range [][]corev1.Container{spec.Containers, spec.InitContainers} {
+		for i := range list {
+			for j := range list[i].Ports {
+				if list[i].Ports[j].Protocol == "" {
+					list[i].Ports[j].Protocol = corev1.ProtocolTCP
+				}
+			}
+		}
+	}
 }

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { aggregate, MeshModel } from '../src/model';
+import { selfCallVerdict } from '../src/model/model';
 import { decideCall } from '../src/model/verdict';
 
 export const ROOT = join(__dirname, '..');
@@ -70,11 +71,18 @@ export function decideEachCall(model: MeshModel): Map<string, { outcome: string;
   const context = (model as any).context;
   const rows = new Map<string, { outcome: string; reason: string; meshOutcome?: string }>();
   for (const w of model.inventory.workloads) {
-    const facts = { namespace: w.namespace, sidecar: w.sidecar, labels: w.podLabels, principal: w.principal, network: model.network.client(w) };
+    // The Sidecar resource's outbound mode is the one fact not on the workload itself.
+    const registryOnly = !!(model as any).clientGroupOf.get(w).facts.registryOnly;
+    const facts = {
+      namespace: w.namespace, sidecar: w.sidecar, gateway: w.gateway, labels: w.podLabels, principal: w.principal, capture: w.capture, registryOnly,
+      network: model.network.client(w),
+    };
     for (const e of model.endpoints) {
-      const v = decideCall(context, facts, {
-        ...e.group.facts, workload: e.workload, service: e.service, port: e.port, targetPort: e.targetPort, network: model.network.endpoint(e.workload, e.targetPort),
-      });
+      const v = w === e.workload && e.service.headless
+        ? selfCallVerdict(e.group)
+        : decideCall(context, facts, {
+          ...e.group.facts, workload: e.workload, service: e.service, port: e.port, targetPort: e.targetPort, network: model.network.endpoint(e.workload, e.targetPort),
+        });
       rows.set(`${w.id}|${e.workload.id}|${e.port.port}`, { outcome: v.outcome, reason: v.reason, ...(v.meshOutcome ? { meshOutcome: v.meshOutcome } : {}) });
     }
   }

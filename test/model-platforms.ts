@@ -17,6 +17,8 @@ export interface NamespaceInput {
   readonly permissive: boolean;
   /** A namespace-wide Sidecar with REGISTRY_ONLY, or ALLOW_ANY for the first workload only (overriding a mesh-wide one). */
   readonly sidecarResource?: 'registry-only' | 'first-allow-any';
+  /** Inputs the oracle found the model reading wrong (each tells clients or endpoints apart in a new way). */
+  readonly twist?: 'exclude-outbound' | 'headless' | 'export-local' | 'tls-disabled-label' | 'disable-namespace';
   /** A DestinationRule here for the hosts of the namespace with this index, or for an external host. */
   readonly rule?: { readonly target: number; readonly mode: 'DISABLE' | 'ISTIO_MUTUAL' | 'SIMPLE'; readonly selectFirst: boolean };
   /** Label team=t<team> on the namespace, for namespaceSelectors. */
@@ -56,6 +58,7 @@ export const namespaceArb: fc.Arbitrary<NamespaceInput> = fc.record({
   allowFrom: fc.nat(5),
   permissive: fc.boolean(),
   sidecarResource: fc.option(fc.constantFrom<'registry-only' | 'first-allow-any'>('registry-only', 'first-allow-any'), { nil: undefined }),
+  twist: fc.option(fc.constantFrom<NonNullable<NamespaceInput['twist']>>('exclude-outbound', 'headless', 'export-local', 'tls-disabled-label', 'disable-namespace'), { nil: undefined }),
   rule: fc.option(fc.record({
     target: fc.nat(8), mode: fc.constantFrom<'DISABLE' | 'ISTIO_MUTUAL' | 'SIMPLE'>('DISABLE', 'ISTIO_MUTUAL', 'SIMPLE'), selectFirst: fc.boolean(),
   }), { nil: undefined }),
@@ -96,8 +99,20 @@ export function platform(input: PlatformInput): any[] {
     const name = nsName(i);
     objects.push(namespace(name, { 'istio-injection': ns.sidecar ? 'enabled' : 'disabled', team: `t${ns.team}` }));
     for (let w = 0; w < ns.workloads; w++) {
-      objects.push(deployment(name, `w-${w}`, { ports: [ns.namedPorts ? { port: 8080, name: 'http' } : 8080] }),
-        service(name, `w-${w}`, [{ port: 80, targetPort: ns.namedPorts && w === 0 ? 'http' : 8080, name: 'http' }]));
+      const first = w === 0;
+      const svc = service(name, `w-${w}`, ns.twist === 'headless' ? [{ port: 8080, targetPort: 8080, name: 'http' }]
+        : [{ port: 80, targetPort: ns.namedPorts && first ? 'http' : 8080, name: 'http' }]);
+      if (ns.twist === 'headless') svc.spec.clusterIP = 'None';
+      if (ns.twist === 'export-local') svc.metadata.annotations = { 'networking.istio.io/exportTo': '.' };
+      objects.push(deployment(name, `w-${w}`, {
+        ports: [ns.namedPorts ? { port: 8080, name: 'http' } : 8080],
+        annotations: ns.twist === 'exclude-outbound' && first ? { 'traffic.sidecar.istio.io/excludeOutboundPorts': '80' } : undefined,
+        labels: ns.twist === 'tls-disabled-label' && first ? { 'security.istio.io/tlsMode': 'disabled' } : undefined,
+      }), svc);
+    }
+    if (ns.twist === 'disable-namespace') {
+      objects.push(peerAuthentication(name, 'aaa-disable', { mtls: { mode: 'DISABLE' } }),
+        peerAuthentication(name, 'strict-w-0', { selector: { matchLabels: { app: 'w-0' } }, mtls: { mode: 'STRICT' } }));
     }
     if (ns.ingress) objects.push(networkPolicy(name, 'ingress', ns.ingress));
     if (ns.egress) objects.push(networkPolicy(name, 'egress', ns.egress));

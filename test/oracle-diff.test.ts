@@ -4,14 +4,19 @@
  * gives the same call. Without the oracle binary (a user's laptop) the suite skips, saying so;
  * CI builds it (.ci/install-oracle.sh) and sets REQUIRE_ORACLE=1.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { buildExampleApp } from '../example/main';
+import { platformArb, renderPlatform } from './oracle-platforms';
 import { compareRows, newComparison, oracleBinary, runOracle } from './oracle-util';
+import { SEED } from './property-util';
 import { synthApp } from './util';
 
 const BIN = oracleBinary();
+/** Random platforms: FC_RUNS, or 1,000. */
+const PLATFORMS = Number.isInteger(Number(process.env.FC_RUNS)) && Number(process.env.FC_RUNS) > 0 ? Number(process.env.FC_RUNS) : 1000;
 
 if (!BIN) {
   if (process.env.REQUIRE_ORACLE === '1') {
@@ -40,4 +45,46 @@ if (!BIN) {
     expect(cmp.disagreements).toEqual([]);
     expect(cmp.compared).toBeGreaterThan(0);
   });
+
+  test(`${PLATFORMS} random platforms: the model agrees with Istio row by row`, () => {
+    const specs = fc.sample(platformArb, { seed: SEED, numRuns: PLATFORMS });
+    const platforms = specs.map((spec, i) => ({ id: `platform-${i}`, objects: renderPlatform(spec) }));
+    const started = Date.now();
+    const results = runOracle(bin, platforms);
+    const seconds = (Date.now() - started) / 1000;
+    const cmp = newComparison();
+    const notApplied: string[] = [];
+    platforms.forEach((p, i) => {
+      compareRows(p.id, p.objects, results[i], cmp);
+      for (const n of results[i].notApplied) notApplied.push(`${p.id}: ${n}`);
+    });
+    const failing = new Set(cmp.disagreements.map((d) => d.split(':')[0]));
+    // eslint-disable-next-line no-console
+    console.log(`oracle-diff random: ${platforms.length} platforms, ${cmp.compared} rows compared, oracle ${seconds.toFixed(1)} s; `
+      + `${cmp.undecidable.length} rows the oracle could not decide; fast-check seed ${SEED}, replay with `
+      + `FC_SEED=${SEED} FC_RUNS=${PLATFORMS} npx jest test/oracle-diff`
+      + summarizeUndecidable(cmp.undecidable.map((u) => u.row.reason))
+      + (cmp.disagreements.length > 0 ? `\n${cmp.disagreements.length} disagreements in ${failing.size} platforms; first platform's manifests:\n`
+        + JSON.stringify(platforms.find((p) => failing.has(p.id))?.objects) : ''));
+    if (process.env.ORACLE_DUMP) {
+      // Each disagreeing platform's manifests, to run the oracle and the report on by hand.
+      mkdirSync(process.env.ORACLE_DUMP, { recursive: true });
+      writeFileSync(join(process.env.ORACLE_DUMP, 'disagreements.txt'), cmp.disagreements.join('\n') + '\n');
+      for (const p of platforms.filter((x) => failing.has(x.id))) {
+        writeFileSync(join(process.env.ORACLE_DUMP, `${p.id}.json`), JSON.stringify(p.objects, null, 1));
+      }
+    }
+    expect(notApplied).toEqual([]);
+    expect(cmp.disagreements.slice(0, 30)).toEqual([]);
+  }, 3_600_000);
+}
+
+/** Undecidable rows by reason (object names cut), most frequent first. */
+function summarizeUndecidable(reasons: string[]): string {
+  const counts = new Map<string, number>();
+  for (const r of reasons) {
+    const k = r.replace(/outbound\|[^ ]*/g, '<cluster>').replace(/cluster\.local\/ns\/[^ )]*/g, '<peer>').replace(/chain [^ ]*/g, 'chain');
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([k, n]) => `\n  ${n} x ${k}`).join('');
 }

@@ -145,10 +145,11 @@ export function aggregate(model: MeshModel): Aggregate {
     let complete = true;
     for (const base of span.bases) {
       const n = base.size - (span.namedCount.get(base) ?? 0);
-      if (n > 0) {
+      const calls = n * endpoint.members.length - (span.excluded?.get(base) ?? 0);
+      if (calls > 0) {
         if (!g.fullBases.has(base)) for (const c of base.groups) if (!span.named.has(c)) addClients(g, c, base);
         addPair(g, base.namespace, endpoint.namespace);
-        if (withMatrix) addCell(base.namespace, endpoint.namespace, verdict.outcome, n * endpoint.members.length);
+        if (withMatrix) addCell(base.namespace, endpoint.namespace, verdict.outcome, calls);
       }
       complete &&= g.fullBases.has(base) && g.clientNs.has(base.namespace);
     }

@@ -2,10 +2,12 @@
 // Policies apply from the root namespace (every workload, or those its selector matches in any
 // namespace) and from the server's namespace (every workload, or those the selector matches).
 // Once an ALLOW policy applies, a request must match one of its rules; an ALLOW policy without
-// rules (`spec: {}`) allows nothing. Principals and source namespaces come from the peer's mTLS
-// certificate: a plaintext caller has neither. On a TCP port an ALLOW rule with HTTP-only fields
-// never matches, while a DENY rule ignores those fields (it matches more).
-// Request fields the model cannot know (methods, paths, IPs, JWTs) make a rule match "maybe".
+// rules (`spec: {}`) allows nothing. Principals, source namespaces, service accounts and trust
+// domains come from the peer's mTLS certificate: a plaintext caller has none. Dry-run policies
+// (istio.io/dry-run) enforce nothing. On a TCP port an ALLOW rule with any HTTP-only field is
+// dropped whole, while a DENY rule ignores those fields (it matches more); a port Istio sniffs may
+// carry either. Request fields the model cannot know (methods, paths, IPs, JWTs) make a rule
+// match "maybe".
 
 import { Inventory } from './inventory';
 import { own } from './labels';
@@ -53,6 +55,31 @@ export function stringMatches(pattern: string, value: string | undefined): boole
   return pattern === value;
 }
 
+const quote = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+// pilot/pkg/security/authz/model/generator.go srcNamespaceGenerator: regex `.*/ns/<ns, * as .*>/.*` on the peer URI.
+export function namespaceMatches(pattern: string, principal: string | undefined): boolean {
+  if (principal === undefined) return false;
+  return new RegExp(`^.*/ns/${pattern.split('*').map(quote).join('.*')}/.*$`).test(`spiffe://${principal}`);
+}
+
+// generator.go serviceAccountRegex: `<ns>/<sa>`, or `<sa>` in the policy's namespace, any trust domain.
+export function serviceAccountMatches(value: string, policyNamespace: string, principal: string | undefined): boolean {
+  if (principal === undefined) return false;
+  const [ns, sa] = value.includes('/') ? [value.slice(0, value.indexOf('/')), value.slice(value.indexOf('/') + 1)] : [policyNamespace, value];
+  return new RegExp(`^spiffe://.+/ns/${quote(ns)}/(.+/|)sa/${quote(sa)}(/.+)?$`).test(`spiffe://${principal}`);
+}
+
+// generator.go srcTrustDomainGenerator: `*` any, exact, or one `*` matching within the domain.
+export function trustDomainMatches(value: string, principal: string | undefined): boolean {
+  if (principal === undefined) return false;
+  const uri = `spiffe://${principal}`;
+  if (value === '*') return true;
+  if (!value.includes('*')) return uri.startsWith(`spiffe://${value}/`);
+  const [a, b] = [value.slice(0, value.indexOf('*')), value.slice(value.indexOf('*') + 1)];
+  return new RegExp(`^spiffe://${quote(a)}[^/]*${quote(b)}/.*$`).test(uri);
+}
+
 function and(parts: Match[]): Match {
   if (parts.includes('no')) return 'no';
   return parts.includes('maybe') ? 'maybe' : 'yes';
@@ -64,78 +91,101 @@ function or(parts: Match[]): Match {
 }
 
 function strings(value: unknown): string[] | undefined {
-  return Array.isArray(value) ? value.map(String) : undefined;
+  return Array.isArray(value) && value.length > 0 ? value.map(String) : undefined;
 }
 
-/** An HTTP-only field: unknown on HTTP; on TCP an ALLOW rule is dropped, a DENY rule ignores the field. */
-function httpOnly(facts: RequestFacts, action: string): Match {
-  if (facts.http) return 'maybe';
-  return action === 'DENY' ? 'yes' : 'no';
+/** An HTTP-only field: unknown on HTTP; on TCP a DENY rule ignores the field (ALLOW rules with one are dropped before). */
+function httpOnly(facts: RequestFacts): Match {
+  return facts.http ? 'maybe' : 'yes';
 }
 
-function listMatch(patterns: string[] | undefined, notPatterns: string[] | undefined, value: string | undefined): Match[] {
+function listMatch(patterns: string[] | undefined, notPatterns: string[] | undefined, matches: (p: string) => boolean): Match[] {
   const parts: Match[] = [];
-  if (patterns) parts.push(patterns.some((p) => stringMatches(p, value)) ? 'yes' : 'no');
-  if (notPatterns) parts.push(notPatterns.some((p) => stringMatches(p, value)) ? 'no' : 'yes');
+  if (patterns) parts.push(patterns.some(matches) ? 'yes' : 'no');
+  if (notPatterns) parts.push(notPatterns.some(matches) ? 'no' : 'yes');
   return parts;
 }
 
-function evalSource(source: any, facts: RequestFacts, action: string): Match {
+function evalSource(source: any, facts: RequestFacts, policyNamespace: string): Match {
+  const p = facts.principal;
   const parts: Match[] = [
-    ...listMatch(strings(source.principals), strings(source.notPrincipals), facts.principal),
-    ...listMatch(strings(source.namespaces), strings(source.notNamespaces), facts.namespace),
+    ...listMatch(strings(source.principals), strings(source.notPrincipals), (x) => stringMatches(x, p)),
+    ...listMatch(strings(source.namespaces), strings(source.notNamespaces), (x) => namespaceMatches(x, p)),
+    ...listMatch(strings(source.serviceAccounts), strings(source.notServiceAccounts), (x) => serviceAccountMatches(x, policyNamespace, p)),
+    ...listMatch(strings(source.trustDomains), strings(source.notTrustDomains), (x) => trustDomainMatches(x, p)),
   ];
-  for (const field of HTTP_SOURCE_FIELDS) if (source[field]) parts.push(httpOnly(facts, action));
-  for (const field of UNKNOWN_SOURCE_FIELDS) if (source[field]) parts.push('maybe');
+  for (const field of HTTP_SOURCE_FIELDS) if (strings(source[field])) parts.push(httpOnly(facts));
+  for (const field of UNKNOWN_SOURCE_FIELDS) if (strings(source[field])) parts.push('maybe');
   return and(parts);
 }
 
-function evalOperation(operation: any, facts: RequestFacts, action: string): Match {
+function evalOperation(operation: any, facts: RequestFacts): Match {
   const port = String(facts.port);
-  const parts: Match[] = [...listMatch(strings(operation.ports), strings(operation.notPorts), port)];
+  const parts: Match[] = [...listMatch(strings(operation.ports), strings(operation.notPorts), (x) => x === port)];
   for (const field of HTTP_OPERATION_FIELDS) {
-    if (!operation[field]) continue;
+    const values = strings(operation[field]);
+    if (!values) continue;
     // Hosts compare case-insensitively with the request's Host (pilot/pkg/security/authz/matcher/header.go HostMatcher).
     if (facts.http && facts.host !== undefined && (field === 'hosts' || field === 'notHosts')) {
       const host = facts.host.toLowerCase();
-      const lower = strings(operation[field])!.map((h) => h.toLowerCase());
-      parts.push(...(field === 'hosts' ? listMatch(lower, undefined, host) : listMatch(undefined, lower, host)));
+      const lower = values.map((h) => h.toLowerCase());
+      parts.push(...(field === 'hosts' ? listMatch(lower, undefined, (x) => stringMatches(x, host)) : listMatch(undefined, lower, (x) => stringMatches(x, host))));
     } else {
-      parts.push(httpOnly(facts, action));
+      parts.push(httpOnly(facts));
     }
   }
   return and(parts);
 }
 
-function evalCondition(condition: any, facts: RequestFacts, action: string): Match {
+function isHttpCondition(key: string): boolean {
+  return key.startsWith('request.') || key.startsWith('experimental.');
+}
+
+function evalCondition(condition: any, facts: RequestFacts, policyNamespace: string): Match {
   const key = String(condition?.key ?? '');
   const values = strings(condition?.values);
   const notValues = strings(condition?.notValues);
+  const p = facts.principal;
   switch (key) {
-    case 'source.principal': return and(listMatch(values, notValues, facts.principal));
-    case 'source.namespace': return and(listMatch(values, notValues, facts.namespace));
-    case 'destination.port': return and(listMatch(values, notValues, String(facts.port)));
+    case 'source.principal': return and(listMatch(values, notValues, (x) => stringMatches(x, p)));
+    case 'source.namespace': return and(listMatch(values, notValues, (x) => namespaceMatches(x, p)));
+    case 'source.serviceAccount': return and(listMatch(values, notValues, (x) => serviceAccountMatches(x, policyNamespace, p)));
+    case 'source.trustDomain': return and(listMatch(values, notValues, (x) => trustDomainMatches(x, p)));
+    case 'destination.port': return and(listMatch(values, notValues, (x) => x === String(facts.port)));
     // The downstream TLS SNI; unknown unless the model knows how the connection was opened.
-    case 'connection.sni': return facts.sni === undefined ? 'maybe' : and(listMatch(values, notValues, facts.sni));
+    case 'connection.sni': return facts.sni === undefined ? 'maybe' : and(listMatch(values, notValues, (x) => stringMatches(x, facts.sni)));
     default:
-      if (key.startsWith('request.') || key.startsWith('experimental.')) return httpOnly(facts, action);
+      if (isHttpCondition(key)) return httpOnly(facts);
       return 'maybe';
   }
 }
 
-/** Whether one rule of a policy with `action` matches the request. */
-export function evalRule(rule: any, facts: RequestFacts, action: string): Match {
+/** Whether a rule uses a field that exists only for HTTP (the TCP filter cannot generate it). */
+function hasHttpField(rule: any): boolean {
+  const from = Array.isArray(rule?.from) ? rule.from : [];
+  const to = Array.isArray(rule?.to) ? rule.to : [];
+  const when = Array.isArray(rule?.when) ? rule.when : [];
+  return from.some((f: any) => HTTP_SOURCE_FIELDS.some((k) => strings(f?.source?.[k])))
+    || to.some((t: any) => HTTP_OPERATION_FIELDS.some((k) => strings(t?.operation?.[k])))
+    || when.some((c: any) => isHttpCondition(String(c?.key ?? '')));
+}
+
+/** Whether one rule of a policy with `action` (in `policyNamespace`) matches the request. */
+// pilot/pkg/security/authz/builder/builder.go build: on a TCP chain an ALLOW rule whose
+// Model.Generate fails (an HTTP-only field anywhere in it) is skipped; DENY ignores the field (rule.checkError).
+export function evalRule(rule: any, facts: RequestFacts, action: string, policyNamespace = ''): Match {
+  if (!facts.http && action === 'ALLOW' && hasHttpField(rule)) return 'no';
   const parts: Match[] = [];
   const from = Array.isArray(rule?.from) ? rule.from : [];
-  if (from.length > 0) parts.push(or(from.map((f: any) => evalSource(f?.source ?? {}, facts, action))));
+  if (from.length > 0) parts.push(or(from.map((f: any) => evalSource(f?.source ?? {}, facts, policyNamespace))));
   const to = Array.isArray(rule?.to) ? rule.to : [];
-  if (to.length > 0) parts.push(or(to.map((t: any) => evalOperation(t?.operation ?? {}, facts, action))));
-  for (const condition of Array.isArray(rule?.when) ? rule.when : []) parts.push(evalCondition(condition, facts, action));
+  if (to.length > 0) parts.push(or(to.map((t: any) => evalOperation(t?.operation ?? {}, facts))));
+  for (const condition of Array.isArray(rule?.when) ? rule.when : []) parts.push(evalCondition(condition, facts, policyNamespace));
   return and(parts);
 }
 
 function policyMatch(policy: AuthorizationPolicyInfo, facts: RequestFacts): Match {
-  return or(policy.rules.map((rule) => evalRule(rule, facts, policy.action)));
+  return or(policy.rules.map((rule) => evalRule(rule, facts, policy.action, policy.namespace)));
 }
 
 function names(policies: readonly AuthorizationPolicyInfo[]): string {
@@ -153,7 +203,7 @@ export class AuthorizationPolicies {
 
   public constructor(inventory: Inventory, private readonly rootNamespace: string) {
     for (const policy of inventory.authorizationPolicies) {
-      if (policy.action === 'AUDIT') continue;
+      if (policy.action === 'AUDIT' || policy.dryRun) continue;
       const root = policy.namespace === rootNamespace;
       if (!policy.selector) {
         if (root) this.meshWide.push(policy);
@@ -163,7 +213,7 @@ export class AuthorizationPolicies {
         for (const w of inventory.workloadIndex.select(root ? undefined : policy.namespace, policy.selector)) push(this.byWorkload, w, policy);
       }
       const ids = new Set<number>();
-      for (const rule of policy.rules) this.collectPatterns(rule, ids);
+      for (const rule of policy.rules) this.collectPatterns(rule, ids, policy.namespace);
       this.policyPatterns.set(policy, [...ids]);
     }
   }
@@ -191,13 +241,15 @@ export class AuthorizationPolicies {
    */
   public callerSignature(principal: string, namespace: string): string {
     const ids: number[] = [];
-    for (const value of [`p:${principal}`, `n:${namespace}`]) {
+    const [trustDomain, , , , serviceAccount] = principal.split('/');
+    for (const value of [`p:${principal}`, `n:${namespace}`, `s:${namespace}/${serviceAccount}`, `t:${trustDomain}`]) {
       const id = this.exactPatterns.get(value);
       if (id !== undefined) ids.push(id);
     }
     for (const { pattern, id } of this.wildcardPatterns) {
-      const value = pattern.startsWith('p:') ? principal : namespace;
-      if (stringMatches(pattern.slice(2), value)) ids.push(id);
+      const value = pattern.slice(2);
+      const kind = pattern[0];
+      if (kind === 'p' ? stringMatches(value, principal) : kind === 'n' ? namespaceMatches(value, principal) : trustDomainMatches(value, principal)) ids.push(id);
     }
     return ids.sort((a, b) => a - b).join(',');
   }
@@ -256,11 +308,13 @@ export class AuthorizationPolicies {
     };
   }
 
-  private collectPatterns(rule: any, ids: Set<number>): void {
+  private collectPatterns(rule: any, ids: Set<number>, policyNamespace: string): void {
     const add = (prefix: string, values: unknown) => {
-      for (const v of strings(values) ?? []) {
+      for (const raw of strings(values) ?? []) {
+        // A service account without namespace is one of the policy's namespace (serviceAccountRegex).
+        const v = prefix === 's:' && !raw.includes('/') ? `${policyNamespace}/${raw}` : raw;
         const key = `${prefix}${v}`;
-        if (v.includes('*')) {
+        if (v.includes('*') && prefix !== 's:') {
           let w = this.wildcardPatterns.find((x) => x.pattern === key);
           if (!w) {
             w = { pattern: key, id: this.exactPatterns.size + this.wildcardPatterns.length };
@@ -277,10 +331,13 @@ export class AuthorizationPolicies {
     for (const f of Array.isArray(rule?.from) ? rule.from : []) {
       const s = f?.source ?? {};
       add('p:', s.principals); add('p:', s.notPrincipals); add('n:', s.namespaces); add('n:', s.notNamespaces);
+      add('s:', s.serviceAccounts); add('s:', s.notServiceAccounts); add('t:', s.trustDomains); add('t:', s.notTrustDomains);
     }
     for (const c of Array.isArray(rule?.when) ? rule.when : []) {
       if (c?.key === 'source.principal') { add('p:', c.values); add('p:', c.notValues); }
       if (c?.key === 'source.namespace') { add('n:', c.values); add('n:', c.notValues); }
+      if (c?.key === 'source.serviceAccount') { add('s:', c.values); add('s:', c.notValues); }
+      if (c?.key === 'source.trustDomain') { add('t:', c.values); add('t:', c.notValues); }
     }
   }
 }

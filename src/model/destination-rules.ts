@@ -1,55 +1,145 @@
-// Which DestinationRule a client proxy applies to a host: Istio looks in the client's namespace,
-// then the namespace of the service (or ServiceEntry), then the root namespace, taking rules
-// exported to the client's namespace; in the first namespace that has one, the most specific host
-// wins (an exact host beats a wildcard). A rule with a workloadSelector applies only to the
-// matching pods of its own namespace, and before the namespace's other rules.
+// Which DestinationRule a client proxy applies to a host, as Istio's push context computes it.
+// - pilot/pkg/model/push_context.go setDestinationRules: rules sorted workload-selector first, then
+//   by age (sortConfigBySelectorAndCreationTime), indexed per namespace twice: the rules visible in
+//   their own namespace (exportTo empty, `*`, `.` or the namespace; a selector makes a rule
+//   private) and the rules exported beyond it; private rules of the root namespace apart.
+// - destination_rule.go mergeDestinationRule: rules of one index for one host merge when their
+//   exportTo sets are equal and neither or both have (equal) selectors: subsets are concatenated
+//   (the first keeps a name) and the first rule with a trafficPolicy gives the policy.
+// - push_context.go destinationRule: the client's namespace first (root-namespace proxies: the root
+//   namespace's private rules), then the Service's namespace, then the root namespace; in each, the
+//   most specific host is chosen first (MostSpecificHostMatch) and only then filtered by exportTo,
+//   so a more specific rule not exported to the client hides a wider one that is.
+// - sidecar.go (SidecarScope).DestinationRule: of the rules found, the first whose workloadSelector
+//   matches the proxy (rules of its own namespace only), else the last without selector; a found
+//   rule with a selector that does not match ends the lookup without a rule.
 
-import { hostMatches, hostSpecificity, visibleTo } from './hosts';
+import { byAge } from './age';
+import { hostMatches, hostSpecificity } from './hosts';
 import { Labels, matchesLabels } from './labels';
 import { DestinationRuleInfo, TlsSettings, TrafficTls } from './resources';
 
+/** Rules merged for one host in one index, with the exportTo set they share. */
+interface Consolidated {
+  readonly exportTo: ReadonlySet<string>;
+  rule: DestinationRuleInfo;
+}
+
+/** One index: consolidated rules per host. */
+type HostIndex = Map<string, Consolidated[]>;
+
+function labelsEqual(a: Labels | undefined, b: Labels | undefined): boolean {
+  const ka = Object.keys(a ?? {});
+  const kb = Object.keys(b ?? {});
+  return ka.length === kb.length && ka.every((k) => (a ?? {})[k] === (b ?? {})[k]);
+}
+
+function setEquals(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  return a.size === b.size && [...a].every((x) => b.has(x));
+}
+
+/** Two rules merged where the first one's policy wins only by name: their age is the same. */
+export interface RuleTie {
+  readonly chosen: DestinationRuleInfo;
+  readonly other: DestinationRuleInfo;
+}
+
+// pilot/pkg/model/destination_rule.go mergeDestinationRule (ENABLE_ENHANCED_DESTINATIONRULE_MERGE on).
+function merge(index: HostIndex, rule: DestinationRuleInfo, exportTo: ReadonlySet<string>, ties: RuleTie[]): void {
+  const list = index.get(rule.host);
+  if (!list) {
+    index.set(rule.host, [{ exportTo, rule }]);
+    return;
+  }
+  let appendSeparately = true;
+  for (const mdr of list) {
+    if (setEquals(exportTo, mdr.exportTo)) {
+      appendSeparately = false;
+    } else if (mdr.exportTo.size > 0 && [...mdr.exportTo].every((e) => exportTo.has(e))) {
+      appendSeparately = true;
+    } else {
+      appendSeparately = true;
+      continue;
+    }
+    const existing = mdr.rule;
+    const bothWithout = !rule.workloadSelector && !existing.workloadSelector;
+    const bothWith = !!rule.workloadSelector && !!existing.workloadSelector;
+    const selectorsMatch = labelsEqual(existing.workloadSelector, rule.workloadSelector);
+    if (bothWith && !selectorsMatch) {
+      appendSeparately = true;
+      continue;
+    }
+    if (bothWithout || (bothWith && selectorsMatch)) appendSeparately = false;
+    const subsets = new Map(existing.subsets);
+    for (const [name, policy] of rule.subsets) if (!subsets.has(name)) subsets.set(name, policy);
+    const takePolicy = !existing.hasTrafficPolicy && rule.hasTrafficPolicy;
+    if (existing.hasTrafficPolicy && rule.hasTrafficPolicy && (existing.created ?? Infinity) === (rule.created ?? Infinity)
+      && !ties.some((t) => t.other === rule)) {
+      ties.push({ chosen: existing, other: rule });
+    }
+    mdr.rule = {
+      ...existing,
+      subsets,
+      policy: takePolicy ? rule.policy : existing.policy,
+      hasTrafficPolicy: existing.hasTrafficPolicy || rule.hasTrafficPolicy,
+      mergedFrom: [...(existing.mergedFrom ?? [existing.ref]), rule.ref],
+    };
+  }
+  if (appendSeparately) list.push({ exportTo, rule });
+}
+
+// pilot/pkg/model/config.go MostSpecificHostMatch: the exact host, else the most specific wildcard.
+function mostSpecific(index: HostIndex | undefined, host: string): Consolidated[] | undefined {
+  if (!index) return undefined;
+  const exact = host.includes('*') ? undefined : index.get(host);
+  if (exact) return exact;
+  let best: string | undefined;
+  for (const h of index.keys()) {
+    if (!h.startsWith('*') || !hostMatches(h, host)) continue;
+    if (best === undefined || hostSpecificity(h) > hostSpecificity(best) || (hostSpecificity(h) === hostSpecificity(best) && h < best)) best = h;
+  }
+  return best === undefined ? undefined : index.get(best);
+}
+
 export class DestinationRules {
-  private readonly exact = new Map<string, DestinationRuleInfo[]>();
-  private readonly wildcard: DestinationRuleInfo[] = [];
+  private readonly all: readonly DestinationRuleInfo[];
+  private readonly namespaceLocal = new Map<string, HostIndex>();
+  private readonly exported = new Map<string, HostIndex>();
+  private readonly rootLocal: HostIndex = new Map();
   private readonly selectorRules: DestinationRuleInfo[];
-  private readonly lookups = new WeakMap<readonly DestinationRuleInfo[], Map<string, DestinationRuleInfo | undefined>>();
   private readonly candidatesByHost = new Map<string, DestinationRuleInfo[]>();
-  private readonly byNamespace = new WeakMap<readonly DestinationRuleInfo[], Map<string, DestinationRuleInfo[]>>();
-  /** Subsets of the rules Istio merges, by namespace, host and what must agree for a merge. */
-  private readonly mergedSubsets = new Map<string, Map<string, TrafficTls>>();
+  private readonly lookups = new Map<string, DestinationRuleInfo | undefined>();
+  /** Merges decided by name between rules of the same age (Istio takes the older one's policy). */
+  public readonly ties: RuleTie[] = [];
 
   public constructor(rules: readonly DestinationRuleInfo[], private readonly rootNamespace: string) {
-    for (const rule of rules) {
-      if (rule.host.includes('*')) this.wildcard.push(rule);
-      else {
-        const list = this.exact.get(rule.host);
-        if (list) list.push(rule);
-        else this.exact.set(rule.host, [rule]);
+    // push_context.go sortConfigBySelectorAndCreationTime
+    const sorted = [...rules].sort((a, b) => Number(!!b.workloadSelector) - Number(!!a.workloadSelector) || byAge(a, b));
+    for (const rule of sorted) {
+      const exportTo = new Set(rule.workloadSelector ? ['.'] : rule.exportTo ?? []);
+      if (exportTo.size === 0 || exportTo.has('*') || exportTo.has('.') || exportTo.has(rule.namespace)) {
+        let local = this.namespaceLocal.get(rule.namespace);
+        if (!local) this.namespaceLocal.set(rule.namespace, local = new Map());
+        merge(local, rule, exportTo, this.ties);
+      }
+      const privateOnly = exportTo.size === 1 && (exportTo.has('.') || exportTo.has(rule.namespace));
+      if (!privateOnly) {
+        let out = this.exported.get(rule.namespace);
+        if (!out) this.exported.set(rule.namespace, out = new Map());
+        merge(out, rule, exportTo, this.ties);
+      } else if (rule.namespace === rootNamespace) {
+        merge(this.rootLocal, rule, exportTo, this.ties);
       }
     }
+    this.all = rules;
     this.selectorRules = rules.filter((r) => r.workloadSelector);
   }
 
   /** Every rule whose host covers `host` (any namespace, any visibility). */
   public candidates(host: string): DestinationRuleInfo[] {
     let list = this.candidatesByHost.get(host);
-    if (!list) this.candidatesByHost.set(host, list = [...(this.exact.get(host) ?? []), ...this.wildcard.filter((r) => hostMatches(r.host, host))]);
+    if (!list) this.candidatesByHost.set(host, list = this.all.filter((r) => hostMatches(r.host, host)));
     return list;
-  }
-
-  /** Candidates per namespace (memoised per candidate list). */
-  private perNamespace(candidates: readonly DestinationRuleInfo[]): Map<string, DestinationRuleInfo[]> {
-    let map = this.byNamespace.get(candidates);
-    if (!map) {
-      map = new Map();
-      for (const r of candidates) {
-        const list = map.get(r.namespace);
-        if (list) list.push(r);
-        else map.set(r.namespace, [r]);
-      }
-      this.byNamespace.set(candidates, map);
-    }
-    return map;
   }
 
   /** Rules with a workloadSelector that select a pod with `labels` in `namespace`. */
@@ -58,75 +148,71 @@ export class DestinationRules {
   }
 
   /**
-   * The rule a proxy in `clientNamespace` (pod labels `clientLabels`) applies to `host`, whose
-   * service or ServiceEntry lives in `hostNamespace`. `candidates` may be passed when known.
+   * The (merged) rule a proxy in `clientNamespace` (pod labels `clientLabels`) applies to `host`,
+   * whose Service or ServiceEntry lives in `hostNamespace`. `candidates` is accepted for callers
+   * that know them; an empty list means no rule.
    */
   public lookup(clientNamespace: string, clientLabels: Labels, host: string, hostNamespace: string | undefined,
-    candidates: readonly DestinationRuleInfo[] = this.candidates(host)): DestinationRuleInfo | undefined {
-    if (candidates.length === 0) return undefined;
-    const perNamespace = this.perNamespace(candidates);
-    // Pod labels matter only through workload-selected rules of the client's namespace.
-    const labelFree = !(perNamespace.get(clientNamespace) ?? []).some((r) => r.workloadSelector);
-    const key = `${clientNamespace}|${hostNamespace ?? ''}`;
-    let memo = this.lookups.get(candidates);
-    if (labelFree && memo?.has(key)) return memo.get(key);
-    const found = this.find(perNamespace, clientNamespace, clientLabels, hostNamespace);
-    if (labelFree) {
-      if (!memo) this.lookups.set(candidates, memo = new Map());
-      memo.set(key, found);
+    candidates?: readonly DestinationRuleInfo[]): DestinationRuleInfo | undefined {
+    if (candidates !== undefined && candidates.length === 0) return undefined;
+    const found = this.found(clientNamespace, host, hostNamespace);
+    if (!found) return undefined;
+    // Pod labels matter only through selector rules of the client's namespace.
+    if (!found.some((c) => c.rule.workloadSelector && c.rule.namespace === clientNamespace)) {
+      const key = `${clientNamespace}|${host}|${hostNamespace ?? ''}`;
+      if (this.lookups.has(key)) return this.lookups.get(key);
+      const rule = pick(found, clientNamespace, clientLabels);
+      this.lookups.set(key, rule);
+      return rule;
     }
-    return found;
+    return pick(found, clientNamespace, clientLabels);
   }
 
-  /**
-   * A subset of `rule`'s host as the proxy sees it: Istio merges the rules of one namespace for
-   * one host (without selectors, or with equal ones, and the same exportTo), concatenating their
-   * subsets (the first rule's subset wins a name), so a subset may come from a later rule.
-   */
-  // Follows pilot/pkg/model/destination_rule.go (PushContext).mergeDestinationRule.
+  // pilot/pkg/model/push_context.go (PushContext).destinationRule
+  private found(clientNamespace: string, host: string, hostNamespace: string | undefined): Consolidated[] | undefined {
+    if (clientNamespace !== this.rootNamespace) {
+      const local = mostSpecific(this.namespaceLocal.get(clientNamespace), host);
+      if (local) return local;
+    } else {
+      const local = mostSpecific(this.rootLocal, host);
+      if (local) return local;
+    }
+    const exportedFrom = (ns: string) => {
+      const list = mostSpecific(this.exported.get(ns), host);
+      const visible = (list ?? []).filter((c) => c.exportTo.size === 0 || c.exportTo.has('*') || c.exportTo.has(clientNamespace));
+      return visible.length > 0 ? visible : undefined;
+    };
+    return (hostNamespace ? exportedFrom(hostNamespace) : undefined) ?? exportedFrom(this.rootNamespace);
+  }
+
+  /** A subset of a (merged) rule, as the proxy sees it. */
   public mergedSubset(rule: DestinationRuleInfo, name: string): TrafficTls | undefined {
-    const own = rule.subsets.get(name);
-    if (own) return own;
-    const key = `${rule.namespace}|${rule.host}|${mergeKey(rule)}`;
-    let merged = this.mergedSubsets.get(key);
-    if (!merged) {
-      merged = new Map();
-      // Candidates are in input order: the first rule's subset wins a name.
-      for (const other of this.candidates(rule.host)) {
-        if (other.host !== rule.host || other.namespace !== rule.namespace || mergeKey(other) !== mergeKey(rule)) continue;
-        for (const [subset, tls] of other.subsets) if (!merged.has(subset)) merged.set(subset, tls);
-      }
-      this.mergedSubsets.set(key, merged);
-    }
-    return merged.get(name);
-  }
-
-  private find(perNamespace: Map<string, DestinationRuleInfo[]>, clientNamespace: string, clientLabels: Labels,
-    hostNamespace: string | undefined): DestinationRuleInfo | undefined {
-    const order = [clientNamespace];
-    if (hostNamespace && !order.includes(hostNamespace)) order.push(hostNamespace);
-    if (!order.includes(this.rootNamespace)) order.push(this.rootNamespace);
-    for (const namespace of order) {
-      const usable = (perNamespace.get(namespace) ?? []).filter((r) => visibleTo(r.exportTo, r.namespace, clientNamespace)
-        && (!r.workloadSelector || (namespace === clientNamespace && matchesLabels(r.workloadSelector, clientLabels))));
-      if (usable.length === 0) continue;
-      return usable.sort((a, b) => hostSpecificity(b.host) - hostSpecificity(a.host)
-        || Number(!!b.workloadSelector) - Number(!!a.workloadSelector)
-        || a.index - b.index)[0];
-    }
-    return undefined;
+    return rule.subsets.get(name);
   }
 }
 
-/** What two rules of one namespace and host must share to be merged: their selector and exportTo. */
-function mergeKey(r: DestinationRuleInfo): string {
-  return `${JSON.stringify(r.workloadSelector ?? {})}|${[...new Set(r.exportTo ?? [])].sort().join(',')}`;
+// pilot/pkg/model/sidecar.go (SidecarScope).DestinationRule
+function pick(found: readonly Consolidated[], clientNamespace: string, labels: Labels): DestinationRuleInfo | undefined {
+  let catchAll: DestinationRuleInfo | undefined;
+  for (const c of found) {
+    if (!c.rule.workloadSelector) catchAll = c.rule;
+    if (c.rule.namespace === clientNamespace && c.rule.workloadSelector && matchesLabels(c.rule.workloadSelector, labels)) return c.rule;
+  }
+  return catchAll;
 }
 
-/** The TLS settings a rule gives one port (of a subset, when routed to one): port level beats rule level. */
+/**
+ * The TLS settings a rule gives one port (of a subset, when routed to one), as
+ * pilot/pkg/networking/util/util.go GetPortLevelTrafficPolicy and MergeSubsetTrafficPolicy merge
+ * them: a port-level entry replaces the whole policy for its port (without `tls` there is none,
+ * whatever the rule level says); a subset's policy overrides what it sets, its port-level entry everything.
+ */
 export function tlsForPort(rule: DestinationRuleInfo, port: number, subset?: string, subsetPolicy?: TrafficTls): TlsSettings | undefined {
-  let tls = rule.policy.portTls.get(port) ?? rule.policy.tls;
+  let tls = rule.policy.ports?.has(port) || rule.policy.portTls.has(port) ? rule.policy.portTls.get(port) : rule.policy.tls;
   const s = subsetPolicy ?? (subset ? rule.subsets.get(subset) : undefined);
-  if (s) tls = s.portTls.get(port) ?? s.tls ?? tls;
+  if (s) {
+    if (s.ports?.has(port) || s.portTls.has(port)) tls = s.portTls.get(port);
+    else if (s.tls) tls = s.tls;
+  }
   return tls;
 }

@@ -19,6 +19,12 @@ const FIXES: Record<FindingRule, string> = {
     + 'and give its workloads a sidecar: callers without one have no mTLS identity.',
   'egress-gateway-bypass': 'Lock the client namespace down with a NetworkPolicy that allows only the egress gateway, DNS and istiod (EgressLockdown).',
   ...RBAC_FIXES,
+  'credential-name-in-sidecar-rule': 'Istio ignores credentialName for sidecars unless the DestinationRule has a workloadSelector, and then sends plaintext: '
+    + 'add a workloadSelector for the pods that may read the Secret (and export the rule only to its namespace), or originate TLS at the egress gateway.',
+  'port-level-without-tls': 'A port-level entry of a DestinationRule replaces the whole policy for its port, so without tls the cluster falls back to auto mTLS, '
+    + 'while Istio\'s endpoint metadata still reads the rule-level tls mode: repeat the tls mode in the port-level entry.',
+  'decided-by-age': 'Istio picks the oldest of these objects and the manifests do not say which is older: keep one per scope, '
+    + 'or merge them; the model took Istio\'s tie-break (name).',
 };
 
 const MAX_RESOURCES = 10;
@@ -146,6 +152,18 @@ function egressFindings(model: MeshModel, into: Map<string, Accumulator>): void 
   }
 }
 
+function ageFindings(model: MeshModel, into: Map<string, Accumulator>): void {
+  for (const tie of model.ageTies) {
+    const resources = [tie.chosen, ...tie.others].map((ref) => ({ ref, locations: ['metadata.creationTimestamp'] }));
+    into.set(key('decided-by-age', resources), {
+      rule: 'decided-by-age',
+      message: `${tie.what}: Istio uses the oldest, and the input does not say which is older; by Istio's tie-break (name) ${refText(tie.chosen)} wins over ${tie.others.map(refText).join(', ')}`,
+      resources,
+      count: 1,
+    });
+  }
+}
+
 /** Everything the model knows is broken, most calls first. */
 export function findFindings(model: MeshModel): Finding[] {
   const found = new Map<string, Accumulator>();
@@ -158,6 +176,7 @@ export function findFindings(model: MeshModel): Finding[] {
     if (f.rule === 'identity-not-found' && f.resources.every((r) => named.has(`${refText(r.ref)}|${r.locations.join(',')}`))) continue;
     found.set(key(f.rule, f.resources) + f.message, { ...f, resources: [...f.resources] });
   }
+  ageFindings(model, found);
   for (const f of rbacFindings(model)) found.set(`${f.rule}|${f.message}`, { ...f, resources: [...f.resources] });
   return [...found.entries()]
     .map(([k, a]) => ({ rule: a.rule, message: a.message, fix: FIXES[a.rule], resources: a.resources, count: a.count, key: k }))

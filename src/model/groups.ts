@@ -4,6 +4,7 @@
 
 import { AuthorizationPolicies } from './authorization';
 import { DestinationRules } from './destination-rules';
+import { capturesInbound, outboundCaptureKey } from './interception';
 import { NetPod, NetworkPolicies } from './network-policy';
 import { EffectiveMode, PeerAuthentications } from './peer-authentication';
 import { AuthorizationPolicyInfo, DestinationRuleInfo, ServiceInfo, ServicePortInfo, WorkloadInfo } from './resources';
@@ -38,14 +39,14 @@ export interface EndpointGroup {
  * DestinationRules, and NetworkPolicy facts (egress policies, ingress rules that select it).
  */
 export function groupClients(workloads: readonly WorkloadInfo[], authorization: AuthorizationPolicies,
-  destinationRules: DestinationRules, network: NetworkPolicies): ClientGroup[] {
+  destinationRules: DestinationRules, network: NetworkPolicies, registryOnly: (w: WorkloadInfo) => boolean = () => false): ClientGroup[] {
   return groupWorkloads(workloads, network, (w) => {
     const net = network.client(w);
     const np = `${net.egressKey}|${net.fromSignature.join(',')}`;
     return w.sidecar
-      ? `${w.namespace}|s|${authorization.callerSignature(w.principal, w.namespace)}|${selectorRuleIds(destinationRules, w)}|${np}`
+      ? `${w.namespace}|s|${authorization.callerSignature(w.principal, w.namespace)}|${selectorRuleIds(destinationRules, w)}|${w.gateway}|${outboundCaptureKey(w.capture)}|${registryOnly(w)}|${np}`
       : `${w.namespace}|n|${np}`;
-  });
+  }, registryOnly);
 }
 
 /**
@@ -66,7 +67,8 @@ export function selectorRuleIds(destinationRules: DestinationRules, w: WorkloadI
 }
 
 /** Workloads with the same key form one group; the first one stands for it. */
-function groupWorkloads(workloads: readonly WorkloadInfo[], network: NetworkPolicies, keyOf: (w: WorkloadInfo) => string): ClientGroup[] {
+function groupWorkloads(workloads: readonly WorkloadInfo[], network: NetworkPolicies, keyOf: (w: WorkloadInfo) => string,
+  registryOnly: (w: WorkloadInfo) => boolean = () => false): ClientGroup[] {
   const groups = new Map<string, ClientGroup>();
   for (const w of workloads) {
     const key = keyOf(w);
@@ -75,7 +77,10 @@ function groupWorkloads(workloads: readonly WorkloadInfo[], network: NetworkPoli
       group = {
         id: groups.size,
         namespace: w.namespace,
-        facts: { namespace: w.namespace, sidecar: w.sidecar, labels: w.podLabels, principal: w.principal, network: network.client(w) },
+        facts: {
+          namespace: w.namespace, sidecar: w.sidecar, gateway: w.gateway, labels: w.podLabels, principal: w.principal, capture: w.capture,
+          registryOnly: registryOnly(w), network: network.client(w),
+        },
         representative: w,
         members: [],
       };
@@ -86,9 +91,49 @@ function groupWorkloads(workloads: readonly WorkloadInfo[], network: NetworkPoli
   return [...groups.values()];
 }
 
-function resolveTargetPort(workload: WorkloadInfo, port: ServicePortInfo): number {
+// Kubernetes' FindPort (pkg/api/v1/pod): a number as it is, a name among the pod's container ports;
+// a name no container port has gives the pod no endpoint for the Service port.
+function resolveTargetPort(workload: WorkloadInfo, port: ServicePortInfo): number | undefined {
   if (typeof port.targetPort === 'number') return port.targetPort;
-  return workload.containerPorts.find((c) => c.name === port.targetPort)?.port ?? port.port;
+  return workload.containerPorts.find((c) => c.name === port.targetPort)?.port;
+}
+
+/**
+ * The Service port whose protocol a pod's inbound listener uses for one container port when
+ * several Services target it: the oldest Service (pilot/pkg/model/context.go SetServiceTargets
+ * sorts by creation time, then hostname; listener_inbound.go getFilterChainsByServicePort keeps the first).
+ */
+function inboundPorts(services: readonly ServiceInfo[], select: (svc: ServiceInfo) => WorkloadInfo[]): Map<WorkloadInfo, Map<number, InboundPort>> {
+  const out = new Map<WorkloadInfo, Map<number, InboundPort>>();
+  const ordered = services.filter((s) => s.selector && s.ports.length > 0)
+    .sort((a, b) => (a.created ?? Infinity) - (b.created ?? Infinity) || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+  for (const service of ordered) {
+    for (const workload of select(service)) {
+      let ports = out.get(workload);
+      if (!ports) out.set(workload, ports = new Map());
+      for (const port of service.ports) {
+        const target = resolveTargetPort(workload, port);
+        if (target === undefined) continue;
+        const first = ports.get(target);
+        if (!first) ports.set(target, { service, port, contested: false });
+        else if (first.service !== service && first.port.istioProtocol !== port.istioProtocol
+          && (first.service.created ?? Infinity) === (service.created ?? Infinity)) {
+          ports.set(target, { ...first, contested: true, rival: first.rival ?? service });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The Service port a pod's inbound chain for a container port follows. */
+export interface InboundPort {
+  readonly service: ServiceInfo;
+  readonly port: ServicePortInfo;
+  /** Another Service of the same age targets the port with another protocol: Istio chose by hostname. */
+  readonly contested: boolean;
+  /** That other Service. */
+  readonly rival?: ServiceInfo;
 }
 
 function ids(list: ReadonlyArray<{ readonly index: number }>): string {
@@ -98,10 +143,11 @@ function ids(list: ReadonlyArray<{ readonly index: number }>): string {
 /** Every endpoint, grouped: same namespace, sidecar, mode, policies, ports, protocol, candidate DestinationRules and NetworkPolicy facts. */
 export function groupEndpoints(services: readonly ServiceInfo[], select: (svc: ServiceInfo) => WorkloadInfo[],
   peerAuthentications: PeerAuthentications, authorization: AuthorizationPolicies,
-  destinationRules: DestinationRules, network: NetworkPolicies): { endpoints: Endpoint[]; groups: EndpointGroup[] } {
+  destinationRules: DestinationRules, network: NetworkPolicies): { endpoints: Endpoint[]; groups: EndpointGroup[]; contested: InboundPort[] } {
   const groups = new Map<string, EndpointGroup>();
   const endpoints: Endpoint[] = [];
   const policyCache = new Map<WorkloadInfo, AuthorizationPolicyInfo[]>();
+  const inbound_ = inboundPorts(services, select);
   for (const service of services) {
     if (!service.selector || service.ports.length === 0) continue;
     const workloads = select(service);
@@ -112,17 +158,28 @@ export function groupEndpoints(services: readonly ServiceInfo[], select: (svc: S
       let policies = policyCache.get(workload);
       if (!policies) policyCache.set(workload, policies = authorization.policiesFor(workload));
       for (const port of service.ports) {
-        const targetPort = resolveTargetPort(workload, port);
-        const mode: EffectiveMode = workload.sidecar ? peerAuthentications.modeFor(workload, targetPort) : { mode: 'PERMISSIVE', scope: 'default' };
+        const resolved = resolveTargetPort(workload, port);
+        const targetPort = resolved ?? port.port;
+        // Also for pods without sidecar: EDS reads their mode when they carry tlsMode istio (mtls_checker.go).
+        const mode: EffectiveMode = peerAuthentications.modeFor(workload, targetPort);
+        const captured = workload.sidecar && !workload.gateway && capturesInbound(workload.capture, targetPort);
+        const inbound = inbound_.get(workload)?.get(targetPort);
+        const inboundProtocol = inbound?.port.istioProtocol ?? port.istioProtocol;
         const net = network.endpoint(workload, targetPort);
-        const key = [service.namespace, workload.sidecar, mode.mode, mode.scope, mode.source?.name ?? '', ids(policies),
-          targetPort, port.port, port.istioProtocol, port.name ?? '', drKey, net.key].join('|');
+        const headlessPlaintext = service.headless && headlessPlain(port, workloads);
+        const key = [service.namespace, workload.sidecar, workload.gateway, mode.mode, mode.scope, mode.source?.name ?? '', ids(policies),
+          targetPort, port.port, port.istioProtocol, port.name ?? '', drKey, resolved === undefined, captured, workload.tlsMode,
+          inboundProtocol, service.headless, headlessPlaintext, net.key].join('|');
         let group = groups.get(key);
         if (!group) {
           group = {
             id: groups.size,
             namespace: service.namespace,
-            facts: { workload, service, port, targetPort, mode, policies, drCandidates, network: net },
+            facts: {
+              workload, service, port, targetPort, mode, policies, drCandidates,
+              noEndpoint: resolved === undefined, captured, inboundProtocol, headlessPlaintext,
+              namespaceMode: peerAuthentications.autoMtlsNamespaceMode(service.namespace), network: net,
+            },
             members: [],
           };
           groups.set(key, group);
@@ -136,5 +193,13 @@ export function groupEndpoints(services: readonly ServiceInfo[], select: (svc: S
   endpoints.sort((a, b) => a.workload.index - b.workload.index
     || (a.service.name < b.service.name ? -1 : a.service.name > b.service.name ? 1 : 0)
     || a.port.port - b.port.port);
-  return { endpoints, groups: [...groups.values()] };
+  const contested: InboundPort[] = [];
+  for (const ports of inbound_.values()) for (const p of ports.values()) if (p.contested && !contested.some((c) => c.service === p.service && c.rival === p.rival)) contested.push(p);
+  return { endpoints, groups: [...groups.values()], contested };
+}
+
+// pilot/pkg/model/push_context.go BestEffortInferServiceMTLSMode: a headless (passthrough) Service
+// gets no auto mTLS when any of its endpoints is without an Istio sidecar (tlsMode disabled).
+function headlessPlain(port: ServicePortInfo, workloads: readonly WorkloadInfo[]): boolean {
+  return workloads.some((w) => (typeof port.targetPort !== 'string' || resolveTargetPort(w, port) !== undefined) && w.tlsMode === 'disabled');
 }

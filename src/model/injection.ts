@@ -1,52 +1,73 @@
-// Whether Istio's injector gives a pod a sidecar, following Istio's injection policy:
-// - a namespace labelled `istio-injection=disabled` never gets sidecars (it wins over pod settings);
-// - the pod label `sidecar.istio.io/inject` decides next ("true" injects, anything else does not);
-// - otherwise the injector only sees the pod when the namespace carries `istio-injection=enabled`
-//   or `istio.io/rev` (or the pod `istio.io/rev`); then the legacy annotation
-//   `sidecar.istio.io/inject: "false"` still opts the pod out;
-// - a namespace without an injection label does not inject (Istio's default), whatever the annotation.
+// Whether Istio's injector gives a pod a sidecar. The injector is a mutating webhook: it sees a
+// pod only when one of the webhooks of istiod's chart selects it, then decides with
+// injectRequired. Every revision a label names is assumed installed (with the default one).
+// - Webhooks (manifests/charts/istio-control/istio-discovery/templates/mutatingwebhook.yaml):
+//   rev.namespace: namespace istio.io/rev set, no istio-injection label, pod label inject != "false";
+//   rev.object: no namespace label at all, pod istio.io/rev set, pod label inject != "false";
+//   namespace: namespace istio-injection=enabled, pod label inject != "false";
+//   object: no namespace label at all, no pod istio.io/rev, pod label inject == "true".
+//   So istio-injection=disabled (or any value but "enabled") stops every webhook.
+// - pkg/kube/inject/inject.go injectRequired: never hostNetwork pods nor the namespaces of
+//   inject.IgnoredNamespaces (kube-system, kube-public, kube-node-lease, local-path-storage); the pod
+//   label, else the annotation, `sidecar.istio.io/inject`: exactly "true" injects, exactly "false"
+//   does not, any other value falls back to the policy (enabled: inject).
 
 import { Labels } from './labels';
 
 export const INJECT_KEY = 'sidecar.istio.io/inject';
-const TRUE_VALUES = ['true', 'y', 'yes', 'on'];
+const REV_KEY = 'istio.io/rev';
+const INJECTION_KEY = 'istio-injection';
+
+/** inject.IgnoredNamespaces (pkg/kube/inject/initializer.go). */
+export const NEVER_INJECTED_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'];
 
 export interface SidecarDecision {
   readonly sidecar: boolean;
   readonly reason: string;
 }
 
-function isTrue(value: string): boolean {
-  return TRUE_VALUES.includes(value.toLowerCase());
+/** What else of the pod and its namespace the injector looks at. */
+export interface InjectionContext {
+  /** The pod's namespace (some namespaces are never injected). */
+  readonly namespace?: string;
+  /** `spec.hostNetwork` of the pod. */
+  readonly hostNetwork?: boolean;
 }
 
-export function decideSidecar(namespaceLabels: Labels, podLabels: Labels, podAnnotations: Labels): SidecarDecision {
-  const nsInjection = namespaceLabels['istio-injection'];
-  if (nsInjection === 'disabled') {
-    return { sidecar: false, reason: 'namespace label istio-injection=disabled' };
+/** The chart's webhook that selects the pod, if any (mutatingwebhook.yaml, in its order). */
+function selectingWebhook(ns: Labels, pod: Labels): string | undefined {
+  const notFalse = pod[INJECT_KEY] !== 'false';
+  const nsRev = ns[REV_KEY];
+  const nsInjection = ns[INJECTION_KEY];
+  if (nsRev !== undefined && nsInjection === undefined && notFalse) return `namespace label ${REV_KEY}=${nsRev}`;
+  if (nsRev === undefined && nsInjection === undefined && notFalse && pod[REV_KEY] !== undefined) return `pod label ${REV_KEY}=${pod[REV_KEY]}`;
+  if (nsInjection === 'enabled' && notFalse) return `namespace label ${INJECTION_KEY}=enabled`;
+  if (nsInjection === undefined && nsRev === undefined && pod[INJECT_KEY] === 'true' && pod[REV_KEY] === undefined) return `pod label ${INJECT_KEY}=true`;
+  return undefined;
+}
+
+// pkg/kube/inject/inject.go injectRequired, after the chart's webhook selectors (mutatingwebhook.yaml).
+export function decideSidecar(namespaceLabels: Labels, podLabels: Labels, podAnnotations: Labels, context: InjectionContext = {}): SidecarDecision {
+  const webhook = selectingWebhook(namespaceLabels, podLabels);
+  if (!webhook) {
+    const why = namespaceLabels[INJECTION_KEY] !== undefined && namespaceLabels[INJECTION_KEY] !== 'enabled'
+      ? `namespace label ${INJECTION_KEY}=${namespaceLabels[INJECTION_KEY]}`
+      : podLabels[INJECT_KEY] !== undefined
+        ? `pod label ${INJECT_KEY}=${podLabels[INJECT_KEY]}${podLabels[INJECT_KEY] !== 'true' && podLabels[INJECT_KEY] !== 'false' ? ' (only "true" selects the pod without a namespace label)' : ''}`
+        : podAnnotations[INJECT_KEY] !== undefined
+          ? `only the annotation ${INJECT_KEY}=${podAnnotations[INJECT_KEY]}: the injector is not called without a namespace or pod label`
+          : 'no injection label on the namespace or the pod';
+    return { sidecar: false, reason: why };
+  }
+  if (context.hostNetwork) return { sidecar: false, reason: `${webhook}, but the pod uses hostNetwork: never injected` };
+  if (context.namespace && NEVER_INJECTED_NAMESPACES.includes(context.namespace)) {
+    return { sidecar: false, reason: `${webhook}, but Istio never injects namespace ${context.namespace}` };
   }
   const label = podLabels[INJECT_KEY];
-  if (label !== undefined) {
-    return isTrue(label)
-      ? { sidecar: true, reason: `pod label ${INJECT_KEY}=${label}` }
-      : { sidecar: false, reason: `pod label ${INJECT_KEY}=${label}` };
-  }
-  const revision = namespaceLabels['istio.io/rev'] ?? podLabels['istio.io/rev'];
-  const injectorCalled = nsInjection === 'enabled' || revision !== undefined;
-  const annotation = podAnnotations[INJECT_KEY];
-  if (!injectorCalled) {
-    return {
-      sidecar: false,
-      reason: annotation !== undefined && isTrue(annotation)
-        ? `only the annotation ${INJECT_KEY}=${annotation}: the injector is not called without a namespace or pod label`
-        : 'no injection label on the namespace or the pod',
-    };
-  }
-  if (annotation !== undefined && !isTrue(annotation)) {
-    return { sidecar: false, reason: `pod annotation ${INJECT_KEY}=${annotation}` };
-  }
-  return {
-    sidecar: true,
-    reason: nsInjection === 'enabled' ? 'namespace label istio-injection=enabled' : `istio.io/rev=${revision}`,
-  };
+  const value = label ?? podAnnotations[INJECT_KEY];
+  const source = label !== undefined ? 'pod label' : 'pod annotation';
+  if (value === 'false') return { sidecar: false, reason: `${source} ${INJECT_KEY}=false` };
+  if (value === 'true') return { sidecar: true, reason: `${source} ${INJECT_KEY}=true` };
+  if (value !== undefined) return { sidecar: true, reason: `${webhook}; ${source} ${INJECT_KEY}=${value} is neither "true" nor "false": Istio injects by default` };
+  return { sidecar: true, reason: webhook };
 }

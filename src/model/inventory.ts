@@ -2,6 +2,8 @@
 
 import { CLUSTER_SCOPED, isMeshConfig, notModelledReason } from './coverage';
 import { admit, modelKind } from './admission';
+import { creationTime } from './age';
+import { captureOf, FULL_CAPTURE } from './interception';
 import { resolveHost, serviceHost } from './hosts';
 import { decideSidecar } from './injection';
 import { LabelIndex, labelMap, Labels, matchesLabels } from './labels';
@@ -107,12 +109,15 @@ function tlsSettings(value: any): TlsSettings | undefined {
 
 function trafficTls(policy: any): TrafficTls {
   const portTls = new Map<number, TlsSettings>();
+  const ports = new Set<number>();
   for (const setting of list(policy?.portLevelSettings)) {
     const port = portNumber(setting?.port?.number);
+    if (port === undefined || ports.has(port)) continue; // the first entry for a port counts (GetPortLevelTrafficPolicy)
+    ports.add(port);
     const tls = tlsSettings(setting?.tls);
-    if (port !== undefined && tls) portTls.set(port, tls);
+    if (tls) portTls.set(port, tls);
   }
-  return { tls: tlsSettings(policy?.tls), portTls };
+  return { tls: tlsSettings(policy?.tls), portTls, ports };
 }
 
 function resolveGatewayRef(ref: string, namespace: string): string {
@@ -270,8 +275,13 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
             name: p.name,
             targetPort: portNumber(p.targetPort) ?? (typeof p.targetPort === 'string' ? p.targetPort : portNumber(p.port)!),
             appProtocol: p.appProtocol,
-            istioProtocol: istioProtocol(p.name, p.appProtocol),
+            istioProtocol: istioProtocol(p.name, p.appProtocol === undefined || p.appProtocol === null ? undefined : String(p.appProtocol), portNumber(p.port)),
           })),
+       created: creationTime(o),
+        headless: spec.clusterIP === 'None',
+        exportTo: typeof o.metadata?.annotations?.['networking.istio.io/exportTo'] === 'string'
+          ? String(o.metadata.annotations['networking.istio.io/exportTo']).split(',').map((e: string) => e.trim()).filter((e: string) => e !== '')
+          : undefined,
       });
     } else if (kind === 'PeerAuthentication') {
       const portModes = new Map<number, string>();
@@ -288,6 +298,7 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
         selector: Object.keys(selector).length > 0 ? selector : undefined,
         mode: spec.mtls?.mode ? String(spec.mtls.mode).toUpperCase() : undefined,
         portModes,
+        created: creationTime(o),
       });
     } else if (kind === 'DestinationRule') {
       const subsets = new Map<string, TrafficTls>();
@@ -303,7 +314,9 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
         exportTo: Array.isArray(spec.exportTo) ? spec.exportTo.map(String) : undefined,
         workloadSelector: Object.keys(selector).length > 0 ? selector : undefined,
         policy: trafficTls(spec.trafficPolicy),
+        hasTrafficPolicy: spec.trafficPolicy !== undefined && spec.trafficPolicy !== null,
         subsets,
+        created: creationTime(o),
       });
     } else if (kind === 'AuthorizationPolicy') {
       const selector = labelMap(spec.selector?.matchLabels);
@@ -322,6 +335,8 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
         action: String(spec.action ?? 'ALLOW').toUpperCase(),
         provider: spec.provider?.name,
         rules: list(spec.rules),
+        // pilot/pkg/security/authz/builder/builder.go isDryRun: strconv.ParseBool of istio.io/dry-run.
+        dryRun: ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(String(o.metadata?.annotations?.['istio.io/dry-run'] ?? '')),
       });
     } else if (kind === 'ServiceEntry') {
       serviceEntryNotModelled(o, refOf(o, manifest), notModelled);
@@ -557,11 +572,14 @@ function toWorkload(p: PendingWorkload, index: number, namespaces: Map<string, N
   const gateway = gateways.find((g) => Object.keys(g.selector).length > 0 && matchesLabels(g.selector, podLabels));
   const decided = gateway
     ? { sidecar: true, reason: `Istio gateway proxy (pods of ${gateway.ref.namespace}/${gateway.ref.name})` }
-    : decideSidecar(nsLabels, podLabels, annotations);
+    : decideSidecar(nsLabels, podLabels, annotations, { namespace, hostNetwork: podSpec.hostNetwork === true });
   const assumed = gateway || !ns || ns.source === 'input' ? ''
     : ns.source === 'declared' ? ` (namespace ${namespace} as declared)` : ` (namespace ${namespace} is not in the input: labels assumed)`;
   const decision = { sidecar: decided.sidecar, reason: decided.reason + assumed };
   const principal = `${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
+  // pilot/pkg/model/service.go GetTLSModeFromEndpointLabels; the injection template sets `istio` unless the pod has a value.
+  const ownTlsMode = podLabels['security.istio.io/tlsMode'];
+  const tlsMode = decision.sidecar && !gateway ? ownTlsMode || 'istio' : ownTlsMode ?? 'disabled';
   return {
     index,
     id: p.id,
@@ -576,6 +594,8 @@ function toWorkload(p: PendingWorkload, index: number, namespaces: Map<string, N
     sidecarReason: decision.reason,
     gateway: gateway !== undefined,
     containerPorts,
+    tlsMode,
+    capture: decision.sidecar && !gateway ? captureOf(annotations) : FULL_CAPTURE,
     principal,
     identity: `spiffe://${principal}`,
   };

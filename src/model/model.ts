@@ -4,6 +4,7 @@ import { AuthorizationPolicies } from './authorization';
 import { DestinationRules } from './destination-rules';
 import { EgressAnalysis, EgressTarget, EgressVerdict } from './egress';
 import { ClientGroup, Endpoint, EndpointGroup, groupClients, groupEgressClients, groupEndpoints, selectorRuleIds } from './groups';
+import { outboundCaptureKey } from './interception';
 import { buildInventory, Inventory } from './inventory';
 import { NetMatch, NetPod, NetworkPolicies } from './network-policy';
 import { PeerAuthentications } from './peer-authentication';
@@ -12,7 +13,7 @@ import { RbacAccess } from './rbac';
 import { WorkloadInfo } from './resources';
 import {
   ConnectionRow, EgressRow, K8sObject, ModelOptions, NamespaceAssumption, NotApplied, NotModelled, Outcome, OUTCOMES, ResolvedOptions, resolveOptions,
-  SourcedObject, WorkloadRow,
+  ResourceRef, SourcedObject, WorkloadRow,
 } from './types';
 import { decideCall, Verdict, VerdictContext } from './verdict';
 
@@ -37,6 +38,8 @@ export interface PairSpan {
   readonly named: ReadonlySet<ClientGroup>;
   /** Members of `named` per base group. */
   readonly namedCount: ReadonlyMap<BaseGroup, number>;
+  /** Calls per base group the span does not stand for (pods calling their own address). */
+  readonly excluded?: ReadonlyMap<BaseGroup, number>;
 }
 
 /**
@@ -102,6 +105,8 @@ export class MeshModel {
    * group by client group; beyond, it lists per endpoint group the clients its policies tell apart.
    */
   public pairEnumerationLimit = 250_000;
+  /** Where Istio's choice between objects rests on their age and the input does not tell it. */
+  public readonly ageTies: readonly AgeTie[];
   public readonly baseGroups: readonly BaseGroup[];
   private readonly baseOf = new Map<ClientGroup, BaseGroup>();
   private readonly signatureOf = new Map<ClientGroup, readonly number[]>();
@@ -115,6 +120,12 @@ export class MeshModel {
   private readonly egressPods: readonly NetPod[];
   private readonly endpointPatterns: Array<Set<number> | undefined> = [];
   private readonly endpointNamespaces: Array<Set<string> | undefined> = [];
+  /** Per port, the namespaces of clients whose sidecar does not capture it (their calls differ there). */
+  private readonly excludingNamespaces = new Map<number, Set<string>>();
+  /** Namespaces with clients whose sidecar blocks hosts outside its registry (REGISTRY_ONLY). */
+  private readonly registryOnlyNamespaces = new Set<string>();
+  /** Namespaces of gateway pods (clients that are Envoys of their own). */
+  private readonly gatewayClientNamespaces = new Set<string>();
   private readonly context: VerdictContext;
   private readonly clientGroupOf = new Map<WorkloadInfo, ClientGroup>();
   private readonly egressGroupOf = new Map<WorkloadInfo, ClientGroup>();
@@ -147,14 +158,18 @@ export class MeshModel {
     const networkPolicies = new NetworkPolicies(this.inventory);
     this.network = networkPolicies;
     this.context = { destinationRules, authorization, network: networkPolicies };
-    this.clientGroups = groupClients(this.inventory.workloads, authorization, destinationRules, networkPolicies);
+    const sidecars = new Sidecars(this.inventory, this.options.rootNamespace, this.options.outboundTrafficPolicy);
+    const registryOnly = (w: WorkloadInfo) => w.sidecar && !w.gateway && sidecars.outboundFor(w).mode === 'REGISTRY_ONLY';
+    this.clientGroups = groupClients(this.inventory.workloads, authorization, destinationRules, networkPolicies, registryOnly);
     for (const g of this.clientGroups) for (const m of g.members) this.clientGroupOf.set(m, g);
     const bases = new Map<string, BaseGroup>();
     for (const g of this.clientGroups) {
       const r = g.representative;
       const net = g.facts.network;
       // Exact egress policies: a rule that names a destination then names whole base groups.
-      const key = r.sidecar ? `${r.namespace}|s|${selectorRuleIds(destinationRules, r)}|${net.egressKey}` : `${r.namespace}|n|${net.egressKey}`;
+      const key = r.sidecar
+        ? `${r.namespace}|s|${selectorRuleIds(destinationRules, r)}|${r.gateway}|${outboundCaptureKey(r.capture)}|${g.facts.registryOnly}|${net.egressKey}`
+        : `${r.namespace}|n|${net.egressKey}`;
       let base = bases.get(key);
       if (!base) bases.set(key, base = { id: bases.size, namespace: r.namespace, sidecar: r.sidecar, egressClass: net.egressClass, groups: [], size: 0 });
       base.groups.push(g);
@@ -166,11 +181,27 @@ export class MeshModel {
       for (const id of net.fromSignature) pushTo(this.byNetPattern, id, g);
     }
     this.baseGroups = [...bases.values()];
-    const { endpoints, groups } = groupEndpoints(this.inventory.services,
+    for (const w of this.inventory.workloads) {
+      if (registryOnly(w)) this.registryOnlyNamespaces.add(w.namespace);
+      if (w.gateway) this.gatewayClientNamespaces.add(w.namespace);
+      if (!w.sidecar) continue;
+      for (const port of w.capture.excludeOutbound) {
+        let set = this.excludingNamespaces.get(port);
+        if (!set) this.excludingNamespaces.set(port, set = new Set());
+        set.add(w.namespace);
+      }
+    }
+    const { endpoints, groups, contested } = groupEndpoints(this.inventory.services,
       (svc) => this.inventory.workloadIndex.select(svc.namespace, svc.selector!), peerAuthentications, authorization, destinationRules, networkPolicies);
     this.endpoints = endpoints;
     this.endpointGroups = groups;
-    const sidecars = new Sidecars(this.inventory, this.options.rootNamespace, this.options.outboundTrafficPolicy);
+    this.ageTies = [
+      ...peerAuthentications.ties
+        .filter((t) => t.others.some((o) => o.mode !== t.chosen.mode || JSON.stringify([...o.portModes]) !== JSON.stringify([...t.chosen.portModes])))
+        .map((t) => ({ chosen: t.chosen.ref, others: t.others.map((o) => o.ref), what: `${t.level}-level PeerAuthentications` })),
+      ...destinationRules.ties.map((t) => ({ chosen: t.chosen.ref, others: [t.other.ref], what: `DestinationRules for ${t.chosen.host} (merged: the first one's trafficPolicy applies)` })),
+      ...contested.map((c) => ({ chosen: c.service.ref, others: c.rival ? [c.rival.ref] : [], what: `Services targeting one pod port with different protocols (the first one's protocol applies)` })),
+    ];
     this.egressAnalysis = new EgressAnalysis(this.inventory, this.options, destinationRules, networkPolicies, authorization, sidecars);
     // What tells egress clients apart besides their namespace: sidecar, NetworkPolicies, selector
     // rules, Sidecar resource, and the identity patterns of policies that may apply to egress gateways.
@@ -312,7 +343,7 @@ export class MeshModel {
     let named = '';
     if (patterns.size > 0) for (const id of this.signatureOf.get(client)!) if (patterns.has(id)) named += `,${id}`;
     const base = this.baseOf.get(client)!;
-    return `${endpoint.id}|${this.namespacesOf(endpoint).has(base.namespace) ? base.id : '*'}|${named}${net}`;
+    return `${endpoint.id}|${this.namespacesOf(endpoint).has(base.namespace) ? base.id : client.facts.gateway ? '*g' : '*'}|${named}${net}`;
   }
 
   /**
@@ -361,7 +392,16 @@ export class MeshModel {
   private namespacesOf(endpoint: EndpointGroup): Set<string> {
     let ns = this.endpointNamespaces[endpoint.id];
     if (!ns) {
-      ns = new Set(this.netNaming(endpoint).namespaces);
+      // Gateways' Envoys differ from sidecars (no iptables, credentialName kept): their namespaces always count.
+      ns = new Set([...this.netNaming(endpoint).namespaces, ...this.excludingNamespaces.get(endpoint.facts.port.port) ?? [], ...this.gatewayClientNamespaces]);
+      // A Service exported to some namespaces only: those differ from the rest, and so do
+      // registry-only clients elsewhere (their sidecar drops what it cannot route).
+      const exportTo = endpoint.facts.service.exportTo;
+      if (exportTo && !exportTo.includes('*')) {
+        ns.add(endpoint.facts.service.namespace);
+        for (const e of exportTo) if (e !== '.' && e !== '~') ns.add(e);
+        for (const r of this.registryOnlyNamespaces) ns.add(r);
+      }
       for (const r of endpoint.facts.drCandidates) {
         ns.add(r.namespace);
         for (const e of r.exportTo ?? []) if (e !== '*' && e !== '.') ns.add(e);
@@ -376,7 +416,7 @@ export class MeshModel {
     for (const client of this.inventory.workloads) {
       const cg = this.clientGroupOf.get(client)!;
       for (const e of this.endpoints) {
-        const v = this.verdict(cg, e.group);
+        const v = client === e.workload && e.service.headless ? selfCallVerdict(e.group) : this.verdict(cg, e.group);
         yield row(client, e, v);
       }
     }
@@ -388,8 +428,8 @@ export class MeshModel {
     if (!client) return;
     const cg = this.clientGroupOf.get(client)!;
     for (const e of this.endpoints) {
-      const v = this.verdict(cg, e.group);
-      yield row(client, e, v);
+        const v = client === e.workload && e.service.headless ? selfCallVerdict(e.group) : this.verdict(cg, e.group);
+        yield row(client, e, v);
     }
   }
 
@@ -401,6 +441,54 @@ export class MeshModel {
    * sidecar, and all without (see `PairSpan`): about (named + a few) pairs per endpoint group.
    */
   public* groupPairs(): IterableIterator<GroupPair> {
+    for (const pair of this.decidedPairs()) {
+      const headless = pair.endpoint.facts.service.headless ? pair.endpoint.members : undefined;
+      if (!headless) {
+        yield pair;
+        continue;
+      }
+      // A pod calling its own address (a headless Service) takes another path: count those calls apart.
+      const belongs = this.pairClients(pair);
+      const self = new Map<ClientGroup, number>();
+      for (const e of headless) {
+        const cg = this.clientGroupOf.get(e.workload)!;
+        if (belongs(cg)) self.set(cg, (self.get(cg) ?? 0) + 1);
+      }
+      let selfCount = 0;
+      for (const n of self.values()) selfCount += n;
+      if (pair.count > selfCount) yield this.withoutSelf(pair, self, selfCount);
+      for (const [client, count] of self) yield { client, endpoint: pair.endpoint, verdict: selfCallVerdict(pair.endpoint), count };
+    }
+  }
+
+  /**
+   * A pair less its calls of pods to their own address; a span also drops the base groups left
+   * with no call, so that the namespaces it stands for stay exact.
+   */
+  private withoutSelf(pair: GroupPair, self: ReadonlyMap<ClientGroup, number>, selfCount: number): GroupPair {
+    if (!pair.span) return { ...pair, count: pair.count - selfCount };
+    const size = pair.endpoint.members.length;
+    const selfByBase = new Map<BaseGroup, number>();
+    for (const [cg, n] of self) {
+      const base = this.baseOf.get(cg)!;
+      selfByBase.set(base, (selfByBase.get(base) ?? 0) + n);
+    }
+    const bases = pair.span.bases.filter((b) => (b.size - (pair.span!.namedCount.get(b) ?? 0)) * size > (selfByBase.get(b) ?? 0));
+    const client = bases.includes(this.baseOf.get(pair.client)!) ? pair.client
+      : bases.flatMap((b) => b.groups).find((g) => !pair.span!.named.has(g)) ?? pair.client;
+    return { ...pair, client, count: pair.count - selfCount, span: { ...pair.span, bases, excluded: selfByBase } };
+  }
+
+  /** Whether a client group is one of those a pair stands for. */
+  private pairClients(pair: GroupPair): (cg: ClientGroup) => boolean {
+    if (!pair.span) return (cg) => cg === pair.client;
+    const bases = new Set(pair.span.bases);
+    const named = pair.span.named;
+    return (cg) => bases.has(this.baseOf.get(cg)!) && !named.has(cg);
+  }
+
+  /** The pairs as decided, before calls of pods to their own address are counted apart. */
+  private* decidedPairs(): IterableIterator<GroupPair> {
     if (this.clientGroups.length * this.endpointGroups.length <= this.pairEnumerationLimit) {
       for (const client of this.clientGroups) {
         for (const endpoint of this.endpointGroups) {
@@ -648,6 +736,13 @@ interface NetNaming {
   readonly namespaces: Set<string>;
 }
 
+/** Objects of the same age (none has a creationTimestamp, or the same one) of which Istio picks one by name. */
+export interface AgeTie {
+  readonly what: string;
+  readonly chosen: ResourceRef;
+  readonly others: readonly ResourceRef[];
+}
+
 /** Base groups and how many clients they have. */
 interface Span {
   readonly bases: BaseGroup[];
@@ -664,6 +759,25 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
+}
+
+/**
+ * A pod calling its own address through a headless Service: over loopback, which istio-iptables
+ * neither redirects outbound nor captures inbound (tools/istio-iptables/pkg/capture/run.go Run).
+ */
+export function selfCallVerdict(endpoint: EndpointGroup): Verdict {
+  if (endpoint.facts.noEndpoint) {
+    return {
+      outcome: 'failed',
+      reason: `targetPort ${endpoint.facts.port.targetPort} is no container port of ${endpoint.facts.workload.id}: Kubernetes makes no endpoint for it`,
+      summary: 'no endpoint (named targetPort not on the pod)',
+    };
+  }
+  return {
+    outcome: 'plaintext',
+    reason: 'the pod calls its own address (headless Service): over loopback, neither its sidecar nor any policy sees the call',
+    summary: 'own address over loopback',
+  };
 }
 
 function isSourced(o: K8sObject | SourcedObject): o is SourcedObject {

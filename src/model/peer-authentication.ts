@@ -1,8 +1,12 @@
-// The PeerAuthentication mode a server's sidecar applies to one container port:
-// a port-level mode of the workload policy, else the workload policy's mode, else the namespace-wide
-// policy, else the mesh-wide policy (root namespace, no selector), else PERMISSIVE. UNSET inherits.
-// Of several policies at one level Istio uses the oldest; the model takes the first in the input.
+// The PeerAuthentication mode a server's sidecar applies to one container port, as
+// pilot/pkg/security/authn/policy_applier.go ComposePeerAuthentication computes it: PERMISSIVE,
+// overridden by the mesh-wide policy (root namespace, no selector), the namespace-wide policy, the
+// workload policy (a selector, outside the root namespace: a root-namespace policy with a
+// selector applies to no workload), then the workload policy's port-level mode (container port).
+// UNSET inherits from the level above. Of several policies at one level the oldest wins
+// (sortConfigByCreationTime: creation time, then name).
 
+import { byAge, decidedByName } from './age';
 import { Inventory } from './inventory';
 import { PeerAuthenticationInfo, WorkloadInfo } from './resources';
 import { ResourceRef } from './types';
@@ -20,21 +24,43 @@ function isSet(mode: string | undefined): mode is MtlsMode {
   return mode === 'STRICT' || mode === 'PERMISSIVE' || mode === 'DISABLE';
 }
 
+/** Several policies at one level where Istio's choice between them rests on age the input does not tell. */
+export interface PolicyTie {
+  readonly chosen: PeerAuthenticationInfo;
+  readonly others: readonly PeerAuthenticationInfo[];
+  readonly level: 'mesh' | 'namespace' | 'workload';
+}
+
 export class PeerAuthentications {
   private readonly byWorkload = new Map<WorkloadInfo, PeerAuthenticationInfo>();
   private readonly byNamespace = new Map<string, PeerAuthenticationInfo>();
   private readonly mesh?: PeerAuthenticationInfo;
+  /** Ties decided by name, one per level and scope. */
+  public readonly ties: PolicyTie[] = [];
 
-  public constructor(inventory: Inventory, rootNamespace: string) {
-    for (const pa of inventory.peerAuthentications) {
+  public constructor(inventory: Inventory, private readonly rootNamespace: string) {
+    const sorted = [...inventory.peerAuthentications].sort(byAge);
+    const namespaceWide = new Map<string, PeerAuthenticationInfo[]>();
+    const perWorkload = new Map<WorkloadInfo, PeerAuthenticationInfo[]>();
+    for (const pa of sorted) {
       if (!pa.selector) {
-        const current = this.byNamespace.get(pa.namespace);
-        // Two namespace-wide policies: Istio takes the oldest; prefer the one named `default`.
-        if (!current || (current.ref.name !== 'default' && pa.ref.name === 'default')) this.byNamespace.set(pa.namespace, pa);
+        push(namespaceWide, pa.namespace, pa);
         continue;
       }
-      for (const workload of inventory.workloadIndex.select(pa.namespace, pa.selector)) {
-        if (!this.byWorkload.has(workload)) this.byWorkload.set(workload, pa);
+      if (pa.namespace === rootNamespace) continue;
+      for (const workload of inventory.workloadIndex.select(pa.namespace, pa.selector)) push(perWorkload, workload, pa);
+    }
+    for (const [ns, list] of namespaceWide) {
+      this.byNamespace.set(ns, list[0]);
+      if (decidedByName(list)) this.ties.push({ chosen: list[0], others: list.slice(1), level: ns === rootNamespace ? 'mesh' : 'namespace' });
+    }
+    const seen = new Set<string>();
+    for (const [workload, list] of perWorkload) {
+      this.byWorkload.set(workload, list[0]);
+      const key = list.map((p) => p.index).join(',');
+      if (decidedByName(list) && !seen.has(key)) {
+        seen.add(key);
+        this.ties.push({ chosen: list[0], others: list.slice(1), level: 'workload' });
       }
     }
     this.mesh = this.byNamespace.get(rootNamespace);
@@ -45,24 +71,50 @@ export class PeerAuthentications {
     return this.byWorkload.get(workload);
   }
 
-  /** The mode a namespace's workloads get when no workload policy selects them. */
+  /** The mode a namespace's workloads get when no workload policy selects them (mesh, then namespace). */
   public namespaceMode(namespace: string): EffectiveMode {
-    const np = this.byNamespace.get(namespace);
-    if (np && isSet(np.mode)) return { mode: np.mode, scope: np === this.mesh ? 'mesh' : 'namespace', source: np.ref };
-    if (this.mesh && isSet(this.mesh.mode)) return { mode: this.mesh.mode, scope: 'mesh', source: this.mesh.ref };
-    return { mode: 'PERMISSIVE', scope: 'default' };
+    let out: EffectiveMode = { mode: 'PERMISSIVE', scope: 'default' };
+    if (this.mesh && isSet(this.mesh.mode)) out = { mode: this.mesh.mode, scope: 'mesh', source: this.mesh.ref };
+    const np = namespace === this.rootNamespace ? undefined : this.byNamespace.get(namespace);
+    if (np && isSet(np.mode)) out = { mode: np.mode, scope: 'namespace', source: np.ref };
+    return out;
+  }
+
+  /**
+   * The namespace-level mode auto mTLS reads for the Services of a namespace
+   * (pilot/pkg/model/authentication.go GetNamespaceMutualTLSMode): the namespace-wide policy (UNSET
+   * inherits the mesh's), else the mesh-wide one (UNSET is PERMISSIVE); undefined without either.
+   */
+  public autoMtlsNamespaceMode(namespace: string): EffectiveMode | undefined {
+    const mesh = this.mesh && { mode: isSet(this.mesh.mode) ? this.mesh.mode : 'PERMISSIVE' as MtlsMode, scope: 'mesh' as ModeScope, source: this.mesh.ref };
+    const np = namespace === this.rootNamespace ? undefined : this.byNamespace.get(namespace);
+    if (np) {
+      if (isSet(np.mode)) return { mode: np.mode, scope: 'namespace', source: np.ref };
+      return mesh ?? { mode: 'PERMISSIVE', scope: 'namespace', source: np.ref };
+    }
+    return mesh;
   }
 
   /** The mode for `containerPort` of `workload`. */
   public modeFor(workload: WorkloadInfo, containerPort: number): EffectiveMode {
+    let out: EffectiveMode = { mode: 'PERMISSIVE', scope: 'default' };
+    if (this.mesh && isSet(this.mesh.mode)) out = { mode: this.mesh.mode, scope: 'mesh', source: this.mesh.ref };
+    const np = workload.namespace === this.rootNamespace ? undefined : this.byNamespace.get(workload.namespace);
+    if (np && isSet(np.mode)) out = { mode: np.mode, scope: 'namespace', source: np.ref };
     const wp = this.byWorkload.get(workload);
     if (wp) {
+      if (isSet(wp.mode)) out = { mode: wp.mode, scope: 'workload', source: wp.ref };
       const portMode = wp.portModes.get(containerPort);
-      if (isSet(portMode)) return { mode: portMode, scope: 'port', source: wp.ref };
-      if (isSet(wp.mode)) return { mode: wp.mode, scope: 'workload', source: wp.ref };
+      if (isSet(portMode)) out = { mode: portMode, scope: 'port', source: wp.ref };
     }
-    return this.namespaceMode(workload.namespace);
+    return out;
   }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /** `STRICT (PeerAuthentication bar/httpbin, port 80)`-style description. */

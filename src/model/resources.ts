@@ -12,6 +12,20 @@ export interface NamespaceInfo {
   readonly source: NamespaceSource;
 }
 
+/** Ports a sidecar's iptables rules capture (the pod's traffic.sidecar.istio.io annotations). */
+export interface Capture {
+  /** `includeInboundPorts`: `*` (the default), or the listed ports only. */
+  readonly includeInbound: '*' | readonly number[];
+  /** `excludeInboundPorts`, plus the ports the injector always excludes (15090, 15021, 15020). */
+  readonly excludeInbound: readonly number[];
+  /** `excludeOutboundPorts`. */
+  readonly excludeOutbound: readonly number[];
+  /** `includeOutboundPorts`. */
+  readonly includeOutbound: readonly number[];
+  /** `includeOutboundIPRanges` and `excludeOutboundIPRanges`, which the model cannot match with cluster IPs. */
+  readonly ipRanges?: string;
+}
+
 export interface ContainerPort {
   readonly port: number;
   readonly name?: string;
@@ -35,6 +49,13 @@ export interface WorkloadInfo {
   /** An Istio gateway proxy (its pods are selected by a Gateway): an Envoy of its own, not an app. */
   readonly gateway: boolean;
   readonly containerPorts: readonly ContainerPort[];
+  /**
+   * The pod label `security.istio.io/tlsMode` Istio's endpoints carry: the injector keeps the
+   * pod's own value or sets `istio`; pods without a sidecar have theirs, else `disabled`.
+   */
+  readonly tlsMode: string;
+  /** What the sidecar's iptables rules capture (traffic.sidecar.istio.io annotations). */
+  readonly capture: Capture;
   /** `<trust domain>/ns/<ns>/sa/<sa>`, as AuthorizationPolicy principals name it. */
   readonly principal: string;
   /** `spiffe://<principal>`. */
@@ -58,6 +79,12 @@ export interface ServiceInfo {
   /** Undefined for a Service without a selector (no endpoints from pods). */
   readonly selector?: Labels;
   readonly ports: readonly ServicePortInfo[];
+  /** `metadata.creationTimestamp` (ms), when the input has it. */
+  readonly created?: number;
+  /** `clusterIP: None`: clients connect to the pods themselves. */
+  readonly headless: boolean;
+  /** The `networking.istio.io/exportTo` annotation (comma-separated); undefined: every namespace. */
+  readonly exportTo?: readonly string[];
 }
 
 export interface TlsSettings {
@@ -70,6 +97,8 @@ export interface TlsSettings {
 export interface TrafficTls {
   readonly tls?: TlsSettings;
   readonly portTls: ReadonlyMap<number, TlsSettings>;
+  /** Ports with a port-level entry at all (with or without `tls`). */
+  readonly ports?: ReadonlySet<number>;
 }
 
 export interface DestinationRuleInfo {
@@ -81,7 +110,13 @@ export interface DestinationRuleInfo {
   readonly exportTo?: readonly string[];
   readonly workloadSelector?: Labels;
   readonly policy: TrafficTls;
+  /** Whether the rule has a `trafficPolicy` at all (merging keeps the first rule's). */
+  readonly hasTrafficPolicy?: boolean;
   readonly subsets: ReadonlyMap<string, TrafficTls>;
+  /** `metadata.creationTimestamp` (ms), when the input has it. */
+  readonly created?: number;
+  /** The rules Istio merged into this one (for a merged rule), the first being `ref`. */
+  readonly mergedFrom?: readonly ResourceRef[];
 }
 
 export interface PeerAuthenticationInfo {
@@ -94,6 +129,8 @@ export interface PeerAuthenticationInfo {
   readonly mode?: string;
   /** `portLevelMtls`, keyed by container port. */
   readonly portModes: ReadonlyMap<number, string>;
+  /** `metadata.creationTimestamp` (ms), when the input has it. */
+  readonly created?: number;
 }
 
 export interface AuthorizationPolicyInfo {
@@ -106,6 +143,8 @@ export interface AuthorizationPolicyInfo {
   readonly provider?: string;
   /** The raw rules; an empty list with ALLOW allows nothing. */
   readonly rules: readonly any[];
+  /** Annotation `istio.io/dry-run` (strconv.ParseBool true): evaluated in shadow mode, enforcing nothing. */
+  readonly dryRun: boolean;
 }
 
 export interface ServiceEntryPort {

@@ -214,12 +214,16 @@ export type FindingRule =
   | 'strict-under-disable'
   | 'rbac-weakens-strict'
   | 'rbac-reads-ca'
-  | 'rbac-wildcard';
+  | 'rbac-wildcard'
+  | 'credential-name-in-sidecar-rule'
+  | 'decided-by-age'
+  | 'port-level-without-tls';
 
 export const FINDING_RULES: readonly FindingRule[] = [
   'istio-mutual-without-sidecar', 'plaintext-to-strict', 'client-tls-mismatch', 'principal-never-matches', 'egress-gateway-bypass',
   'service-port-in-authorization', 'identity-not-found', 'selector-matches-no-pod', 'policy-without-sidecar', 'strict-under-disable',
   'rbac-weakens-strict', 'rbac-reads-ca', 'rbac-wildcard',
+  'credential-name-in-sidecar-rule', 'decided-by-age', 'port-level-without-tls',
 ];
 
 /** A resource a finding names, with where in it the problem is. */
