@@ -9,12 +9,15 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 
 	istiolog "istio.io/istio/pkg/log"
 )
@@ -64,37 +67,20 @@ func run(id string, objects []object) (res Result) {
 
 func main() {
 	batch := flag.Bool("batch", false, "read platforms as JSON lines on stdin, write results as JSON lines")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file")
+	jobs := flag.Int("jobs", runtime.NumCPU(), "platforms built at once in --batch mode")
 	flag.StringVar(&debugProxy, "dump", "", "print the listeners, clusters and routes of this workload's proxy (<namespace>/<name>) to stderr")
 	flag.Parse()
 	quiet()
-	if *batch {
-		in := bufio.NewReaderSize(os.Stdin, 1<<20)
-		out := bufio.NewWriter(os.Stdout)
-		for {
-			line, err := in.ReadBytes('\n')
-			if len(line) > 0 {
-				var req struct {
-					ID      string   `json:"id"`
-					Objects []object `json:"objects"`
-				}
-				var res Result
-				if jerr := json.Unmarshal(line, &req); jerr != nil {
-					res = Result{ID: req.ID, Error: "bad input line: " + jerr.Error()}
-				} else {
-					res = run(req.ID, flattenLists(req.Objects))
-				}
-				b, _ := json.Marshal(res)
-				out.Write(append(b, '\n'))
-				out.Flush()
-			}
-			if err == io.EOF {
-				return
-			}
-			if err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				os.Exit(2)
-			}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
 		}
+	}
+	if *batch {
+		runBatch(*jobs)
+		return
 	}
 	if flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: oracle PATH... | oracle --batch < platforms.jsonl")
@@ -139,4 +125,65 @@ func writeResult(w io.Writer, r Result) {
 	section("egress", len(r.Egress), func(i int) any { return r.Egress[i] }, false)
 	section("notApplied", len(r.NotApplied), func(i int) any { return r.NotApplied[i] }, true)
 	fmt.Fprintln(w, "}")
+}
+
+// runBatch reads platforms as JSON lines and writes one result line each, in input order, building
+// up to `jobs` platforms at once (each has its own fake cluster and control plane).
+func runBatch(jobs int) {
+	if jobs < 1 {
+		jobs = 1
+	}
+	in := bufio.NewReaderSize(os.Stdin, 1<<20)
+	out := bufio.NewWriter(os.Stdout)
+	defer out.Flush()
+	type job struct {
+		line []byte
+		done chan []byte
+	}
+	queue := make(chan *job, jobs)
+	results := make(chan *job, 4*jobs)
+	for i := 0; i < jobs; i++ {
+		go func() {
+			for j := range queue {
+				var req struct {
+					ID      string   `json:"id"`
+					Objects []object `json:"objects"`
+				}
+				var res Result
+				if err := json.Unmarshal(j.line, &req); err != nil {
+					res = Result{ID: req.ID, Error: "bad input line: " + err.Error()}
+				} else {
+					res = run(req.ID, flattenLists(req.Objects))
+				}
+				b, _ := json.Marshal(res)
+				j.done <- append(b, '\n')
+			}
+		}()
+	}
+	writerDone := make(chan struct{})
+	go func() {
+		for j := range results {
+			out.Write(<-j.done)
+			out.Flush()
+		}
+		close(writerDone)
+	}()
+	for {
+		line, err := in.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) > 0 {
+			j := &job{line: line, done: make(chan []byte, 1)}
+			results <- j
+			queue <- j
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+	}
+	close(queue)
+	close(results)
+	<-writerDone
 }

@@ -70,6 +70,7 @@ if (!BIN) {
       // Each disagreeing platform's manifests, to run the oracle and the report on by hand.
       mkdirSync(process.env.ORACLE_DUMP, { recursive: true });
       writeFileSync(join(process.env.ORACLE_DUMP, 'disagreements.txt'), cmp.disagreements.join('\n') + '\n');
+      writeFileSync(join(process.env.ORACLE_DUMP, 'platforms.jsonl'), platforms.map((p) => JSON.stringify(p)).join('\n') + '\n');
       for (const p of platforms.filter((x) => failing.has(x.id))) {
         writeFileSync(join(process.env.ORACLE_DUMP, `${p.id}.json`), JSON.stringify(p.objects, null, 1));
       }
