@@ -198,7 +198,7 @@ describe('Kubernetes and protocol details', () => {
   });
 
   test('appProtocol kubernetes.io/wss is HTTPS, an unnamed MySQL port is TCP (kube.ConvertProtocol)', () => {
-    const m = MeshModel.of([namespace('a'), server('a'), service('a', 'srv', [{ port: 443, targetPort: 80, appProtocol: 'kubernetes.io/wss' } as any, { port: 3306, targetPort: 80 }])]);
+    const m = MeshModel.of([namespace('a'), server('a'), service('a', 'srv', [{ port: 443, targetPort: 80, name: 'web', appProtocol: 'kubernetes.io/wss' } as any, { port: 3306, targetPort: 80, name: 'db' }])]);
     const ports = m.inventory.services[0].ports;
     expect(ports.map((p) => p.istioProtocol)).toEqual(['https', 'tcp']);
   });

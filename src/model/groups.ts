@@ -39,10 +39,12 @@ export interface EndpointGroup {
  * DestinationRules, and NetworkPolicy facts (egress policies, ingress rules that select it).
  */
 export function groupClients(workloads: readonly WorkloadInfo[], authorization: AuthorizationPolicies,
-  destinationRules: DestinationRules, network: NetworkPolicies, registryOnly: (w: WorkloadInfo) => boolean = () => false): ClientGroup[] {
+  destinationRules: DestinationRules, network: NetworkPolicies, registryOnly: (w: WorkloadInfo) => boolean = () => false,
+  alone: (w: WorkloadInfo) => boolean = () => false): ClientGroup[] {
   return groupWorkloads(workloads, network, (w) => {
     const net = network.client(w);
-    const np = `${net.egressKey}|${net.fromSignature.join(',')}`;
+    // A pod behind a headless Service calls itself on another path (loopback): it is a group of its own.
+    const np = `${net.egressKey}|${net.fromSignature.join(',')}${alone(w) ? `|${w.id}` : ''}`;
     return w.sidecar
       ? `${w.namespace}|s|${authorization.callerSignature(w.principal, w.namespace)}|${selectorRuleIds(destinationRules, w)}|${w.gateway}|${outboundCaptureKey(w.capture)}|${registryOnly(w)}|${np}`
       : `${w.namespace}|n|${np}`;

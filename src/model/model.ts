@@ -160,7 +160,12 @@ export class MeshModel {
     this.context = { destinationRules, authorization, network: networkPolicies };
     const sidecars = new Sidecars(this.inventory, this.options.rootNamespace, this.options.outboundTrafficPolicy);
     const registryOnly = (w: WorkloadInfo) => w.sidecar && !w.gateway && sidecars.outboundFor(w).mode === 'REGISTRY_ONLY';
-    this.clientGroups = groupClients(this.inventory.workloads, authorization, destinationRules, networkPolicies, registryOnly);
+    const headlessServers = new Set<WorkloadInfo>();
+    for (const svc of this.inventory.services) {
+      if (svc.headless && svc.selector) for (const w of this.inventory.workloadIndex.select(svc.namespace, svc.selector)) headlessServers.add(w);
+    }
+    const alone = (w: WorkloadInfo) => headlessServers.has(w);
+    this.clientGroups = groupClients(this.inventory.workloads, authorization, destinationRules, networkPolicies, registryOnly, alone);
     for (const g of this.clientGroups) for (const m of g.members) this.clientGroupOf.set(m, g);
     const bases = new Map<string, BaseGroup>();
     for (const g of this.clientGroups) {
@@ -168,8 +173,8 @@ export class MeshModel {
       const net = g.facts.network;
       // Exact egress policies: a rule that names a destination then names whole base groups.
       const key = r.sidecar
-        ? `${r.namespace}|s|${selectorRuleIds(destinationRules, r)}|${r.gateway}|${outboundCaptureKey(r.capture)}|${g.facts.registryOnly}|${net.egressKey}`
-        : `${r.namespace}|n|${net.egressKey}`;
+        ? `${r.namespace}|s|${selectorRuleIds(destinationRules, r)}|${r.gateway}|${outboundCaptureKey(r.capture)}|${g.facts.registryOnly}|${net.egressKey}${alone(r) ? `|${r.id}` : ''}`
+        : `${r.namespace}|n|${net.egressKey}${alone(r) ? `|${r.id}` : ''}`;
       let base = bases.get(key);
       if (!base) bases.set(key, base = { id: bases.size, namespace: r.namespace, sidecar: r.sidecar, egressClass: net.egressClass, groups: [], size: 0 });
       base.groups.push(g);

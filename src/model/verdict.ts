@@ -215,11 +215,11 @@ function clientSide(ctx: VerdictContext, client: ClientFacts, endpoint: Endpoint
     const annotation = `networking.istio.io/exportTo=${(service.exportTo ?? []).join(',')}`;
     if (client.registryOnly) {
       sent = 'blackhole';
-      how = `the Service is not exported to ${client.namespace} (${annotation}) and the client's sidecar is REGISTRY_ONLY: BlackHoleCluster`;
+      how = `the Service is not exported to the client's namespace (${annotation}) and the client's sidecar is REGISTRY_ONLY: BlackHoleCluster`;
       howSummary = 'Service not exported to the client, REGISTRY_ONLY';
     } else {
       sent = 'plaintext';
-      how = `the Service is not exported to ${client.namespace} (${annotation}): the client's sidecar passes the call through (PassthroughCluster), plaintext`;
+      how = `the Service is not exported to the client's namespace (${annotation}): the client's sidecar passes the call through (PassthroughCluster), plaintext`;
       howSummary = 'Service not exported to the client: passthrough, plaintext';
     }
   } else {
