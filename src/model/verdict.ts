@@ -264,11 +264,11 @@ function serverSide(ctx: VerdictContext, client: ClientFacts, endpoint: Endpoint
   const serverProxy = server.sidecar && (server.gateway || endpoint.captured !== false);
   if (!serverProxy) {
     const noSidecar = server.sidecar
-      ? `the server's sidecar does not capture port ${targetPort} (traffic.sidecar.istio.io annotations)` : 'the server has no sidecar';
+      ? `the server's sidecar does not capture port ${targetPort} (traffic.sidecar.istio.io annotations)` : 'server has no sidecar';
     if (sent === 'mtls') {
       return {
         outcome: 'failed',
-        reason: `${how}, but ${noSidecar} to terminate mTLS: the handshake fails`,
+        reason: `${how}, but ${server.sidecar ? noSidecar : 'the server has no sidecar'} to terminate mTLS: the handshake fails`,
         summary: `${howSummary}; server without sidecar`,
         finding: { rule: 'istio-mutual-without-sidecar', resources: [...drResource, serverRef] },
       };
