@@ -21,7 +21,7 @@ const ISTIO_PSEUDO_VERSION = 'v0.0.0-20260826214018-9739e10eb9d7';
 
 /** Istio kinds the model reads, by API group. */
 const ISTIO_KINDS = {
-  'security.istio.io': ['PeerAuthentication', 'AuthorizationPolicy'],
+  'security.istio.io': ['PeerAuthentication', 'AuthorizationPolicy', 'RequestAuthentication'],
   'networking.istio.io': ['DestinationRule', 'ServiceEntry', 'Gateway', 'VirtualService', 'Sidecar'],
 };
 /** Kubernetes kinds the model reads: apiVersion/kind -> structured-merge-diff type name. */
@@ -29,6 +29,7 @@ const K8S_KINDS = {
   'v1/Namespace': 'io.k8s.api.core.v1.Namespace',
   'v1/Pod': 'io.k8s.api.core.v1.Pod',
   'v1/Service': 'io.k8s.api.core.v1.Service',
+  'v1/Secret': 'io.k8s.api.core.v1.Secret',
   'v1/ReplicationController': 'io.k8s.api.core.v1.ReplicationController',
   'apps/v1/Deployment': 'io.k8s.api.apps.v1.Deployment',
   'apps/v1/StatefulSet': 'io.k8s.api.apps.v1.StatefulSet',

@@ -63,6 +63,18 @@ export enum EgressTlsMode {
   MUTUAL_ORIGINATED = 'mutual-originated',
 }
 
+/** What the ingress gateway does with the TLS of a call from outside (the Gateway server's `tls.mode`). */
+export enum EdgeTlsMode {
+  /** Plain HTTP (or TCP) between the client and the gateway. */
+  NONE = 'none',
+  /** TLS terminated at the gateway (SIMPLE). */
+  SIMPLE = 'simple',
+  /** Mutual TLS at the gateway: the client presents a certificate (MUTUAL). */
+  MUTUAL = 'mutual',
+  /** The client's TLS passed through the gateway to the workload (PASSTHROUGH). */
+  PASSTHROUGH = 'passthrough',
+}
+
 /** Formats of the mesh report. */
 export enum ReportFormat {
   TEXT = 'text',
@@ -324,13 +336,45 @@ export interface MeshSecurityAccess {
   readonly via: string;
 }
 
+/** A predicted call from outside the mesh through an ingress gateway to a Service port of a workload. */
+export interface PredictedIngress {
+  /** Always `external`: a client outside the mesh, without a mesh identity. */
+  readonly from: string;
+  /** The ingress gateway pods: their workload id, or `<namespace>/istio-ingressgateway` when the model assumed Istio's. */
+  readonly gateway: string;
+  /** `<namespace>/<name>` of the Gateway. */
+  readonly gatewayResource: string;
+  /** The host the client calls. */
+  readonly host: string;
+  /** The gateway port the client connects to. */
+  readonly gatewayPort: number;
+  /** TLS between the client and the gateway. */
+  readonly edgeTls: EdgeTlsMode;
+  /** Server workload id. */
+  readonly to: string;
+  /** `<namespace>/<Service name>`. */
+  readonly service: string;
+  /** The Service port. */
+  readonly port: number;
+  /** The outcome of the whole way in: at the gateway, then the gateway's call (with its own identity) to the workload. */
+  readonly outcome: ConnectionOutcome;
+  /**
+   * On `BLOCKED` calls: the outcome the mesh would give if the network let the call through.
+   * @default - not blocked
+   */
+  readonly meshOutcome?: ConnectionOutcome;
+  /** Why, in one line. */
+  readonly reason: string;
+}
+
 /** A configuration the model knows is broken. */
 export interface MeshFinding {
   /**
    * `istio-mutual-without-sidecar`, `plaintext-to-strict`, `client-tls-mismatch`,
    * `principal-never-matches`, `egress-gateway-bypass`, `service-port-in-authorization`,
    * `identity-not-found`, `selector-matches-no-pod`, `policy-without-sidecar`, `strict-under-disable`,
-   * `rbac-weakens-strict`, `rbac-reads-ca` or `rbac-wildcard`.
+   * `rbac-weakens-strict`, `rbac-reads-ca`, `rbac-wildcard`, `ingress-route-denied`, `jwt-not-required`,
+   * `gateway-credential-namespace` or `host-plaintext-and-tls`.
    */
   readonly rule: string;
   /** What is wrong, with an example. */
@@ -468,6 +512,17 @@ export class MeshReport {
    */
   public meshSecurityAccess(): MeshSecurityAccess[] {
     return this.model.rbac.grants.map(toAccess);
+  }
+
+  /** Every call from outside through an ingress gateway: one per Gateway host and port, route and workload behind it. */
+  public ingress(): PredictedIngress[] {
+    return [...this.model.ingress()].map((i) => {
+      const { meshOutcome, ...rest } = i;
+      return {
+        ...rest, edgeTls: i.edgeTls as EdgeTlsMode, outcome: i.outcome as ConnectionOutcome,
+        ...(meshOutcome ? { meshOutcome: meshOutcome as ConnectionOutcome } : {}),
+      };
+    });
   }
 
   /** The grants that reach `namespace`: its own, and those for every namespace. */

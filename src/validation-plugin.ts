@@ -99,7 +99,8 @@ export class MeshValidation {
         const counts = model.outcomeCounts();
         const name = scope === 'app' ? 'app' : manifests[i];
         context.logger.log(`istio mesh model: ${name}: ${plural(model.connectionCount(), 'call')} (${OUTCOMES.map((o) => `${counts[o]} ${o}`).join(', ')}), `
-          + `${plural(model.egressCount(), 'egress path')}, ${plural(findings.length, 'finding')}`
+          + `${plural(model.egressCount(), 'egress path')}, ${plural(model.ingressCalls().length, 'call from outside', 'calls from outside')}, `
+          + `${plural(findings.length, 'finding')}`
           + `${model.notApplied.length > 0 ? `, ${model.notApplied.length} not applied` : ''}`);
       }
       for (const n of model.notApplied) {

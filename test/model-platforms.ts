@@ -14,6 +14,10 @@ export interface NamespaceInput {
   readonly defaultDeny: boolean;
   /** Allow the first workload of the namespace with this index (by identity), when default-deny. */
   readonly allowFrom: number;
+  /** How the allow rule names that workload: principal, service account (with or without namespace), trust domain, namespace wildcard. */
+  readonly allowBy?: 'principal' | 'service-account' | 'service-account-here' | 'trust-domain' | 'namespace-wildcard';
+  /** A DENY policy: every caller but those of the namespace with `allowFrom`'s index (notNamespaces), or its first workload by service account. */
+  readonly denyBy?: 'not-namespace' | 'service-account';
   readonly permissive: boolean;
   /** A namespace-wide Sidecar with REGISTRY_ONLY, or ALLOW_ANY for the first workload only (overriding a mesh-wide one). */
   readonly sidecarResource?: 'registry-only' | 'first-allow-any';
@@ -48,6 +52,8 @@ export interface PlatformInput {
   readonly outsideService: boolean;
   /** A mesh-wide Sidecar in istio-system with REGISTRY_ONLY. */
   readonly meshRegistryOnly: boolean;
+  /** An ingress gateway (in the input) with a route to the first workload of the namespace with this index. */
+  readonly ingress?: number;
 }
 
 export const namespaceArb: fc.Arbitrary<NamespaceInput> = fc.record({
@@ -56,6 +62,8 @@ export const namespaceArb: fc.Arbitrary<NamespaceInput> = fc.record({
   lockdown: fc.boolean(),
   defaultDeny: fc.boolean(),
   allowFrom: fc.nat(5),
+  allowBy: fc.option(fc.constantFrom<NonNullable<NamespaceInput['allowBy']>>('principal', 'service-account', 'service-account-here', 'trust-domain', 'namespace-wildcard'), { nil: undefined }),
+  denyBy: fc.option(fc.constantFrom<NonNullable<NamespaceInput['denyBy']>>('not-namespace', 'service-account'), { nil: undefined, freq: 3 }),
   permissive: fc.boolean(),
   sidecarResource: fc.option(fc.constantFrom<'registry-only' | 'first-allow-any'>('registry-only', 'first-allow-any'), { nil: undefined }),
   twist: fc.option(fc.constantFrom<NonNullable<NamespaceInput['twist']>>('exclude-outbound', 'headless', 'export-local', 'tls-disabled-label', 'disable-namespace'), { nil: undefined }),
@@ -82,6 +90,7 @@ export const platformArb: fc.Arbitrary<PlatformInput> = fc.record({
   hosts: fc.array(hostArb, { minLength: 0, maxLength: 3 }),
   outsideService: fc.boolean(),
   meshRegistryOnly: fc.boolean(),
+  ingress: fc.option(fc.nat(5), { nil: undefined }),
 });
 
 function nsName(i: number): string {
@@ -117,10 +126,22 @@ export function platform(input: PlatformInput): any[] {
     if (ns.ingress) objects.push(networkPolicy(name, 'ingress', ns.ingress));
     if (ns.egress) objects.push(networkPolicy(name, 'egress', ns.egress));
     if (ns.permissive) objects.push(peerAuthentication(name, 'default', { mtls: { mode: 'PERMISSIVE' } }));
+    const from = nsName(ns.allowFrom % n);
     if (ns.defaultDeny) {
       objects.push(authorizationPolicy(name, 'allow-nothing', {}));
-      objects.push(authorizationPolicy(name, 'allow-one', {
-        action: 'ALLOW', rules: [{ from: [{ source: { principals: [`cluster.local/ns/${nsName(ns.allowFrom % n)}/sa/w-0`] } }] }],
+      const source = {
+        'principal': { principals: [`cluster.local/ns/${from}/sa/w-0`] },
+        'service-account': { serviceAccounts: [`${from}/w-0`] },
+        'service-account-here': { serviceAccounts: ['w-0'] },
+        'trust-domain': { trustDomains: ['cluster.*'] },
+        'namespace-wildcard': { namespaces: [`${from.slice(0, 2)}*${from.slice(-1)}`] },
+      }[ns.allowBy ?? 'principal'];
+      objects.push(authorizationPolicy(name, 'allow-one', { action: 'ALLOW', rules: [{ from: [{ source }] }] }));
+    }
+    if (ns.denyBy) {
+      objects.push(authorizationPolicy(name, 'deny-some', {
+        action: 'DENY', selector: { matchLabels: { app: 'w-0' } },
+        rules: [{ from: [{ source: ns.denyBy === 'not-namespace' ? { notNamespaces: [from] } : { serviceAccounts: [`${from}/w-0`] } }] }],
       }));
     }
     if (ns.lockdown) {
@@ -148,6 +169,18 @@ export function platform(input: PlatformInput): any[] {
       spec: { selector: { matchLabels: { istio: 'egressgateway' } }, template: { metadata: { labels: { istio: 'egressgateway' } }, spec: { containers: [{ name: 'proxy', image: 'proxyv2' }] } } } },
     service('istio-system', 'istio-egressgateway', [{ port: 80, name: 'http' }, { port: 443, name: 'tls' }], { istio: 'egressgateway' } as any),
   );
+  if (input.ingress !== undefined) {
+    const to = nsName(input.ingress % n);
+    objects.push(
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'istio-ingressgateway', namespace: 'istio-system' },
+        spec: { selector: { matchLabels: { istio: 'ingressgateway' } }, template: { metadata: { labels: { istio: 'ingressgateway' } },
+          spec: { serviceAccountName: 'istio-ingressgateway-service-account', containers: [{ name: 'proxy', image: 'proxyv2' }] } } } },
+      { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'in', namespace: to },
+        spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['./app.example.com'], tls: { mode: 'SIMPLE', credentialName: 'c' } }] } },
+      { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'in', namespace: to },
+        spec: { hosts: ['app.example.com'], gateways: ['in'], http: [{ route: [{ destination: { host: 'w-0', port: { number: 80 } } }] }] } },
+    );
+  }
   if (input.meshRegistryOnly) {
     objects.push({ apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: { name: 'default', namespace: 'istio-system' },
       spec: { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } } });

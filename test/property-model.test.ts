@@ -78,6 +78,25 @@ describe('the mesh model on random platforms', () => {
     if (params().numRuns! >= 100) expect([...outcomes].sort()).toEqual(['allowed', 'blocked', 'denied']);
   });
 
+  test('calls from outside end in the ingress gateway\'s own call to the workload, decided as any other', () => {
+    let rows = 0;
+    fc.assert(fc.property(platformArb, (input) => {
+      const model = MeshModel.of(platform(input));
+      const each = decideEachCall(model);
+      for (const r of model.ingress()) {
+        rows++;
+        const own = each.get(`istio-system/istio-ingressgateway|${r.to}|${r.port}`)!;
+        expect({ to: r.to, outcome: r.outcome }).toEqual({ to: r.to, outcome: own.outcome });
+        expect(r.reason.endsWith(own.reason)).toBe(true);
+      }
+      const n = input.namespaces.length;
+      const expected = input.ingress === undefined ? 0
+        : model.endpoints.filter((e) => e.service.name === 'w-0' && e.service.namespace === `ns-${input.ingress! % n}`).length;
+      expect(model.ingressCalls().length).toBe(expected);
+    }), params());
+    expect(rows).toBeGreaterThan(0);
+  });
+
   test('call spans give the same aggregate as every (client group, endpoint group) pair', () => {
     fc.assert(fc.property(platformArb, (input) => {
       const split = expectSameAggregateEitherWay(platform(input));

@@ -2,12 +2,14 @@
 // Policies apply from the root namespace (every workload, or those its selector matches in any
 // namespace) and from the server's namespace (every workload, or those the selector matches).
 // Once an ALLOW policy applies, a request must match one of its rules; an ALLOW policy without
-// rules (`spec: {}`) allows nothing. Principals, source namespaces, service accounts and trust
-// domains come from the peer's mTLS certificate: a plaintext caller has none. Dry-run policies
-// (istio.io/dry-run) enforce nothing. On a TCP port an ALLOW rule with any HTTP-only field is
-// dropped whole, while a DENY rule ignores those fields (it matches more); a port Istio sniffs may
-// carry either. Request fields the model cannot know (methods, paths, IPs, JWTs) make a rule
-// match "maybe".
+// rules (`spec: {}`) allows nothing, a DENY policy without rules denies nothing. Principals,
+// source namespaces, service accounts and trust domains come from the peer's mTLS certificate: a
+// plaintext caller has none, so it never matches them and always matches their negations. On a
+// TCP port an ALLOW rule with any HTTP-only field is dropped whole, while a DENY rule ignores those
+// fields (it matches more). A rule with a `when` key Istio does not know is skipped whatever the
+// action. Policies annotated `istio.io/dry-run` (true) are not enforced. Request fields the model
+// cannot know (methods, paths, JWTs, headers, IPs) make a rule match "maybe", and the reason says
+// which requests.
 
 import { Inventory } from './inventory';
 import { own } from './labels';
@@ -45,9 +47,15 @@ export interface AuthzDecision {
 const HTTP_SOURCE_FIELDS = ['requestPrincipals', 'notRequestPrincipals'];
 const HTTP_OPERATION_FIELDS = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'];
 const UNKNOWN_SOURCE_FIELDS = ['ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks'];
+/** `when` keys of the request, HTTP only (pilot/pkg/security/authz/model/generator.go: their generators fail on TCP). */
+const HTTP_KEYS = ['request.auth.principal', 'request.auth.audiences', 'request.auth.presenter'];
+const HTTP_KEY_PREFIXES = ['request.headers[', 'request.auth.claims['];
+/** `when` keys Istio knows that the model cannot decide (pilot/pkg/security/authz/model/model.go New). */
+const UNKNOWN_KEYS = ['source.ip', 'remote.ip', 'destination.ip'];
 
 /** Istio's string match: exact, `prefix*`, `*suffix`, or `*` (any non-empty value). */
 export function stringMatches(pattern: string, value: string | undefined): boolean {
+  // pilot/pkg/security/authz/matcher/string.go StringMatcherWithPrefix.
   if (value === undefined || value === '') return false;
   if (pattern === '*') return true;
   if (pattern.endsWith('*')) return value.startsWith(pattern.slice(0, -1));
@@ -137,8 +145,16 @@ function evalOperation(operation: any, facts: RequestFacts): Match {
   return and(parts);
 }
 
+/** A `when` key whose generator fails on TCP (generator.go: request headers, claims and JWT fields; Envoy metadata works on TCP). */
 function isHttpCondition(key: string): boolean {
-  return key.startsWith('request.') || key.startsWith('experimental.');
+  return HTTP_KEYS.includes(key) || HTTP_KEY_PREFIXES.some((prefix) => key.startsWith(prefix));
+}
+
+/** Whether Istio knows a `when` key (pilot/pkg/security/authz/model/model.go New: an unknown one skips the rule). */
+function knownKey(key: string): boolean {
+  return ['source.principal', 'source.namespace', 'source.serviceAccount', 'source.trustDomain', 'destination.port', 'connection.sni',
+    ...HTTP_KEYS, ...UNKNOWN_KEYS].includes(key)
+    || HTTP_KEY_PREFIXES.some((prefix) => key.startsWith(prefix)) || key.startsWith('experimental.envoy.filters.');
 }
 
 function evalCondition(condition: any, facts: RequestFacts, policyNamespace: string): Match {
@@ -156,6 +172,7 @@ function evalCondition(condition: any, facts: RequestFacts, policyNamespace: str
     case 'connection.sni': return facts.sni === undefined ? 'maybe' : and(listMatch(values, notValues, (x) => stringMatches(x, facts.sni)));
     default:
       if (isHttpCondition(key)) return httpOnly(facts);
+      // IP addresses, and Envoy metadata (generator.go envoyFilterGenerator: a permission that works on TCP too).
       return 'maybe';
   }
 }
@@ -174,18 +191,63 @@ function hasHttpField(rule: any): boolean {
 // pilot/pkg/security/authz/builder/builder.go build: on a TCP chain an ALLOW rule whose
 // Model.Generate fails (an HTTP-only field anywhere in it) is skipped; DENY ignores the field (rule.checkError).
 export function evalRule(rule: any, facts: RequestFacts, action: string, policyNamespace = ''): Match {
+  const when: any[] = Array.isArray(rule?.when) ? rule.when : [];
+  // builder.go Builder.build: a rule model.New refuses (a `when` key it does not know) is skipped.
+  if (when.some((c) => !knownKey(String(c?.key ?? '')))) return 'no';
   if (!facts.http && action === 'ALLOW' && hasHttpField(rule)) return 'no';
   const parts: Match[] = [];
+  // model.go New: `from` entries ORed, `to` entries ORed, conditions ANDed with both.
   const from = Array.isArray(rule?.from) ? rule.from : [];
   if (from.length > 0) parts.push(or(from.map((f: any) => evalSource(f?.source ?? {}, facts, policyNamespace))));
   const to = Array.isArray(rule?.to) ? rule.to : [];
   if (to.length > 0) parts.push(or(to.map((t: any) => evalOperation(t?.operation ?? {}, facts))));
-  for (const condition of Array.isArray(rule?.when) ? rule.when : []) parts.push(evalCondition(condition, facts, policyNamespace));
+  for (const condition of when) parts.push(evalCondition(condition, facts, policyNamespace));
   return and(parts);
 }
 
+/**
+ * The requests a "maybe" rule is about, for reasons: `without a valid JWT of <issuers>`, `/admin`,
+ * `claim groups` ... (the request-time fields the model cannot decide).
+ */
+export function describeRequests(rule: any): string {
+  const parts: string[] = [];
+  for (const f of Array.isArray(rule?.from) ? rule.from : []) {
+    const s = f?.source ?? {};
+    const issuers = (values: string[] | undefined) => (values ?? []).map((v) => (v.endsWith('/*') ? v.slice(0, -2) : v)).join(', ');
+    if (strings(s.requestPrincipals)?.length) parts.push(`with a valid JWT of ${issuers(strings(s.requestPrincipals))}`);
+    if (strings(s.notRequestPrincipals)?.length) parts.push(`without a valid JWT of ${issuers(strings(s.notRequestPrincipals))}`);
+    if (strings(s.ipBlocks)?.length || strings(s.remoteIpBlocks)?.length) parts.push('from some addresses');
+  }
+  for (const t of Array.isArray(rule?.to) ? rule.to : []) {
+    const o = t?.operation ?? {};
+    if (strings(o.methods)?.length) parts.push(`methods ${strings(o.methods)!.join(', ')}`);
+    if (strings(o.notMethods)?.length) parts.push(`methods other than ${strings(o.notMethods)!.join(', ')}`);
+    if (strings(o.paths)?.length) parts.push(`paths ${strings(o.paths)!.join(', ')}`);
+    if (strings(o.notPaths)?.length) parts.push(`paths other than ${strings(o.notPaths)!.join(', ')}`);
+    if (strings(o.hosts)?.length) parts.push(`hosts ${strings(o.hosts)!.join(', ')}`);
+  }
+  for (const c of Array.isArray(rule?.when) ? rule.when : []) {
+    const key = String(c?.key ?? '');
+    if (key.startsWith('request.auth.claims[')) {
+      const claim = key.slice('request.auth.claims'.length);
+      parts.push(strings(c.values) ? `JWT claim ${claim} in ${strings(c.values)!.join(', ')}` : `JWT claim ${claim} not in ${strings(c.notValues)?.join(', ')}`);
+    } else if (key.startsWith('request.') || UNKNOWN_KEYS.includes(key) || key.startsWith('experimental.')) {
+      parts.push(`${key} ${strings(c.values) ? 'in' : 'not in'} ${(strings(c.values) ?? strings(c.notValues) ?? []).join(', ')}`);
+    }
+  }
+  return parts.join(', ');
+}
+
 function policyMatch(policy: AuthorizationPolicyInfo, facts: RequestFacts): Match {
+  // builder.go Builder.build: the rules of a policy ORed; a policy without rules matches nothing.
   return or(policy.rules.map((rule) => evalRule(rule, facts, policy.action, policy.namespace)));
+}
+
+/** What the "maybe" rules of a policy are about, for reasons (`(requests without a valid JWT of x, paths /a)`). */
+function maybeRequests(policy: AuthorizationPolicyInfo, facts: RequestFacts): string {
+  const about = policy.rules.filter((rule) => evalRule(rule, facts, policy.action, policy.namespace) === 'maybe')
+    .map(describeRequests).filter((d) => d !== '');
+  return about.length > 0 ? ` (requests ${[...new Set(about)].join('; ')})` : '';
 }
 
 function names(policies: readonly AuthorizationPolicyInfo[]): string {
@@ -203,6 +265,7 @@ export class AuthorizationPolicies {
 
   public constructor(inventory: Inventory, private readonly rootNamespace: string) {
     for (const policy of inventory.authorizationPolicies) {
+      // builder.go Builder.build: AUDIT only logs; a dry-run policy goes to the shadow rules, never enforced.
       if (policy.action === 'AUDIT' || policy.dryRun) continue;
       const root = policy.namespace === rootNamespace;
       if (!policy.selector) {
@@ -280,7 +343,7 @@ export class AuthorizationPolicies {
       if (m === 'yes') {
         return { allowed: false, reason: `denied by DENY AuthorizationPolicy ${policy.namespace}/${policy.ref.name}`, summary: 'denied by a DENY policy' };
       }
-      if (m === 'maybe') notes.push(`some requests are denied by DENY ${policy.namespace}/${policy.ref.name}`);
+      if (m === 'maybe') notes.push(`some requests are denied by DENY ${policy.namespace}/${policy.ref.name}${maybeRequests(policy, facts)}`);
     }
     const allows = policies.filter((p) => p.action === 'ALLOW');
     const tail = notes.length > 0 ? `; ${notes.join('; ')}` : '';
@@ -296,7 +359,8 @@ export class AuthorizationPolicies {
     if (maybe.length > 0) {
       return {
         allowed: true,
-        reason: `only requests matching the conditions of ${names(maybe.map((x) => x.p))} are allowed${tail}`,
+        reason: `only requests matching the conditions of ${names(maybe.map((x) => x.p))} are allowed`
+          + `${maybe.map((x) => maybeRequests(x.p, facts)).join('')}${tail}`,
         summary: 'allowed for some requests only',
       };
     }
@@ -308,10 +372,11 @@ export class AuthorizationPolicies {
     };
   }
 
+  /** Patterns of identity fields (principals `p:`, namespaces `n:`, service accounts `s:<ns>/<sa>`, trust domains `t:`). */
   private collectPatterns(rule: any, ids: Set<number>, policyNamespace: string): void {
     const add = (prefix: string, values: unknown) => {
       for (const raw of strings(values) ?? []) {
-        // A service account without namespace is one of the policy's namespace (serviceAccountRegex).
+        // A service account without a namespace is one of the policy's namespace (generator.go serviceAccountRegex).
         const v = prefix === 's:' && !raw.includes('/') ? `${policyNamespace}/${raw}` : raw;
         const key = `${prefix}${v}`;
         if (v.includes('*') && prefix !== 's:') {

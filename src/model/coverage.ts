@@ -16,11 +16,15 @@ const MODELLED = new Set([
   // Who may change mesh security or read the CA (rbac.ts).
   'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding', 'rbac.authorization.k8s.io/ClusterRole',
   'rbac.authorization.k8s.io/ClusterRoleBinding',
+  // Which pods check tokens of which issuers (ingress.ts, findings.ts); a request's token is not known.
+  'security.istio.io/RequestAuthentication',
+  // By name only: the certificates a Gateway's credentialName refers to.
+  '/Secret',
 ]);
 
 /** Kinds that change no call and no egress path: skipped without a word. */
 const HARMLESS = new Set([
-  '/ServiceAccount', '/ConfigMap', '/Secret', '/PersistentVolumeClaim', '/PersistentVolume', '/LimitRange', '/ResourceQuota',
+  '/ServiceAccount', '/ConfigMap', '/PersistentVolumeClaim', '/PersistentVolume', '/LimitRange', '/ResourceQuota',
   '/Event', '/Node', '/PodTemplate', '/Binding', '/ComponentStatus',
   'policy/PodDisruptionBudget', 'autoscaling/HorizontalPodAutoscaler',
   'autoscaling.k8s.io/VerticalPodAutoscaler', 'scheduling.k8s.io/PriorityClass', 'storage.k8s.io/StorageClass',
@@ -36,7 +40,6 @@ const TRAFFIC: { readonly [groupKind: string]: string } = {
   'networking.istio.io/WorkloadEntry': 'adds a VM or external endpoint to a mesh host: calls to and from it are not in the report',
   'networking.istio.io/WorkloadGroup': 'a template for VM workloads: their calls are not in the report',
   'networking.istio.io/ProxyConfig': 'changes proxy settings of the workloads it selects (environment variables may change how the proxy behaves)',
-  'security.istio.io/RequestAuthentication': 'JWT validation on the workloads it selects: a request with an invalid token is refused (401), which the model cannot know',
   'extensions.istio.io/WasmPlugin': 'runs an extension in the proxies it selects that may refuse or change requests',
   'networking.k8s.io/Ingress': 'traffic from outside the cluster: not in the report (calls between workloads and to external hosts are)',
   '/Endpoints': 'endpoints of a Service without a selector: calls to them are not in the report',

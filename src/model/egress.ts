@@ -9,7 +9,7 @@ import { AuthorizationPolicies } from './authorization';
 import { DestinationRules, tlsForPort } from './destination-rules';
 import { hostMatches, serviceHostNamespace, shortHost, visibleTo } from './hosts';
 import { Inventory, unmodelledWildcard } from './inventory';
-import { Labels } from './labels';
+import { Labels, matchesLabels } from './labels';
 import { NetMatch, NetPod, NetPolicy, NetworkPolicies, policyNames } from './network-policy';
 import { isHttpProtocol, isTlsProtocol } from './protocols';
 import { AuthorizationPolicyInfo, GatewayInfo, GatewayServer, Route, RouteDestination, RouteKind, ServiceEntryInfo, ServiceInfo, VirtualServiceInfo, WorkloadInfo } from './resources';
@@ -87,6 +87,7 @@ function pickRoute(vs: VirtualServiceInfo, gateway: string, host: string, port: 
 
 export class EgressAnalysis {
   public readonly targets: readonly EgressTarget[];
+  private usedGatewayHosts?: Set<string>;
   private readonly gatewayHosts: Set<string>;
   /** Mesh VirtualServices per host, in meshRoute's order before visibility (memoised). */
   private readonly meshServicesByHost = new Map<string, VirtualServiceInfo[]>();
@@ -456,6 +457,24 @@ export class EgressAnalysis {
     }
     this.gatewayPodsByHost.set(gwHost, found);
     return found;
+  }
+
+  /** Whether a Gateway with `selector` selects the pods of an egress gateway (so its servers are egress, not ingress). */
+  public selectsEgressGatewayPods(selector: Labels): boolean {
+    // The gateways sidecars send to: the configured ones, and those mesh routes name (any Service of
+    // gateway pods counts as a gateway host here, ingress gateways' too, so those alone do not tell).
+    if (!this.usedGatewayHosts) {
+      const used = new Set<string>(this.options.egressGatewayHosts);
+      for (const vs of this.inventory.virtualServices) {
+        if (!vs.gateways.includes('mesh') && !vs.routes.some((r) => r.matches.some((m) => m.gateways?.includes('mesh')))) continue;
+        for (const r of vs.routes) for (const d of r.destinations) if (this.gatewayHosts.has(d.host)) used.add(d.host);
+      }
+      this.usedGatewayHosts = used;
+    }
+    for (const host of this.usedGatewayHosts) {
+      if (this.gatewayPods(host).pods.some((p) => matchesLabels(selector, p.podLabels))) return true;
+    }
+    return false;
   }
 
   /** Every gateway pod and every pod behind an egress target: the pods whose NetworkPolicies matter to egress. */

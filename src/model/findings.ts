@@ -4,6 +4,7 @@
 
 import { CONFIG_FIXES, configFindings, sidecarAssumed } from './config-findings';
 import { EgressTarget } from './egress';
+import { INGRESS_FIXES, ingressFindings } from './ingress-findings';
 import { MeshModel } from './model';
 import { RBAC_FIXES, rbacFindings } from './rbac-findings';
 import { WorkloadInfo } from './resources';
@@ -25,6 +26,7 @@ const FIXES: Record<FindingRule, string> = {
     + 'while Istio\'s endpoint metadata still reads the rule-level tls mode: repeat the tls mode in the port-level entry.',
   'decided-by-age': 'Istio picks the oldest of these objects and the manifests do not say which is older: keep one per scope, '
     + 'or merge them; the model took Istio\'s tie-break (name).',
+  ...INGRESS_FIXES,
 };
 
 const MAX_RESOURCES = 10;
@@ -177,6 +179,7 @@ export function findFindings(model: MeshModel): Finding[] {
     found.set(key(f.rule, f.resources) + f.message, { ...f, resources: [...f.resources] });
   }
   ageFindings(model, found);
+  for (const [k, f] of ingressFindings(model)) found.set(k, { ...f, resources: [...f.resources] });
   for (const f of rbacFindings(model)) found.set(`${f.rule}|${f.message}`, { ...f, resources: [...f.resources] });
   return [...found.entries()]
     .map(([k, a]) => ({ rule: a.rule, message: a.message, fix: FIXES[a.rule], resources: a.resources, count: a.count, key: k }))

@@ -12,7 +12,7 @@ import { parseRole, parseRoleBinding } from './rbac-objects';
 import {
   AuthorizationPolicyInfo, ContainerPort, DestinationRuleInfo, GatewayInfo, GatewayServer, NamespaceInfo, NetworkPolicyInfo,
   NetworkPolicyPeer, NetworkPolicyRule, PeerAuthenticationInfo, RoleBindingInfo, RoleInfo, Route, RouteKind, RouteMatch, ServiceEntryInfo,
-  ServiceInfo, SidecarInfo, TlsSettings, TrafficTls, VirtualServiceInfo, WorkloadInfo,
+  RequestAuthenticationInfo, SecretInfo, ServiceInfo, SidecarInfo, TlsSettings, TrafficTls, VirtualServiceInfo, WorkloadInfo,
 } from './resources';
 import { K8sObject, NamespaceAssumption, NotApplied, NotModelled, ResolvedOptions, ResourceRef, SourcedObject } from './types';
 
@@ -46,6 +46,9 @@ export interface Inventory {
   readonly roles: readonly RoleInfo[];
   /** RoleBindings and ClusterRoleBindings. */
   readonly roleBindings: readonly RoleBindingInfo[];
+  readonly requestAuthentications: readonly RequestAuthenticationInfo[];
+  /** Secrets by name (a Gateway's certificates). */
+  readonly secrets: readonly SecretInfo[];
   /** Notes about the input (duplicates). */
   readonly warnings: readonly string[];
   /** What the input holds that the model does not evaluate, in input order. */
@@ -238,6 +241,8 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
   const sidecars: SidecarInfo[] = [];
   const roles: RoleInfo[] = [];
   const roleBindings: RoleBindingInfo[] = [];
+  const requestAuthentications: RequestAuthenticationInfo[] = [];
+  const secrets: SecretInfo[] = [];
   const ids = new Set<string>();
 
   for (const { object: o, manifest } of objects) {
@@ -318,6 +323,23 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
         subsets,
         created: creationTime(o),
       });
+    } else if (kind === 'RequestAuthentication') {
+      if (spec.targetRef || spec.targetRefs) {
+        notModelled.push({
+          ref: refOf(o, manifest), field: spec.targetRefs ? 'spec.targetRefs' : 'spec.targetRef',
+          reason: 'applies to gateways or waypoints (ambient mode), not to sidecars: the policy is not evaluated',
+        });
+        continue;
+      }
+      const selector = labelMap(spec.selector?.matchLabels);
+      requestAuthentications.push({
+        ref: refOf(o, manifest),
+        namespace,
+        selector: Object.keys(selector).length > 0 ? selector : undefined,
+        issuers: list(spec.jwtRules).map((r: any) => String(r?.issuer ?? '')).filter((i) => i !== ''),
+      });
+    } else if (kind === 'Secret') {
+      secrets.push({ ref: refOf(o, manifest), namespace, name: String(o.metadata?.name ?? '') });
     } else if (kind === 'AuthorizationPolicy') {
       const selector = labelMap(spec.selector?.matchLabels);
       if (spec.targetRef || spec.targetRefs) {
@@ -357,12 +379,17 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
         exportTo: Array.isArray(spec.exportTo) ? spec.exportTo.map(String) : undefined,
       });
     } else if (kind === 'Gateway') {
-      const servers: GatewayServer[] = list(spec.servers).filter((s: any) => portNumber(s?.port?.number) !== undefined).map((s: any) => ({
-        port: portNumber(s.port.number)!,
-        protocol: String(s.port.protocol ?? 'TCP').toUpperCase(),
-        hosts: list<string>(s.hosts).map((h) => String(h).toLowerCase().replace(/^[^/]*\//, '')),
-        tlsMode: s.tls?.mode ? String(s.tls.mode).toUpperCase() : undefined,
-      }));
+      const servers: GatewayServer[] = list(spec.servers).map((s: any, index: number) => ({ s, index }))
+        .filter(({ s }) => portNumber(s?.port?.number) !== undefined).map(({ s, index }) => ({
+          port: portNumber(s.port.number)!,
+          protocol: String(s.port.protocol ?? 'TCP').toUpperCase(),
+          hosts: list<string>(s.hosts).map((h) => String(h).toLowerCase().replace(/^[^/]*\//, '')),
+          hostNamespaces: list<string>(s.hosts).map((h) => (String(h).includes('/') ? String(h).slice(0, String(h).indexOf('/')) : undefined)),
+          tlsMode: s.tls?.mode ? String(s.tls.mode).toUpperCase() : undefined,
+          httpsRedirect: s.tls?.httpsRedirect === true,
+          credentialNames: [...new Set([s.tls?.credentialName, ...list<string>(s.tls?.credentialNames)].filter((n) => typeof n === 'string' && n !== ''))],
+          index,
+        }));
       gateways.push({
         ref: refOf(o, manifest),
         namespace,
@@ -435,6 +462,8 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
     sidecars,
     roles,
     roleBindings,
+    requestAuthentications,
+    secrets,
     warnings,
     notModelled,
     namespaceAssumptions,

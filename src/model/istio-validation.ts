@@ -97,6 +97,34 @@ function validatePeerAuthentication(o: any, out: Out): void {
   if (spec.selector) validateWorkloadSelector(selector, 'spec.selector.matchLabels', out);
 }
 
+/** ValidateRequestAuthentication and validateJwtRule (pkg/config/validation/validation.go). */
+function validateRequestAuthentication(o: any, out: Out): void {
+  const spec = o.spec ?? {};
+  if (spec.selector) validateWorkloadSelector(spec.selector.matchLabels, 'spec.selector.matchLabels', out);
+  (Array.isArray(spec.jwtRules) ? spec.jwtRules : []).forEach((rule: any, i: number) => {
+    const at = `spec.jwtRules[${i}]`;
+    if (!rule || typeof rule !== 'object') return;
+    strings(rule.audiences).forEach((a, j) => { if (a === '') push(out, `${at}.audiences[${j}]`, 'audience must be non-empty string'); });
+    const uri = typeof rule.jwks_uri === 'string' ? rule.jwks_uri : typeof rule.jwksUri === 'string' ? rule.jwksUri : '';
+    if (!rule.issuer && uri === '') push(out, `${at}.issuer`, 'issuer or jwksUri must be non-empty string');
+    if (uri !== '') {
+      // security.ParseJwksURI: url.Parse, then only the http and https schemes.
+      const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri)?.[1]?.toLowerCase() ?? '';
+      if (scheme !== 'http' && scheme !== 'https') push(out, `${at}.jwksUri`, `URI scheme ${quote(scheme)} is not supported`);
+    }
+    if (typeof rule.jwks === 'string' && rule.jwks !== '') {
+      let keys: unknown;
+      try { keys = JSON.parse(rule.jwks)?.keys; } catch { keys = undefined; }
+      if (!Array.isArray(keys)) push(out, `${at}.jwks`, 'jwks parse error: not a JSON Web Key Set');
+    }
+    (Array.isArray(rule.fromHeaders) ? rule.fromHeaders : []).forEach((h: any, j: number) => {
+      if (!h || typeof h.name !== 'string' || h.name === '') push(out, `${at}.fromHeaders[${j}].name`, 'location header name must be non-empty string');
+    });
+    strings(rule.fromParams).forEach((v, j) => { if (v === '') push(out, `${at}.fromParams[${j}]`, 'location query must be non-empty string'); });
+    strings(rule.fromCookies).forEach((v, j) => { if (v === '') push(out, `${at}.fromCookies[${j}]`, 'cookie name must be non-empty string'); });
+  });
+}
+
 /** security.CheckEmptyValues, CheckWildcardValues, CheckServiceAccount, ValidateIPs, ValidatePorts, CheckValidPathTemplate. */
 const empty = (key: string, values: string[]) => (values.includes('') ? `empty value not allowed, found in ${key}` : undefined);
 function ips(key: string, values: string[]): string | undefined {
@@ -617,6 +645,7 @@ export function validateIstioObject(o: any, given: any = o): SchemaError[] {
   switch (o.kind) {
     case 'PeerAuthentication': validatePeerAuthentication(o, out); break;
     case 'AuthorizationPolicy': validateAuthorizationPolicy(o, given, out); break;
+    case 'RequestAuthentication': validateRequestAuthentication(o, out); break;
     case 'DestinationRule': validateDestinationRule(o, out); break;
     case 'ServiceEntry': validateServiceEntry(o, out); break;
     case 'Gateway': validateGateway(o, out); break;

@@ -5,17 +5,27 @@ import { DestinationRules } from './destination-rules';
 import { EgressAnalysis, EgressTarget, EgressVerdict } from './egress';
 import { ClientGroup, Endpoint, EndpointGroup, groupClients, groupEgressClients, groupEndpoints, selectorRuleIds } from './groups';
 import { outboundCaptureKey } from './interception';
+import { IngressAnalysis, IngressPath } from './ingress';
 import { buildInventory, Inventory } from './inventory';
 import { NetMatch, NetPod, NetworkPolicies } from './network-policy';
 import { PeerAuthentications } from './peer-authentication';
 import { Sidecars } from './sidecars';
 import { RbacAccess } from './rbac';
-import { WorkloadInfo } from './resources';
+import { ServicePortInfo, WorkloadInfo } from './resources';
 import {
-  ConnectionRow, EgressRow, K8sObject, ModelOptions, NamespaceAssumption, NotApplied, NotModelled, Outcome, OUTCOMES, ResolvedOptions, resolveOptions,
+  ConnectionRow, EgressRow, IngressRow, K8sObject, ModelOptions, NamespaceAssumption, NotApplied, NotModelled, Outcome, OUTCOMES, ResolvedOptions, resolveOptions,
   ResourceRef, SourcedObject, WorkloadRow,
 } from './types';
-import { decideCall, Verdict, VerdictContext } from './verdict';
+import { ClientFacts, decideCall, Verdict, VerdictContext } from './verdict';
+
+/** A decided way in from outside: a path through an ingress gateway to one endpoint, and its verdict. */
+export interface IngressDecision {
+  readonly path: IngressPath;
+  readonly endpoint: Endpoint;
+  readonly verdict: Verdict;
+  /** Whether the gateway's own policies refused the call (before it reached the workload). */
+  readonly deniedAtGateway: boolean;
+}
 
 /**
  * Clients alike but for their authorization signature and the NetworkPolicy rules that name them:
@@ -145,6 +155,9 @@ export class MeshModel {
 
   /** Input not evaluated: what the loader could not read (`inputProblems`), then objects the cluster would refuse. */
   public readonly notApplied: readonly NotApplied[];
+  /** Calls from outside through ingress gateways. */
+  public readonly ingressAnalysis: IngressAnalysis;
+  private ingressDecisions?: IngressDecision[];
 
   /** `inputProblems`: what the loader could not read (readManifests), listed with the objects the cluster would refuse. */
   public constructor(objects: readonly SourcedObject[], options?: ModelOptions, inputProblems: readonly NotApplied[] = []) {
@@ -208,6 +221,7 @@ export class MeshModel {
       ...contested.map((c) => ({ chosen: c.service.ref, others: c.rival ? [c.rival.ref] : [], what: `Services targeting one pod port with different protocols (the first one's protocol applies)` })),
     ];
     this.egressAnalysis = new EgressAnalysis(this.inventory, this.options, destinationRules, networkPolicies, authorization, sidecars);
+    this.ingressAnalysis = new IngressAnalysis(this.inventory, this.options, this.egressAnalysis);
     // What tells egress clients apart besides their namespace: sidecar, NetworkPolicies, selector
     // rules, Sidecar resource, and the identity patterns of policies that may apply to egress gateways.
     const gatewayNamespaces = this.egressAnalysis.gatewayNamespaces();
@@ -294,6 +308,11 @@ export class MeshModel {
     return this.rbacAccess;
   }
 
+  /** The AuthorizationPolicies of the input, as the verdicts evaluate them. */
+  public get authorization(): AuthorizationPolicies {
+    return this.context.authorization;
+  }
+
   /** Notes about the input. */
   public get warnings(): readonly string[] {
     return this.inventory.warnings;
@@ -301,7 +320,7 @@ export class MeshModel {
 
   /** What the input holds that the model does not evaluate. */
   public get notModelled(): readonly NotModelled[] {
-    return this.inventory.notModelled;
+    return this.ingressAnalysis.notModelled.length === 0 ? this.inventory.notModelled : [...this.inventory.notModelled, ...this.ingressAnalysis.notModelled];
   }
 
   /** Namespaces the input does not hold, and the labels the model gave them. */
@@ -424,6 +443,79 @@ export class MeshModel {
         const v = client === e.workload && e.service.headless ? selfCallVerdict(e.group) : this.verdict(cg, e.group);
         yield row(client, e, v);
       }
+    }
+  }
+
+  /**
+   * Every way in from outside, decided: per ingress path and endpoint of its Service port, first
+   * the gateway's own AuthorizationPolicies (the external client has no mesh identity), then the
+   * gateway's call to the workload, decided as any client's (decideCall). Memoised.
+   */
+  public ingressCalls(): readonly IngressDecision[] {
+    if (this.ingressDecisions) return this.ingressDecisions;
+    const decisions: IngressDecision[] = [];
+    const hops = new Map<string, Verdict>();
+    const clients = new Map<string, ClientFacts>();
+    const byPort = new Map<ServicePortInfo, Endpoint[]>();
+    if (this.ingressAnalysis.paths.length > 0) for (const e of this.endpoints) pushTo(byPort, e.port, e);
+    for (const path of this.ingressAnalysis.paths) {
+      const pods = path.pods;
+      const edge = this.decideEdge(path);
+      let client = clients.get(pods.id);
+      if (!client) {
+        const netPod = pods.workload ?? { namespace: pods.namespace, podLabels: pods.labels, containerPorts: [] };
+        client = { namespace: pods.namespace, sidecar: true, labels: pods.labels, principal: pods.principal, network: this.network.client(netPod) };
+        clients.set(pods.id, client);
+      }
+      for (const endpoint of byPort.get(path.servicePort) ?? []) {
+        const key = `${pods.id}|${endpoint.group.id}`;
+        let hop = hops.get(key);
+        if (!hop) {
+          this.decisions++;
+          hops.set(key, hop = decideCall(this.context, client, endpoint.group.facts));
+        }
+        decisions.push(ingressDecision(path, endpoint, edge, hop));
+      }
+    }
+    this.ingressDecisions = decisions;
+    return decisions;
+  }
+
+  /** The gateway's own policies on the external call (pilot/pkg/security/authz/builder: as on any proxy; no peer identity). */
+  private decideEdge(path: IngressPath): { allowed: boolean; reason: string } {
+    const pods = path.pods;
+    const policies = pods.workload ? this.context.authorization.policiesFor(pods.workload)
+      : this.context.authorization.policiesForPods(pods.namespace, pods.labels);
+    if (policies.length === 0) return { allowed: true, reason: '' };
+    const wildcard = path.host.includes('*');
+    const decision = this.context.authorization.evaluate(policies, {
+      port: pods.podPort(path.server.port),
+      http: path.http,
+      // A TLS client names the host in its SNI; a plaintext one sends none.
+      sni: path.edgeTls === 'none' ? '' : wildcard ? undefined : path.host,
+      host: path.http && !wildcard ? path.host : undefined,
+    });
+    return { allowed: decision.allowed, reason: decision.reason };
+  }
+
+  /** Every call from outside through an ingress gateway, one row per path and endpoint. */
+  public* ingress(): IterableIterator<IngressRow> {
+    for (const d of this.ingressCalls()) {
+      const { path, endpoint, verdict } = d;
+      yield {
+        from: 'external',
+        gateway: path.pods.id,
+        gatewayResource: path.gateway.key,
+        host: path.host,
+        gatewayPort: path.server.port,
+        edgeTls: path.edgeTls,
+        to: endpoint.workload.id,
+        service: `${endpoint.service.namespace}/${endpoint.service.name}`,
+        port: endpoint.port.port,
+        outcome: verdict.outcome,
+        ...(verdict.meshOutcome ? { meshOutcome: verdict.meshOutcome } : {}),
+        reason: verdict.reason,
+      };
     }
   }
 
@@ -758,6 +850,36 @@ interface Span {
 
 function spanOf(bases: BaseGroup[]): Span {
   return { bases, size: bases.reduce((n, b) => n + b.size, 0) };
+}
+
+const EDGE_TEXT: Record<IngressPath['edgeTls'], string> = {
+  none: 'plain HTTP at the edge',
+  simple: 'TLS terminated at the gateway',
+  mutual: 'mutual TLS at the gateway (client certificates)',
+  passthrough: 'the client\'s TLS passed through (SNI)',
+};
+
+/** The verdict of one way in: refused at the gateway, or the hop's verdict, with the way described. */
+function ingressDecision(path: IngressPath, endpoint: Endpoint, edge: { allowed: boolean; reason: string }, hop: Verdict): IngressDecision {
+  const pods = path.pods;
+  const via = `external client -> ${path.host}:${path.server.port} (${EDGE_TEXT[path.edgeTls]}; Gateway ${path.gateway.key}, `
+    + `VirtualService ${path.vs.namespace}/${path.vs.ref.name}${path.conditional ? ', for the requests its match selects' : ''}) `
+    + `-> ingress gateway ${pods.id}${pods.assumed ? ` (${pods.assumed})` : ''}`;
+  if (!edge.allowed) {
+    return {
+      path, endpoint, deniedAtGateway: true,
+      verdict: { outcome: 'denied', reason: `${via}: refused at the gateway: ${edge.reason}`, summary: 'ingress: denied at the gateway' },
+    };
+  }
+  const atGateway = edge.reason ? `; at the gateway: ${edge.reason}` : '';
+  return {
+    path, endpoint, deniedAtGateway: false,
+    verdict: {
+      ...hop,
+      reason: `${via}${atGateway}; the gateway calls ${endpoint.workload.id}:${endpoint.port.port} as ${pods.principal}: ${hop.reason}`,
+      summary: `ingress ${path.edgeTls}; ${hop.summary}`,
+    },
+  };
 }
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -4,7 +4,7 @@
 import { jsonForTerminal } from './escape';
 import { MeshModel } from './model';
 import { AccessGrant } from './rbac';
-import { ConnectionRow, EgressRow, NamespaceAssumption, NotApplied, NotModelled, WorkloadRow } from './types';
+import { ConnectionRow, EgressRow, IngressRow, NamespaceAssumption, NotApplied, NotModelled, WorkloadRow } from './types';
 
 /** An object the model does not evaluate, as the JSON report lists it. */
 export interface JsonNote {
@@ -44,6 +44,8 @@ export interface JsonReport {
   readonly workloads: Array<{ id: string; namespace: string; serviceAccount: string; identity: string; sidecar: boolean }>;
   readonly connections: ConnectionRow[];
   readonly egress: EgressRow[];
+  /** Calls from outside through ingress gateways. */
+  readonly ingress: IngressRow[];
   /** Namespaces the input does not hold, with the labels the model gave them. */
   readonly namespaces: NamespaceAssumption[];
   readonly notModelled: JsonNote[];
@@ -87,6 +89,7 @@ export function* jsonChunks(model: MeshModel): IterableIterator<string> {
   yield* array('workloads', model.workloads().map(workloadJson), false);
   yield* array('connections', model.connections(), false);
   yield* array('egress', model.egress(), false);
+  yield* array('ingress', model.ingress(), false);
   yield* array('namespaces', model.namespaceAssumptions, false);
   yield* array('notModelled', model.notModelled.map(noteJson), false);
   yield* array('notApplied', model.notApplied.map(notAppliedJson), false);
@@ -106,6 +109,7 @@ export function toJsonReport(model: MeshModel): JsonReport {
     workloads: model.workloads().map(workloadJson),
     connections: [...model.connections()],
     egress: [...model.egress()],
+    ingress: [...model.ingress()],
     namespaces: [...model.namespaceAssumptions],
     notModelled: model.notModelled.map(noteJson),
     notApplied: model.notApplied.map(notAppliedJson),

@@ -288,7 +288,8 @@ function workloadDot(model: MeshModel, calls: WorkloadCalls): string | undefined
   }
   if (drawn > MAX_EDGES) return undefined;
   egressEdges(lines, paths, model, first);
-  const keys: Key[] = [];
+  const ingressKeys = ingressEdges(lines, model);
+  const keys: Key[] = [...ingressKeys];
   if ([...calls.edges.values()].some((e) => e.outcome === 'mtls')) keys.push(lineKey(COLORS.mtls, 'solid', 'call succeeds over mutual TLS (label: Service ports)', '80'));
   if ([...calls.edges.values()].some((e) => e.outcome === 'plaintext')) keys.push(lineKey(COLORS.plaintext, 'dashed', 'call succeeds in plaintext', '80 plaintext'));
   if (conditional) keys.push(CONDITIONAL_KEY);
@@ -301,6 +302,25 @@ function workloadDot(model: MeshModel, calls: WorkloadCalls): string | undefined
   legend(lines, keys, notes);
   lines.push('}');
   return lines.join('\n');
+}
+
+const INGRESS = '#6a1b9a';
+
+/** Calls from outside that succeed: external clients -> ingress gateway -> workload (label: host:port, edge TLS). */
+function ingressEdges(lines: string[], model: MeshModel): Key[] {
+  const ok = [...model.ingress()].filter((r) => succeeds(r.outcome));
+  if (ok.length === 0) return [];
+  lines.push(`  "external" ${attrs({ label: 'external clients', shape: 'ellipse', style: 'filled', fillcolor: '#f5f5f5' })};`);
+  const gateways = new Set(ok.map((r) => r.gateway));
+  for (const g of gateways) {
+    lines.push(`  ${q(`ingress:${g}`)} ${attrs({ label: `ingress gateway\n${g}`, shape: 'hexagon', fillcolor: '#f3e5f5', style: 'filled' })};`);
+    const hosts = [...new Set(ok.filter((r) => r.gateway === g).map((r) => `${r.host}:${r.gatewayPort} ${r.edgeTls}`))];
+    lines.push(`  "external" -> ${q(`ingress:${g}`)} ${attrs({ color: INGRESS, fontcolor: INGRESS, penwidth: 1.4, label: hosts.join('\n') })};`);
+  }
+  for (const r of ok) {
+    lines.push(`  ${q(`ingress:${r.gateway}`)} -> ${q(r.to)} ${attrs({ color: COLORS[r.outcome], fontcolor: COLORS[r.outcome], penwidth: 1.4, label: String(r.port), tooltip: r.reason })};`);
+  }
+  return [lineKey(INGRESS, 'solid', 'calls from outside through an ingress gateway (label: host:port, TLS at the edge)', 'host:443')];
 }
 
 /** One cell of a matrix: the outcome's code on its colour (a star for a conditional allow); `small`: colour only. */

@@ -51,7 +51,8 @@ export function buildReport(model: MeshModel, options: TextOptions = {}): Block[
       kind: 'para',
       text: `${plural(agg.workloads, 'workload')} (${num(agg.withSidecar)} with a sidecar) in ${plural(agg.namespaces.length, 'namespace')}, `
         + `${plural(agg.endpoints, 'server port')} (a Service port on a workload it selects), ${plural(agg.calls, 'call')}, `
-        + `${plural(agg.egressRows, 'egress path')}. Root namespace ${rootNamespace}, trust domain ${trustDomain}.`,
+        + `${plural(agg.egressRows, 'egress path')}, ${plural(model.ingressCalls().length, 'call from outside', 'calls from outside')}. `
+        + `Root namespace ${rootNamespace}, trust domain ${trustDomain}.`,
     },
     { kind: 'para', text: `Calls: ${OUTCOMES.map((o) => `${o} ${num(agg.outcomes[o])}`).join(', ')}.` },
   ];
@@ -80,6 +81,7 @@ export function buildReport(model: MeshModel, options: TextOptions = {}): Block[
   else aggregatedCalls(agg, blocks);
   egressSection(model, agg, detailed, blocks);
   rbacSection(model, blocks);
+  ingressSection(model, blocks);
   if (model.warnings.length > 0) {
     blocks.push({ kind: 'heading', level: 2, text: 'Warnings' }, { kind: 'list', items: [...model.warnings] });
   }
@@ -229,6 +231,27 @@ function aggregatedCalls(agg: Aggregate, blocks: Block[]): void {
       ...agg.callGroups.map((g) => [g.outcome, num(g.count), num(g.clients), num(g.endpoints), g.namespacePairsTruncated ? `${g.namespacePairs.slice(0, 2).join(', ')}, +over ${num(g.namespacePairs.length - 2)} more` : some(g.namespacePairs, 2),
         `${g.summary} ${notes.ref(`e.g. ${g.example}: ${g.reason}`)}`])],
   });
+  blocks.push({ kind: 'list', items: notes.entries().map(([id, text]) => `${id} ${text}`) });
+}
+
+const MAX_INGRESS_ROWS = 200;
+
+/** Calls from outside through ingress gateways: one row per way in and workload (there are few). */
+function ingressSection(model: MeshModel, blocks: Block[]): void {
+  const rows = model.ingressCalls();
+  if (rows.length === 0 && model.ingressAnalysis.gateways.length === 0) return;
+  blocks.push({ kind: 'heading', level: 2, text: 'Ingress' });
+  if (rows.length === 0) {
+    blocks.push({ kind: 'para', text: 'Ingress Gateways, but no VirtualService sends their calls to a Service of the input.' });
+    return;
+  }
+  const notes = new Footnotes();
+  const table: string[][] = [['FROM', 'HOST:PORT', 'EDGE TLS', 'GATEWAY', 'TO', 'PORT', 'OUTCOME', 'WHY']];
+  for (const r of [...model.ingress()].slice(0, MAX_INGRESS_ROWS)) {
+    table.push([r.from, `${r.host}:${r.gatewayPort}`, r.edgeTls, r.gateway, r.to, String(r.port), r.outcome, notes.ref(r.reason)]);
+  }
+  blocks.push({ kind: 'table', rows: table });
+  if (rows.length > MAX_INGRESS_ROWS) blocks.push({ kind: 'para', text: `... and ${num(rows.length - MAX_INGRESS_ROWS)} more (JSON lists them all).` });
   blocks.push({ kind: 'list', items: notes.entries().map(([id, text]) => `${id} ${text}`) });
 }
 

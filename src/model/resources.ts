@@ -175,7 +175,30 @@ export interface GatewayServer {
   readonly protocol: string;
   /** Hosts without their `ns/` prefix. */
   readonly hosts: readonly string[];
+  /** The `ns/` prefix of each host (`.` the Gateway's namespace, `*` or undefined any). */
+  readonly hostNamespaces: readonly (string | undefined)[];
   readonly tlsMode?: string;
+  /** `tls.httpsRedirect`: the server answers every request with a redirect to HTTPS. */
+  readonly httpsRedirect: boolean;
+  /** `tls.credentialName` and `tls.credentialNames`: Secrets of the gateway pods' namespace. */
+  readonly credentialNames: readonly string[];
+  /** Position in the Gateway's `servers`. */
+  readonly index: number;
+}
+
+/** A RequestAuthentication: which pods check JWTs of which issuers. */
+export interface RequestAuthenticationInfo {
+  readonly ref: ResourceRef;
+  readonly namespace: string;
+  readonly selector?: Labels;
+  readonly issuers: readonly string[];
+}
+
+/** A Secret, by name (the model reads no data). */
+export interface SecretInfo {
+  readonly ref: ResourceRef;
+  readonly namespace: string;
+  readonly name: string;
 }
 
 export interface GatewayInfo {

@@ -177,6 +177,35 @@ export interface EgressRow {
   readonly reason: string;
 }
 
+/** What the ingress gateway does with the TLS of a call from outside: the Gateway server's `tls.mode`. */
+export type EdgeTls = 'none' | 'simple' | 'mutual' | 'passthrough';
+export const EDGE_TLS: readonly EdgeTls[] = ['none', 'simple', 'mutual', 'passthrough'];
+
+/**
+ * One predicted call from outside the mesh through an ingress gateway: an external client, a
+ * host and port of a Gateway server, and one Service port of a workload the route ends at.
+ */
+export interface IngressRow {
+  readonly from: 'external';
+  /** The gateway pods: their workload id, or `<namespace>/istio-ingressgateway` when assumed. */
+  readonly gateway: string;
+  /** `<namespace>/<name>` of the Gateway. */
+  readonly gatewayResource: string;
+  readonly host: string;
+  /** The Gateway server's port (the gateway Service port clients connect to). */
+  readonly gatewayPort: number;
+  readonly edgeTls: EdgeTls;
+  readonly to: string;
+  /** `<namespace>/<Service name>`. */
+  readonly service: string;
+  /** The Service port. */
+  readonly port: number;
+  /** The outcome of the whole way in: at the gateway, then the gateway's call to the workload. */
+  readonly outcome: Outcome;
+  readonly meshOutcome?: MeshOutcome;
+  readonly reason: string;
+}
+
 /** Something in the input the model does not evaluate: the report says so instead of dropping it. */
 export interface NotModelled {
   readonly ref: ResourceRef;
@@ -217,13 +246,18 @@ export type FindingRule =
   | 'rbac-wildcard'
   | 'credential-name-in-sidecar-rule'
   | 'decided-by-age'
-  | 'port-level-without-tls';
+  | 'port-level-without-tls'
+  | 'ingress-route-denied'
+  | 'jwt-not-required'
+  | 'gateway-credential-namespace'
+  | 'host-plaintext-and-tls';
 
 export const FINDING_RULES: readonly FindingRule[] = [
   'istio-mutual-without-sidecar', 'plaintext-to-strict', 'client-tls-mismatch', 'principal-never-matches', 'egress-gateway-bypass',
   'service-port-in-authorization', 'identity-not-found', 'selector-matches-no-pod', 'policy-without-sidecar', 'strict-under-disable',
   'rbac-weakens-strict', 'rbac-reads-ca', 'rbac-wildcard',
   'credential-name-in-sidecar-rule', 'decided-by-age', 'port-level-without-tls',
+  'ingress-route-denied', 'jwt-not-required', 'gateway-credential-namespace', 'host-plaintext-and-tls',
 ];
 
 /** A resource a finding names, with where in it the problem is. */
