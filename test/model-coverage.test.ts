@@ -23,7 +23,7 @@ const SKIPPED = [
   obj('networking.istio.io/v1alpha3', 'EnvoyFilter', 'shop', 'lua'),
   obj('networking.istio.io/v1', 'WorkloadEntry', 'shop', 'vm-1', { address: '10.0.0.9' }),
   obj('gateway.networking.k8s.io/v1', 'HTTPRoute', 'shop', 'web-route'),
-  obj('security.istio.io/v1', 'RequestAuthentication', 'shop', 'jwt'),
+  obj('extensions.istio.io/v1alpha1', 'WasmPlugin', 'shop', 'jwt'),
   authorizationPolicy('shop', 'waypoint-only', { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'waypoint' }], rules: [{}] }),
   obj('example.com/v1', 'Widget', 'shop', 'w'),
   obj('telemetry.istio.io/v1', 'Telemetry', 'shop', 'logs'),
@@ -43,7 +43,7 @@ describe('not modelled: listed with a reason, kind by kind', () => {
 
   test('kinds that change traffic, targetRef policies, unknown kinds, mesh config, ports and Services the calls leave out', () => {
     expect(entries).toEqual([
-      'Sidecar shop/default spec.egress', 'EnvoyFilter shop/lua', 'WorkloadEntry shop/vm-1', 'HTTPRoute shop/web-route', 'RequestAuthentication shop/jwt',
+      'Sidecar shop/default spec.egress', 'EnvoyFilter shop/lua', 'WorkloadEntry shop/vm-1', 'HTTPRoute shop/web-route', 'WasmPlugin shop/jwt',
       'AuthorizationPolicy shop/waypoint-only spec.targetRefs', 'Widget shop/w', 'ConfigMap istio-system/istio data.mesh',
       'Service shop/dns spec.ports[0].protocol', 'Service shop/manual spec.selector', 'Service shop/alias spec.externalName',
       'VirtualService shop/web-faults spec.http[0].fault',
@@ -69,7 +69,7 @@ describe('not modelled: listed with a reason, kind by kind', () => {
       kind: 'EnvoyFilter', namespace: 'shop', name: 'lua', manifest: undefined, field: undefined, reason: expect.stringMatching(/patches the generated Envoy/),
     });
     expect(JSON.parse(MeshReport.fromManifests(SKIPPED).render(ReportFormat.JSON)).notModelled).toHaveLength(12);
-    expect(toDot(model)).toMatch(/not modelled \(drawn as if absent\): Sidecar \(1\), EnvoyFilter \(1\), WorkloadEntry \(1\), HTTPRoute \(1\), RequestAuthentication \(1\), AuthorizationPolicy \(1\), \+4 more; see the text report/);
+    expect(toDot(model)).toMatch(/not modelled \(drawn as if absent\): Sidecar \(1\), EnvoyFilter \(1\), WorkloadEntry \(1\), HTTPRoute \(1\), WasmPlugin \(1\), AuthorizationPolicy \(1\), \+4 more; see the text report/);
   });
 
   test('objects of one kind and reason share a line', () => {
