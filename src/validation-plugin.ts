@@ -4,6 +4,7 @@ import { plural } from './model/escape';
 import { LoadedInput, readManifests } from './model/load';
 import { checkIntents, IntentResult, IntentSpec, parseIntents } from './model/intents';
 import { MeshModel } from './model/model';
+import { ingressCount } from './model/report-doc';
 import { Finding, FINDING_RULES, NotApplied, notAppliedText, OUTCOMES, ResourceRef, SourcedObject } from './model/types';
 
 /** The rule of objects the cluster would refuse (and input that cannot be read): they are not evaluated. */
@@ -99,8 +100,7 @@ export class MeshValidation {
         const counts = model.outcomeCounts();
         const name = scope === 'app' ? 'app' : manifests[i];
         context.logger.log(`istio mesh model: ${name}: ${plural(model.connectionCount(), 'call')} (${OUTCOMES.map((o) => `${counts[o]} ${o}`).join(', ')}), `
-          + `${plural(model.egressCount(), 'egress path')}, ${plural(model.ingressCalls().length, 'call from outside', 'calls from outside')}, `
-          + `${plural(findings.length, 'finding')}`
+          + `${plural(model.egressCount(), 'egress path')}${ingressCount(model)}, ${plural(findings.length, 'finding')}`
           + `${model.notApplied.length > 0 ? `, ${model.notApplied.length} not applied` : ''}`);
       }
       for (const n of model.notApplied) {

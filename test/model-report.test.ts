@@ -29,7 +29,7 @@ describe('MeshReport.fromChart (A2, workload-level STRICT)', () => {
 
   test('JSON has the documented shape', () => {
     const json = JSON.parse(report.render(ReportFormat.JSON));
-    expect(Object.keys(json)).toEqual(['workloads', 'connections', 'egress', 'namespaces', 'notModelled', 'notApplied', 'meshSecurityAccess', 'meshSecurityNotes']);
+    expect(Object.keys(json)).toEqual(['workloads', 'connections', 'egress', 'ingress', 'namespaces', 'notModelled', 'notApplied', 'meshSecurityAccess', 'meshSecurityNotes']);
     expect(json.workloads[4]).toEqual({
       id: 'legacy/httpbin', namespace: 'legacy', serviceAccount: 'httpbin', identity: 'spiffe://cluster.local/ns/legacy/sa/httpbin', sidecar: false,
     });

@@ -51,8 +51,7 @@ export function buildReport(model: MeshModel, options: TextOptions = {}): Block[
       kind: 'para',
       text: `${plural(agg.workloads, 'workload')} (${num(agg.withSidecar)} with a sidecar) in ${plural(agg.namespaces.length, 'namespace')}, `
         + `${plural(agg.endpoints, 'server port')} (a Service port on a workload it selects), ${plural(agg.calls, 'call')}, `
-        + `${plural(agg.egressRows, 'egress path')}, ${plural(model.ingressCalls().length, 'call from outside', 'calls from outside')}. `
-        + `Root namespace ${rootNamespace}, trust domain ${trustDomain}.`,
+        + `${plural(agg.egressRows, 'egress path')}${ingressCount(model)}. Root namespace ${rootNamespace}, trust domain ${trustDomain}.`,
     },
     { kind: 'para', text: `Calls: ${OUTCOMES.map((o) => `${o} ${num(agg.outcomes[o])}`).join(', ')}.` },
   ];
@@ -235,6 +234,12 @@ function aggregatedCalls(agg: Aggregate, blocks: Block[]): void {
 }
 
 const MAX_INGRESS_ROWS = 200;
+
+/** `, N calls from outside`, when there are any. */
+export function ingressCount(model: MeshModel): string {
+  const n = model.ingressCalls().length;
+  return n === 0 ? '' : `, ${plural(n, 'call from outside', 'calls from outside')}`;
+}
 
 /** Calls from outside through ingress gateways: one row per way in and workload (there are few). */
 function ingressSection(model: MeshModel, blocks: Block[]): void {

@@ -91,6 +91,16 @@ export const CEL_RULES: { readonly [rule: string]: (self: any) => boolean } = {
   '(has(self.address) ? self.address : "").startsWith("unix://") ? !has(self.ports) : true':
     (self) => !String(self.address ?? '').startsWith('unix://') || !present(self, 'ports'),
   'self != "*"': (self) => self !== '*',
+  // RequestAuthentication jwtRules: the key URI's scheme, and one source of keys.
+  'url(self).getScheme() in ["http", "https"]': (self) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(String(self)).protocol);
+    } catch {
+      return false;
+    }
+  },
+  '(has(self.jwksUri) ? 1 : 0) + (has(self.jwks_uri) ? 1 : 0) + (has(self.jwks) ? 1 : 0) <= 1':
+    (self) => ['jwksUri', 'jwks_uri', 'jwks'].filter((k) => present(self, k)).length <= 1,
   'self.all(l1, self.exists_one(l2, l1.number == l2.number))': (self) => {
     const numbers = (self as any[]).map((p) => p?.number);
     return new Set(numbers).size === numbers.length;
