@@ -46,7 +46,12 @@ export function toSnapshot(model: MeshModel): string {
     }
     const byPath = new Map<string, string[]>();
     for (const e of model.egress()) push(byPath, `egress ${attributes(e, ['from', 'host', 'port', 'reason'])}: ${e.reason}`, `${e.from} -> ${e.host}:${e.port}`);
-    out.push(...grouped(byOutcome), ...grouped(byPath));
+    const byWay = new Map<string, string[]>();
+    for (const i of model.ingress()) {
+      push(byWay, `ingress ${attributes(i, ['from', 'gateway', 'gatewayResource', 'host', 'gatewayPort', 'to', 'service', 'port', 'reason'])}: ${i.reason}`,
+        `external -> ${i.host}:${i.gatewayPort} -> ${i.to}:${i.port}`);
+    }
+    out.push(...grouped(byOutcome), ...grouped(byPath), ...grouped(byWay));
   } else {
     const agg = aggregate(model);
     out.push(...agg.callGroups.map((g) => `calls ${g.outcome} x${g.count} (${g.clients} clients, ${g.endpoints} server ports): ${g.summary}; `
