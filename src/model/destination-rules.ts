@@ -15,7 +15,7 @@
 //   rule with a selector that does not match ends the lookup without a rule.
 
 import { byAge } from './age';
-import { hostMatches, hostSpecificity } from './hosts';
+import { HostPatternIndex, hostMatches, hostSpecificity } from './hosts';
 import { Labels, matchesLabels } from './labels';
 import { DestinationRuleInfo, TlsSettings, TrafficTls } from './resources';
 
@@ -102,7 +102,8 @@ function mostSpecific(index: HostIndex | undefined, host: string): Consolidated[
 }
 
 export class DestinationRules {
-  private readonly all: readonly DestinationRuleInfo[];
+  /** Every rule by its host pattern, in input order (a scan of every rule per host is quadratic at scale). */
+  private readonly byHost = new HostPatternIndex<DestinationRuleInfo>();
   private readonly namespaceLocal = new Map<string, HostIndex>();
   private readonly exported = new Map<string, HostIndex>();
   private readonly rootLocal: HostIndex = new Map();
@@ -131,14 +132,14 @@ export class DestinationRules {
         merge(this.rootLocal, rule, exportTo, this.ties);
       }
     }
-    this.all = rules;
+    for (const rule of rules) this.byHost.add([rule.host], rule);
     this.selectorRules = rules.filter((r) => r.workloadSelector);
   }
 
   /** Every rule whose host covers `host` (any namespace, any visibility). */
   public candidates(host: string): DestinationRuleInfo[] {
     let list = this.candidatesByHost.get(host);
-    if (!list) this.candidatesByHost.set(host, list = this.all.filter((r) => hostMatches(r.host, host)));
+    if (!list) this.candidatesByHost.set(host, list = this.byHost.match(host));
     return list;
   }
 

@@ -7,7 +7,7 @@
 
 import { AuthorizationPolicies } from './authorization';
 import { DestinationRules, tlsForPort } from './destination-rules';
-import { hostMatches, serviceHostNamespace, shortHost, visibleTo } from './hosts';
+import { HostPatternIndex, hostMatches, serviceHostNamespace, shortHost, visibleTo } from './hosts';
 import { Inventory, unmodelledWildcard } from './inventory';
 import { Labels, matchesLabels } from './labels';
 import { NetMatch, NetPod, NetPolicy, NetworkPolicies, policyNames } from './network-policy';
@@ -97,12 +97,24 @@ export class EgressAnalysis {
   private entryIndex?: { readonly exact: Map<string, ServiceEntryInfo[]>; readonly wildcard: ServiceEntryInfo[] };
   private readonly gatewayPodsByHost = new Map<string, GatewayPods>();
   private readonly serviceByHost = new Map<string, ServiceInfo>();
+  /** VirtualServices by host, in input order: all, and those for sidecars (the `mesh` gateway). */
+  private readonly virtualServicesByHost = new HostPatternIndex<VirtualServiceInfo>();
+  private readonly meshVirtualServicesByHost = new HostPatternIndex<VirtualServiceInfo>();
+  /** Gateways by the hosts of their servers, in input order. */
+  private readonly gatewaysByHost = new HostPatternIndex<GatewayInfo>();
+  /** Per host, the namespaces its DestinationRules live in or are exported to by name, each once. */
+  private readonly ruleScopes = new Map<string, string[]>();
 
   public constructor(private readonly inventory: Inventory, private readonly options: ResolvedOptions,
     private readonly destinationRules: DestinationRules, private readonly networkPolicies: NetworkPolicies,
     private readonly authorization: AuthorizationPolicies, private readonly sidecars: Sidecars) {
     this.gatewayHosts = new Set(options.egressGatewayHosts);
     for (const s of inventory.services) if (!this.serviceByHost.has(s.host)) this.serviceByHost.set(s.host, s);
+    for (const vs of [...inventory.virtualServices].sort((a, b) => a.index - b.index)) {
+      this.virtualServicesByHost.add(vs.hosts, vs);
+      if (vs.gateways.includes('mesh') || vs.routes.some((r) => r.matches.some((m) => m.gateways?.includes('mesh')))) this.meshVirtualServicesByHost.add(vs.hosts, vs);
+    }
+    for (const gateway of inventory.gateways) this.gatewaysByHost.add(gateway.servers.flatMap((s) => s.hosts), gateway);
     for (const svc of inventory.services) {
       if (svc.selector && inventory.workloadIndex.select(svc.namespace, svc.selector).some((w) => w.gateway)) this.gatewayHosts.add(svc.host);
     }
@@ -113,9 +125,7 @@ export class EgressAnalysis {
   public meshRoute(namespace: string, host: string, port: number, protocol: string): RouteChoice | undefined {
     let forHost = this.meshServicesByHost.get(host);
     if (!forHost) {
-      forHost = this.inventory.virtualServices
-        .filter((vs) => vs.gateways.includes('mesh') || vs.routes.some((r) => r.matches.some((m) => m.gateways?.includes('mesh'))))
-        .filter((vs) => vs.hosts.some((h) => hostMatches(h, host)));
+      forHost = this.meshVirtualServicesByHost.match(host);
       this.meshServicesByHost.set(host, forHost);
     }
     const candidates = forHost
@@ -145,11 +155,22 @@ export class EgressAnalysis {
       addScope(found, vs.namespace, vs.exportTo);
       for (const route of vs.routes) for (const d of route.destinations) hosts.add(d.host);
     }
-    for (const host of hosts) for (const rule of this.destinationRules.candidates(host)) addScope(found, rule.namespace, rule.exportTo);
+    for (const host of hosts) for (const ns of this.ruleScope(host)) found.add(ns);
     // Where the host is registered decides what a REGISTRY_ONLY sidecar lets out.
     for (const se of this.entriesFor(target.host)) addScope(found, se.namespace, se.exportTo);
     this.relevantNamespaces[targetIndex] = found;
     return found;
+  }
+
+  /** The namespaces of the DestinationRules for `host` and those they are exported to by name, each once, in order (memoised). */
+  private ruleScope(host: string): string[] {
+    let scope = this.ruleScopes.get(host);
+    if (!scope) {
+      const found = new Set<string>();
+      for (const rule of this.destinationRules.candidates(host)) addScope(found, rule.namespace, rule.exportTo);
+      this.ruleScopes.set(host, scope = [...found]);
+    }
+    return scope;
   }
 
   /** Whether `host` is an egress gateway's Service. */
@@ -341,9 +362,8 @@ export class EgressAnalysis {
   }
 
   private findGatewayLeg(host: string, gwPort: number): { gateway: GatewayInfo; server: GatewayServer; route: Route; destination: RouteDestination } | undefined {
-    for (const vs of [...this.inventory.virtualServices].sort((a, b) => a.index - b.index)) {
-      if (!vs.hosts.some((h) => hostMatches(h, host))) continue;
-      for (const gateway of this.inventory.gateways) {
+    for (const vs of this.virtualServicesByHost.match(host)) {
+      for (const gateway of this.gatewaysByHost.match(host)) {
         const server = gateway.servers.find((s) => s.port === gwPort && s.hosts.some((h) => hostMatches(h, host)));
         if (!server) continue;
         const route = pickRoute(vs, gateway.key, host, gwPort, ['http', 'tls', 'tcp']);
@@ -523,8 +543,7 @@ export class EgressAnalysis {
   }
 
   private gatewayRouteFor(host: string, port: number, protocol: string): VirtualServiceInfo | undefined {
-    for (const vs of this.inventory.virtualServices) {
-      if (!vs.hosts.some((h) => hostMatches(h, host))) continue;
+    for (const vs of this.virtualServicesByHost.match(host)) {
       const route = pickRoute(vs, 'mesh', host, port, kindsFor(protocol));
       const dest = route && heaviest(route.destinations);
       if (dest && this.isGateway(dest.host)) return vs;

@@ -18,6 +18,55 @@ export function hostMatches(pattern: string, host: string): boolean {
   return pattern === host;
 }
 
+/**
+ * Items by the host patterns they name, found for a host as `hostMatches` would find them, in the
+ * order they were added, without testing every pattern: a pattern starting with `*` is the
+ * suffix after it, looked up once per distinct suffix length; any other is an exact name.
+ */
+export class HostPatternIndex<T> {
+  private readonly exact = new Map<string, number[]>();
+  private readonly suffixes = new Map<string, number[]>();
+  private readonly suffixLengths: number[] = [];
+  private readonly items: T[] = [];
+
+  public add(patterns: Iterable<string>, item: T): void {
+    const seq = this.items.length;
+    this.items.push(item);
+    for (const pattern of new Set(patterns)) {
+      const suffix = pattern.startsWith('*') ? pattern.slice(1) : undefined;
+      const map = suffix === undefined ? this.exact : this.suffixes;
+      const key = suffix ?? pattern;
+      const list = map.get(key);
+      if (list) list.push(seq);
+      else map.set(key, [seq]);
+      if (suffix !== undefined && !this.suffixLengths.includes(suffix.length)) this.suffixLengths.push(suffix.length);
+    }
+  }
+
+  /** The items with a pattern that covers `host`, each once, in the order they were added. */
+  public match(host: string): T[] {
+    let found: number[] | undefined = this.exact.get(host);
+    let copied = false;
+    for (const length of this.suffixLengths) {
+      if (length > host.length) continue;
+      const list = this.suffixes.get(length === 0 ? '' : host.slice(host.length - length));
+      if (!list) continue;
+      if (!found) {
+        found = list;
+        continue;
+      }
+      if (!copied) {
+        found = [...found];
+        copied = true;
+      }
+      found.push(...list);
+    }
+    if (!found) return [];
+    if (copied) found = [...new Set(found)].sort((a, b) => a - b);
+    return found.map((seq) => this.items[seq]);
+  }
+}
+
 /** Higher is more specific: an exact host beats any wildcard, a longer wildcard suffix beats a shorter one. */
 export function hostSpecificity(pattern: string): number {
   if (!pattern.includes('*')) return Number.MAX_SAFE_INTEGER;

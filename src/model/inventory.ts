@@ -439,9 +439,10 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
   for (const p of pending) referenced.add(namespaceOf(p.object));
   const namespaceAssumptions = assumeNamespaces(namespaces, referenced, options, warnings);
 
+  const gatewaySelectors = distinctSelectors(gateways);
   const workloads = pending
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((p, index) => toWorkload(p, index, namespaces, gateways, trustDomain));
+    .map((p, index) => toWorkload(p, index, namespaces, gatewaySelectors, trustDomain));
   const workloadIndex = new LabelIndex(workloads);
   const gatewayHosts = new Set([...options.egressGatewayHosts, ...services
     .filter((svc) => svc.selector && workloadIndex.select(svc.namespace, svc.selector).some((w) => w.gateway)).map((svc) => svc.host)]);
@@ -581,6 +582,22 @@ function virtualServiceNotModelled(vs: VirtualServiceInfo, spec: any, meshHosts:
   }
 }
 
+/**
+ * The Gateways with a selector, one per distinct selector (the first in input order): the first
+ * Gateway that selects a pod is the first of these that does (many Gateways select the same pods).
+ */
+function distinctSelectors(gateways: readonly GatewayInfo[]): GatewayInfo[] {
+  const byKey = new Map<string, GatewayInfo>();
+  for (const g of gateways) {
+    const keys = Object.keys(g.selector);
+    if (keys.length === 0) continue;
+    const key = JSON.stringify(keys.sort().map((k) => [k, g.selector[k]]));
+    if (!byKey.has(key)) byKey.set(key, g);
+  }
+  return [...byKey.values()];
+}
+
+/** `gateways`: those of `distinctSelectors`. */
 function toWorkload(p: PendingWorkload, index: number, namespaces: Map<string, NamespaceInfo>,
   gateways: readonly GatewayInfo[], trustDomain: string): WorkloadInfo {
   const o = p.object;
@@ -598,7 +615,7 @@ function toWorkload(p: PendingWorkload, index: number, namespaces: Map<string, N
   }
   const ns = namespaces.get(namespace);
   const nsLabels = ns?.labels ?? {};
-  const gateway = gateways.find((g) => Object.keys(g.selector).length > 0 && matchesLabels(g.selector, podLabels));
+  const gateway = gateways.find((g) => matchesLabels(g.selector, podLabels));
   const decided = gateway
     ? { sidecar: true, reason: `Istio gateway proxy (pods of ${gateway.ref.namespace}/${gateway.ref.name})` }
     : decideSidecar(nsLabels, podLabels, annotations, { namespace, hostNetwork: podSpec.hostNetwork === true });

@@ -2,10 +2,10 @@
 // hosts outside the mesh's registry out (ALLOW_ANY) or ends it at the sidecar (REGISTRY_ONLY).
 // Only `outboundTrafficPolicy` is modelled; `egress` and `ingress` listeners are noted.
 
-import { hostMatches, visibleTo } from './hosts';
+import { HostPatternIndex, visibleTo } from './hosts';
 import { Inventory } from './inventory';
 import { matchesLabels } from './labels';
-import { ServiceInfo, SidecarInfo, WorkloadInfo } from './resources';
+import { ServiceEntryInfo, ServiceInfo, SidecarInfo, WorkloadInfo } from './resources';
 
 /** What a sidecar does with traffic to a host its registry does not hold. */
 export interface OutboundPolicy {
@@ -18,8 +18,9 @@ export class Sidecars {
   private readonly byNamespace = new Map<string, SidecarInfo[]>();
   private readonly meshDefault?: SidecarInfo;
   private readonly servicesByHost = new Map<string, ServiceInfo>();
+  private readonly entriesByHost = new HostPatternIndex<ServiceEntryInfo>();
 
-  public constructor(private readonly inventory: Inventory, rootNamespace: string,
+  public constructor(inventory: Inventory, rootNamespace: string,
     private readonly meshMode: 'ALLOW_ANY' | 'REGISTRY_ONLY') {
     for (const sidecar of inventory.sidecars) {
       const list = this.byNamespace.get(sidecar.namespace) ?? [];
@@ -30,6 +31,7 @@ export class Sidecars {
     for (const list of this.byNamespace.values()) list.sort((a, b) => Number(!a.selector) - Number(!b.selector) || a.index - b.index);
     this.meshDefault = this.byNamespace.get(rootNamespace)?.find((s) => !s.selector);
     for (const s of inventory.services) if (!this.servicesByHost.has(s.host)) this.servicesByHost.set(s.host, s);
+    for (const se of inventory.serviceEntries) this.entriesByHost.add(se.hosts, se);
   }
 
   /**
@@ -62,7 +64,6 @@ export class Sidecars {
   public registered(namespace: string, host: string, port: number): boolean {
     const service = this.servicesByHost.get(host);
     if (service && service.ports.some((p) => p.port === port)) return true;
-    return this.inventory.serviceEntries.some((se) => se.hosts.some((h) => hostMatches(h, host))
-      && se.ports.some((p) => p.number === port) && visibleTo(se.exportTo, se.namespace, namespace));
+    return this.entriesByHost.match(host).some((se) => se.ports.some((p) => p.number === port) && visibleTo(se.exportTo, se.namespace, namespace));
   }
 }
