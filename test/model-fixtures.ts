@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import { aggregate, MeshModel } from '../src/model';
 import { selfCallVerdict } from '../src/model/model';
-import { decideCall } from '../src/model/verdict';
+import { WorkloadInfo } from '../src/model/resources';
+import { decideCall, Verdict } from '../src/model/verdict';
 
 export const ROOT = join(__dirname, '..');
 
@@ -66,23 +67,26 @@ export function call(model: MeshModel, from: string, to: string, port: number): 
   return rows[0];
 }
 
-/** Every call decided on its own, with no grouping and no memo: the reference for the model's shortcuts. */
+/** One call decided on its own, with no grouping and no memo: the reference for the model's shortcuts. */
+export function decideOneCall(model: MeshModel, w: WorkloadInfo, e: MeshModel['endpoints'][number]): Verdict {
+  if (w === e.workload && e.service.headless) return selfCallVerdict(e.group);
+  // The Sidecar resource's outbound mode is the one fact not on the workload itself.
+  const registryOnly = !!(model as any).clientGroupOf.get(w).facts.registryOnly;
+  const facts = {
+    namespace: w.namespace, sidecar: w.sidecar, gateway: w.gateway, labels: w.podLabels, principal: w.principal, capture: w.capture, registryOnly,
+    network: model.network.client(w),
+  };
+  return decideCall((model as any).context, facts, {
+    ...e.group.facts, workload: e.workload, service: e.service, port: e.port, targetPort: e.targetPort, network: model.network.endpoint(e.workload, e.targetPort),
+  });
+}
+
+/** Every call decided on its own (`decideOneCall`). */
 export function decideEachCall(model: MeshModel): Map<string, { outcome: string; reason: string; meshOutcome?: string }> {
-  const context = (model as any).context;
   const rows = new Map<string, { outcome: string; reason: string; meshOutcome?: string }>();
   for (const w of model.inventory.workloads) {
-    // The Sidecar resource's outbound mode is the one fact not on the workload itself.
-    const registryOnly = !!(model as any).clientGroupOf.get(w).facts.registryOnly;
-    const facts = {
-      namespace: w.namespace, sidecar: w.sidecar, gateway: w.gateway, labels: w.podLabels, principal: w.principal, capture: w.capture, registryOnly,
-      network: model.network.client(w),
-    };
     for (const e of model.endpoints) {
-      const v = w === e.workload && e.service.headless
-        ? selfCallVerdict(e.group)
-        : decideCall(context, facts, {
-          ...e.group.facts, workload: e.workload, service: e.service, port: e.port, targetPort: e.targetPort, network: model.network.endpoint(e.workload, e.targetPort),
-        });
+      const v = decideOneCall(model, w, e);
       rows.set(`${w.id}|${e.workload.id}|${e.port.port}`, { outcome: v.outcome, reason: v.reason, ...(v.meshOutcome ? { meshOutcome: v.meshOutcome } : {}) });
     }
   }

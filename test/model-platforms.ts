@@ -171,6 +171,8 @@ export function platform(input: PlatformInput): any[] {
   );
   if (input.ingress !== undefined) {
     const to = nsName(input.ingress % n);
+    // The route goes to w-0's Service port (8080 for the headless twist).
+    const toPort = input.namespaces[input.ingress % n].twist === 'headless' ? 8080 : 80;
     objects.push(
       { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'istio-ingressgateway', namespace: 'istio-system' },
         spec: { selector: { matchLabels: { istio: 'ingressgateway' } }, template: { metadata: { labels: { istio: 'ingressgateway' } },
@@ -178,7 +180,7 @@ export function platform(input: PlatformInput): any[] {
       { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'in', namespace: to },
         spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['./app.example.com'], tls: { mode: 'SIMPLE', credentialName: 'c' } }] } },
       { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'in', namespace: to },
-        spec: { hosts: ['app.example.com'], gateways: ['in'], http: [{ route: [{ destination: { host: 'w-0', port: { number: 80 } } }] }] } },
+        spec: { hosts: ['app.example.com'], gateways: ['in'], http: [{ route: [{ destination: { host: 'w-0', port: { number: toPort } } }] }] } },
     );
   }
   if (input.meshRegistryOnly) {

@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { MeshModel } from '../src/model';
 import { classifyCall, classifyEgress, diffModels, egressFields } from '../src/model/diff';
-import { decideCall } from '../src/model/verdict';
+import { decideOneCall } from './model-fixtures';
 import { namespaceArb, platform, platformArb, PlatformInput } from './model-platforms';
 import { announce, params } from './property-util';
 
@@ -39,11 +39,7 @@ function rowsByChange(a: MeshModel, b: MeshModel): Map<string, Totals> {
   const decide = (m: MeshModel, client: string, endpoint: string): Decided => {
     const w = m.inventory.workloads.find((x) => x.id === client);
     const e = m.endpoints.find((x) => `${x.workload.id}|${x.service.name}|${x.port.port}` === endpoint);
-    if (!w || !e) return undefined;
-    const facts = { namespace: w.namespace, sidecar: w.sidecar, labels: w.podLabels, principal: w.principal, network: m.network.client(w) };
-    return decideCall((m as any).context, facts, {
-      ...e.group.facts, workload: e.workload, service: e.service, port: e.port, targetPort: e.targetPort, network: m.network.endpoint(e.workload, e.targetPort),
-    });
+    return w && e ? decideOneCall(m, w, e) : undefined;
   };
   const clients = new Set([...a.inventory.workloads, ...b.inventory.workloads].map((w) => w.id));
   const endpoints = new Map<string, string>();

@@ -12,7 +12,7 @@
 import { EgressVerdict } from './egress';
 import { findFindings } from './findings';
 import { ClientGroup, Endpoint, EndpointGroup } from './groups';
-import { MeshModel } from './model';
+import { MeshModel, selfCallVerdict } from './model';
 import { WorkloadInfo } from './resources';
 import { Finding, Outcome, refText, succeeds } from './types';
 import { Verdict } from './verdict';
@@ -255,6 +255,8 @@ interface CallBuilding {
   /** Per combo walked as a whole: the joint clients every such walk left out. */
   readonly excluded: Map<Combo, Set<JointClient>>;
   readonly endpoints: Set<JointEndpoint>;
+  /** Joint endpoints only some of whose endpoints are in the group (around pods' calls to themselves): the endpoints' keys. */
+  readonly partial: Map<JointEndpoint, Set<string>>;
   readonly pairSet: Set<string>;
   readonly walked: Set<string>;
   truncated: boolean;
@@ -299,6 +301,7 @@ function jointClients(before: MeshModel, after: MeshModel,
   const byKey = new Map<string, JointClient>();
   const ofA = new Map<ClientGroup, JointClient[]>();
   const ofB = new Map<ClientGroup, JointClient[]>();
+  const byWorkload = new Map<string, JointClient>();
   for (const [id, [wa, wb]] of workloads) {
     const a = wa && group(before, wa);
     const b = wb && group(after, wb);
@@ -310,8 +313,9 @@ function jointClients(before: MeshModel, after: MeshModel,
       if (b) push(ofB, b, jc);
     }
     jc.size++;
+    byWorkload.set(id, jc);
   }
-  return { clients: [...byKey.values()], ofA, ofB };
+  return { clients: [...byKey.values()], ofA, ofB, byWorkload };
 }
 
 function combos(clients: readonly JointClient[], keyOf: (jc: JointClient) => string): Combo[] {
@@ -333,7 +337,7 @@ function sidecarState(g: ClientGroup | undefined): string {
 }
 
 function diffCalls(before: MeshModel, after: MeshModel, workloads: Map<string, [WorkloadInfo | undefined, WorkloadInfo | undefined]>): CallChange[] {
-  const { clients, ofA, ofB } = jointClients(before, after, workloads, (m, w) => m.clientGroupFor(w));
+  const { clients, ofA, ofB, byWorkload } = jointClients(before, after, workloads, (m, w) => m.clientGroupFor(w));
   const allCombos = combos(clients, (jc) => `${sidecarState(jc.a)}${jc.a ? before.netClassOf(jc.a) : ''}|${sidecarState(jc.b)}${jc.b ? after.netClassOf(jc.b) : ''}`);
 
   const endpoints = new Map<string, [Endpoint | undefined, Endpoint | undefined]>();
@@ -345,6 +349,8 @@ function diffCalls(before: MeshModel, after: MeshModel, workloads: Map<string, [
     else endpoints.set(k, [undefined, e]);
   }
   const jointEndpoints = new Map<string, JointEndpoint>();
+  const membersOf = new Map<JointEndpoint, string[]>();
+  const selfCalls = new Map<JointEndpoint, Array<{ jc: JointClient; key: string; ea?: Endpoint; eb?: Endpoint }>>();
   for (const [ea, eb] of endpoints.values()) {
     const key = `${ea?.group.id ?? '-'}|${eb?.group.id ?? '-'}`;
     let je = jointEndpoints.get(key);
@@ -353,11 +359,18 @@ function diffCalls(before: MeshModel, after: MeshModel, workloads: Map<string, [
       jointEndpoints.set(key, je = { id: jointEndpoints.size, a: ea?.group, b: eb?.group, namespace: example.service.namespace, size: 0, example });
     }
     je.size++;
+    // A pod calling its own address through a headless Service takes the loopback path (MeshModel
+    // selfCallVerdict): such a pod is a client group of its own, decided apart for that endpoint.
+    if (ea?.service.headless || eb?.service.headless) {
+      push(membersOf, je, endpointKey((ea ?? eb)!));
+      const jc = byWorkload.get((ea ?? eb)!.workload.id)!;
+      push(selfCalls, je, { jc, key: endpointKey((ea ?? eb)!), ea, eb });
+    }
   }
 
   const groups = new Map<string, CallBuilding>();
   const record = (jc: JointClient, je: JointEndpoint, va: Verdict | undefined, vb: Verdict | undefined,
-    count: number, specials?: Set<JointClient>, combo?: Combo) => {
+    count: number, specials?: Set<JointClient>, combo?: Combo, only?: readonly string[]) => {
     const key = `${va?.outcome ?? '-'}|${va?.summary ?? ''}|${vb?.outcome ?? '-'}|${vb?.summary ?? ''}`;
     let g = groups.get(key);
     if (!g) {
@@ -366,11 +379,16 @@ function diffCalls(before: MeshModel, after: MeshModel, workloads: Map<string, [
           class: classifyCall(va?.outcome, vb?.outcome), kind: kindOf(va, vb), before: state(va), after: state(vb),
           outcomeChanged: va?.outcome !== vb?.outcome, example: `${jc.example} -> ${endpointLabel(je.example)}`, namespacePairs: [],
         },
-        calls: 0, singles: new Set(), excluded: new Map(), endpoints: new Set(), pairSet: new Set(), walked: new Set(), truncated: false,
+        calls: 0, singles: new Set(), excluded: new Map(), endpoints: new Set(), partial: new Map(), pairSet: new Set(), walked: new Set(), truncated: false,
       });
     }
     g.calls += count;
-    g.endpoints.add(je);
+    if (!only) g.endpoints.add(je);
+    else if (!g.endpoints.has(je)) {
+      let keys = g.partial.get(je);
+      if (!keys) g.partial.set(je, keys = new Set());
+      for (const k of only) keys.add(k);
+    }
     if (!combo) {
       g.singles.add(jc);
       addPair(g, `${jc.namespace} -> ${je.namespace}`);
@@ -403,11 +421,23 @@ function diffCalls(before: MeshModel, after: MeshModel, workloads: Map<string, [
       jc.a && je.a ? before.verdict(jc.a, je.a) : undefined,
       jc.b && je.b ? after.verdict(jc.b, je.b) : undefined,
     ];
+    const selves = selfCalls.get(je) ?? [];
+    for (const s of selves) specials.add(s.jc);
     const specialSize = new Map<Combo, number>();
     for (const jc of specials) {
       specialSize.set(jc.combo!, (specialSize.get(jc.combo!) ?? 0) + jc.size);
+      const own = selves.filter((s) => s.jc === jc);
       const [va, vb] = verdicts(jc);
-      if (!sameCall(va, vb)) record(jc, je, va, vb, jc.size * je.size);
+      if (!sameCall(va, vb) && jc.size * je.size > own.length) {
+        // A self-calling pod (a joint client of its own) reaches the joint endpoint's other endpoints the usual way.
+        const others = own.length === 0 ? undefined : (membersOf.get(je) ?? []).filter((k) => !own.some((s) => s.key === k));
+        record(jc, je, va, vb, jc.size * je.size - own.length, undefined, undefined, others);
+      }
+      for (const s of own) {
+        const sa = s.ea && callVerdict(before, s.ea.workload, s.ea);
+        const sb = s.eb && callVerdict(after, s.eb.workload, s.eb);
+        if (!sameCall(sa, sb)) record(jc, je, sa, sb, 1, undefined, undefined, [s.key]);
+      }
     }
     for (const combo of allCombos) {
       const rest = combo.size - (specialSize.get(combo) ?? 0);
@@ -431,6 +461,7 @@ function diffCalls(before: MeshModel, after: MeshModel, workloads: Map<string, [
     }
     let serverPorts = 0;
     for (const je of g.endpoints) serverPorts += je.size;
+    for (const [je, keys] of g.partial) if (!g.endpoints.has(je)) serverPorts += keys.size;
     return { ...g.change, calls: g.calls, clients: clientCount, serverPorts, namespacePairsTruncated: g.truncated };
   }).sort(byClassThen((c) => c.calls));
 }
@@ -451,6 +482,11 @@ function byClassThen<T extends { class: ChangeClass; kind: ChangeKind }>(size: (
     || kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || size(b) - size(a);
 }
 
+/** The verdict of one call, a pod's call to its own address through a headless Service included. */
+function callVerdict(m: MeshModel, w: WorkloadInfo, e: Endpoint): Verdict {
+  return w === e.workload && e.service.headless ? selfCallVerdict(e.group) : m.verdict(m.clientGroupFor(w), e.group);
+}
+
 /** Every changed call, one by one: clients x endpoints of both versions. */
 function callRows(before: MeshModel, after: MeshModel, workloads: Map<string, [WorkloadInfo | undefined, WorkloadInfo | undefined]>): CallChangeRow[] {
   const endpoints = new Map<string, [Endpoint | undefined, Endpoint | undefined]>();
@@ -463,8 +499,8 @@ function callRows(before: MeshModel, after: MeshModel, workloads: Map<string, [W
   const rows: CallChangeRow[] = [];
   for (const [from, [wa, wb]] of [...workloads].sort(([x], [y]) => (x < y ? -1 : 1))) {
     for (const [ea, eb] of endpoints.values()) {
-      const va = wa && ea ? before.verdict(before.clientGroupFor(wa), ea.group) : undefined;
-      const vb = wb && eb ? after.verdict(after.clientGroupFor(wb), eb.group) : undefined;
+      const va = wa && ea ? callVerdict(before, wa, ea) : undefined;
+      const vb = wb && eb ? callVerdict(after, wb, eb) : undefined;
       if (sameCall(va, vb)) continue;
       const e = (ea ?? eb)!;
       rows.push({
