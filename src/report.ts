@@ -373,7 +373,8 @@ export interface MeshFinding {
    * `istio-mutual-without-sidecar`, `plaintext-to-strict`, `client-tls-mismatch`,
    * `principal-never-matches`, `egress-gateway-bypass`, `service-port-in-authorization`,
    * `identity-not-found`, `selector-matches-no-pod`, `policy-without-sidecar`, `strict-under-disable`,
-   * `rbac-weakens-strict`, `rbac-reads-ca`, `rbac-wildcard`, `ingress-route-denied`, `jwt-not-required`,
+   * `rbac-weakens-strict`, `rbac-reads-ca`, `rbac-wildcard`, `credential-name-in-sidecar-rule`,
+   * `decided-by-age`, `port-level-without-tls`, `ingress-route-denied`, `jwt-not-required`,
    * `gateway-credential-namespace` or `host-plaintext-and-tls`.
    */
   readonly rule: string;
