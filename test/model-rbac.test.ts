@@ -125,6 +125,14 @@ describe('bindings and rules, as the RBAC authorizer reads them', () => {
     ]);
   });
 
+  test('the root namespace: DestinationRules and Sidecars there apply to every namespace, so writing them weakens a STRICT one', () => {
+    const m = MeshModel.of([...strictPhoto, namespace('istio-system'),
+      role('istio-system', 'mesh-traffic', [rule(['networking.istio.io'], ['destinationrules', 'sidecars'], ['create', 'patch'])]),
+      binding('istio-system', 'mesh-traffic', { kind: 'Role', name: 'mesh-traffic' }, [group('net-team')])]);
+    const weakens = findFindings(m).filter((f) => f.rule === 'rbac-weakens-strict');
+    expect(weakens.map((f) => f.message)).toEqual([expect.stringMatching(/^Group net-team can weaken STRICT namespace photo-ns: DestinationRule create, patch; Sidecar create, patch/)]);
+  });
+
   test('the CA Secret: read by name, or not at all when the names are others', () => {
     const m = MeshModel.of([
       role('istio-system', 'ca-reader', [rule([''], ['secrets'], ['get'], ['cacerts'])]),

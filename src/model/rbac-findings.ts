@@ -18,9 +18,11 @@ export const RBAC_FIXES: Record<Extract<FindingRule, `rbac-${string}`>, string> 
 
 type RbacFinding = Omit<Finding, 'fix'>;
 
-// Policies in the root namespace that apply to every namespace (AuthorizationPolicy, RequestAuthentication
-// and EnvoyFilter); a root PeerAuthentication only where no namespace-wide policy sets a mode.
-const MESH_WIDE: readonly AccessTarget[] = ['AuthorizationPolicy', 'RequestAuthentication', 'EnvoyFilter'];
+// Objects in the root namespace that apply to every namespace: AuthorizationPolicy, RequestAuthentication and
+// EnvoyFilter; DestinationRules, every client's last lookup (pilot/pkg/model/push_context.go destinationRule);
+// a Sidecar, the default of namespaces without their own (pilot/pkg/model/push_context.go getSidecarScope);
+// a root PeerAuthentication only where no namespace-wide policy sets a mode.
+const MESH_WIDE: readonly AccessTarget[] = ['AuthorizationPolicy', 'RequestAuthentication', 'EnvoyFilter', 'DestinationRule', 'Sidecar'];
 
 function bindingResources(grant: AccessGrant, sources: readonly RuleSource[]): FindingResource[] {
   const byRole = new Map<string, FindingResource & { locations: string[] }>();
