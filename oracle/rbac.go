@@ -53,6 +53,10 @@ func of(b bool) tri {
 type authzFacts struct {
 	principal string // the peer's SPIFFE URI; "" without Istio mTLS
 	port      int    // destination (container) port
+	// sni: the TLS server name the listener saw ("" for plaintext), where it is known (at an
+	// egress gateway, whose callers' SNI the oracle follows); elsewhere SNI rules are "maybe".
+	sni      string
+	sniKnown bool
 }
 
 func stringMatch(m *matcherpb.StringMatcher, v string) bool {
@@ -104,6 +108,11 @@ func permission(p *rbacpb.Permission, f authzFacts) tri {
 		return not3(permission(r.NotRule, f))
 	case *rbacpb.Permission_DestinationPort:
 		return of(int(r.DestinationPort) == f.port)
+	case *rbacpb.Permission_RequestedServerName:
+		if f.sniKnown {
+			return of(stringMatch(r.RequestedServerName, f.sni))
+		}
+		return maybe
 	case *rbacpb.Permission_DestinationPortRange:
 		return of(int64(f.port) >= int64(r.DestinationPortRange.GetStart()) && int64(f.port) < int64(r.DestinationPortRange.GetEnd()))
 	}

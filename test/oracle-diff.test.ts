@@ -41,11 +41,14 @@ if (!BIN) {
     const cmp = newComparison();
     platforms.forEach((p, i) => compareRows(p.id, p.objects, results[i], cmp));
     // eslint-disable-next-line no-console
-    console.log(`oracle-diff examples: ${platforms.length} charts, ${cmp.compared} rows compared in ${seconds.toFixed(1)} s `
-      + `(${(seconds / platforms.length).toFixed(2)} s per chart), ${cmp.undecidable.length} undecidable`
-      + cmp.undecidable.map((u) => `\n  undecidable ${u.platform}: ${u.row.from} -> ${u.row.to}:${u.row.port} (${u.row.reason}); model: ${u.model}`).join(''));
+    console.log(`oracle-diff examples: ${platforms.length} charts, ${cmp.compared} connection rows and ${cmp.egressCompared} egress rows compared in ${seconds.toFixed(1)} s `
+      + `(${(seconds / platforms.length).toFixed(2)} s per chart), ${cmp.undecidable.length} connection and ${cmp.egressUndecidable.length} egress rows undecidable`
+      + cmp.undecidable.map((u) => `\n  undecidable ${u.platform}: ${u.row.from} -> ${u.row.to}:${u.row.port} (${u.row.reason}); model: ${u.model}`).join('')
+      + cmp.egressUndecidable.map((u) => `\n  undecidable egress ${u.platform}: ${u.row.from} -> ${u.row.host}:${u.row.port} (${u.row.reason}); model: ${u.model}`).join(''));
     expect(cmp.disagreements).toEqual([]);
     expect(cmp.compared).toBeGreaterThan(0);
+    // The egress charts (B1-B5, C) have egress paths: they must be compared.
+    expect(cmp.egressCompared).toBeGreaterThan(0);
   });
 
   // Manifests nobody on this project wrote (../shared/real-apps, read when present, never copied),
@@ -91,10 +94,11 @@ if (!BIN) {
     });
     const failing = new Set(cmp.disagreements.map((d) => d.split(':')[0]));
     // eslint-disable-next-line no-console
-    console.log(`oracle-diff random: ${platforms.length} platforms, ${cmp.compared} rows compared, oracle ${seconds.toFixed(1)} s; `
-      + `${cmp.undecidable.length} rows the oracle could not decide; fast-check seed ${SEED}, replay with `
+    console.log(`oracle-diff random: ${platforms.length} platforms, ${cmp.compared} connection rows and ${cmp.egressCompared} egress rows compared `
+      + `(${platforms.filter((_, i) => results[i].egress.length > 0).length} platforms with egress), oracle ${seconds.toFixed(1)} s; `
+      + `${cmp.undecidable.length} connection and ${cmp.egressUndecidable.length} egress rows the oracle could not decide; fast-check seed ${SEED}, replay with `
       + `FC_SEED=${SEED} FC_RUNS=${PLATFORMS} npx jest test/oracle-diff`
-      + summarizeUndecidable(cmp.undecidable.map((u) => u.row.reason))
+      + summarizeUndecidable([...cmp.undecidable, ...cmp.egressUndecidable].map((u) => u.row.reason))
       + (cmp.disagreements.length > 0 ? `\n${cmp.disagreements.length} disagreements in ${failing.size} platforms; first platform's manifests:\n`
         + JSON.stringify(platforms.find((p) => failing.has(p.id))?.objects) : ''));
     if (process.env.ORACLE_DUMP) {

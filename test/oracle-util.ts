@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { MeshModel } from '../src/model';
+import { EgressRow } from '../src/model/types';
 
 const ROOT = join(__dirname, '..');
 
@@ -40,10 +41,23 @@ export interface OracleRow {
   readonly possible?: string[];
 }
 
+/** One egress path as the oracle finds it (oracle/egress.go EgressRow). */
+export interface OracleEgressRow {
+  readonly from: string;
+  readonly host: string;
+  readonly port: number;
+  /** allowed, denied, blocked, failed, or undecidable (then `possible`). */
+  readonly outcome: string;
+  readonly via?: string;
+  readonly tls?: string;
+  readonly reason: string;
+  readonly possible?: string[];
+}
+
 export interface OracleResult {
   readonly id: string;
   readonly connections: OracleRow[];
-  readonly egress: any[];
+  readonly egress: OracleEgressRow[];
   readonly notApplied: string[];
   readonly error?: string;
 }
@@ -66,11 +80,13 @@ export function runOracle(bin: string, platforms: readonly Platform[]): OracleRe
 export interface Comparison {
   compared: number;
   undecidable: Array<{ platform: string; row: OracleRow; model: string }>;
+  egressCompared: number;
+  egressUndecidable: Array<{ platform: string; row: OracleEgressRow; model: string }>;
   disagreements: string[];
 }
 
 export function newComparison(): Comparison {
-  return { compared: 0, undecidable: [], disagreements: [] };
+  return { compared: 0, undecidable: [], egressCompared: 0, egressUndecidable: [], disagreements: [] };
 }
 
 const key = (r: { from: string; to: string; service: string; port: number }) => `${r.from} -> ${r.to} (${r.service}:${r.port})`;
@@ -108,5 +124,51 @@ export function compareRows(platform: string, objects: any[], oracle: OracleResu
   }
   for (const [k, o] of oracleRows) {
     if (!seen.has(k)) into.disagreements.push(`${platform}: ${k}: the oracle says ${o.outcome} (${o.reason}), the model has no such call`);
+  }
+  compareEgress(platform, model, oracle, into);
+}
+
+const egressKey = (r: { from: string; host: string; port: number }) => `${r.from} -> ${r.host}:${r.port} (egress)`;
+
+/**
+ * What the mesh does with an egress row, without the network: a row NetworkPolicy blocks (the
+ * direct path, or the way to the gateway pods) would otherwise be allowed, unless the sidecar
+ * itself drops it (REGISTRY_ONLY) or the gateway refuses it. Istio's control plane sees no
+ * NetworkPolicies, so this is what the oracle's outcome is compared with.
+ */
+function meshEgressOutcome(row: EgressRow): string {
+  if (row.outcome !== 'blocked' || row.reason.includes('REGISTRY_ONLY')) return row.outcome;
+  return 'allowed';
+}
+
+/**
+ * Joins the model's egress rows with the oracle's on (from, host, port) and compares the outcome
+ * (as the mesh decides it, see meshEgressOutcome) and, where the traffic gets out or is refused
+ * at the gateway, `via` and `tls`. An undecidable oracle row agrees when the model's outcome is
+ * one the oracle allows.
+ */
+function compareEgress(platform: string, model: MeshModel, oracle: OracleResult, into: Comparison): void {
+  const oracleRows = new Map(oracle.egress.map((r) => [egressKey(r), r]));
+  const seen = new Set<string>();
+  for (const row of model.egress()) {
+    const k = egressKey(row);
+    seen.add(k);
+    into.egressCompared++;
+    const outcome = meshEgressOutcome(row);
+    const o = oracleRows.get(k);
+    const model = `${outcome} via ${row.via}, tls ${row.tls}`;
+    if (!o) {
+      into.disagreements.push(`${platform}: ${k}: the model says ${model}, the oracle has no such path`);
+    } else if (o.outcome === 'undecidable') {
+      into.egressUndecidable.push({ platform, row: o, model: outcome });
+      if (!(o.possible ?? []).includes(outcome)) {
+        into.disagreements.push(`${platform}: ${k}: the model says ${model} (${row.reason}); the oracle allows only ${o.possible?.join('/')} (${o.reason})`);
+      }
+    } else if (o.outcome !== outcome || (outcome !== 'blocked' && (o.via !== row.via || o.tls !== row.tls))) {
+      into.disagreements.push(`${platform}: ${k}: the model says ${model} (${row.reason}); Istio: ${o.outcome} via ${o.via}, tls ${o.tls} (${o.reason})`);
+    }
+  }
+  for (const [k, o] of oracleRows) {
+    if (!seen.has(k)) into.disagreements.push(`${platform}: ${k}: the oracle says ${o.outcome} via ${o.via}, tls ${o.tls} (${o.reason}), the model has no such path`);
   }
 }
