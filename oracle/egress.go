@@ -99,14 +99,27 @@ func heaviestOf(ds []routeDest) (routeDest, bool) {
 func (o *oracle) egressTargets(gateways map[string]*corev1.Service) []*egressTarget {
 	byKey := map[string]*egressTarget{}
 	var order []string
-	add := func(host string, port int, protocol string, addresses []string) {
+	// The app resolves a host to its ServiceEntry's first address, if it has one (as Istio's DNS
+	// proxy answers, or the host's real address when `addresses` are its IPs); else to an
+	// address outside the cluster.
+	addresses := map[string][]string{}
+	for _, c := range o.p.configs {
+		if se, ok := c.Spec.(*networking.ServiceEntry); ok && c.GroupVersionKind == gvk.ServiceEntry {
+			for _, h := range se.Hosts {
+				if _, seen := addresses[h]; !seen && len(se.Addresses) > 0 {
+					addresses[h] = se.Addresses
+				}
+			}
+		}
+	}
+	add := func(host string, port int, protocol string) {
 		key := host + ":" + strconv.Itoa(port)
 		if _, ok := byKey[key]; ok {
 			return
 		}
 		t := &egressTarget{host: host, port: port, protocol: strings.ToUpper(protocol), addr: externalIP, pods: map[*workload]bool{}}
-		if len(addresses) > 0 {
-			t.addr = strings.SplitN(addresses[0], "/", 2)[0]
+		if a := addresses[host]; len(a) > 0 {
+			t.addr = strings.SplitN(a[0], "/", 2)[0]
 		}
 		for _, s := range o.p.services {
 			if serviceHost(s) != host {
@@ -136,7 +149,7 @@ func (o *oracle) egressTargets(gateways map[string]*corev1.Service) []*egressTar
 		}
 		for _, h := range se.Hosts {
 			for _, p := range se.Ports {
-				add(h, int(p.Number), p.Protocol, se.Addresses)
+				add(h, int(p.Number), p.Protocol)
 			}
 		}
 	}
@@ -171,7 +184,7 @@ func (o *oracle) egressTargets(gateways map[string]*corev1.Service) []*egressTar
 					if strings.Contains(fq, "*") || gateways[fq] != nil {
 						continue
 					}
-					add(fq, int(m.port), kind, nil)
+					add(fq, int(m.port), kind)
 				}
 			}
 		}
@@ -359,6 +372,11 @@ func (o *oracle) followEgress(c *workload, t *egressTarget, pl payload, gateways
 			return egressResult{outcome: "failed"}, "client sidecar: no virtual host for " + host + " (404)"
 		}
 		name, why := routeFor(vh)
+		if name == "" && vh.GetName() == "block_all" {
+			// REGISTRY_ONLY: the catch-all virtual host answers 502 itself
+			// (pilot/pkg/networking/core/httproute.go buildCatchAllVirtualHost).
+			return egressResult{"blocked", "direct", appTLSOf(pl), nil}, "client sidecar: virtual host block_all (outbound traffic policy REGISTRY_ONLY) answers itself"
+		}
 		if name == "" {
 			return egressResult{outcome: "failed"}, "client sidecar: " + why
 		}
@@ -389,6 +407,9 @@ func (o *oracle) followEgress(c *workload, t *egressTarget, pl payload, gateways
 			snd.alpn = []string{"istio-http/1.1"}
 		}
 		return o.atGateway(c, gw, gwPort, snd, host, how)
+	}
+	if raw.mesh {
+		return egressResult{outcome: "failed", via: "direct"}, how + ": a host outside the mesh presents no mesh certificate, the handshake fails"
 	}
 	return egressResult{"allowed", "direct", tlsToHost(raw, pl), nil}, how
 }
@@ -528,6 +549,9 @@ func (o *oracle) atGateway(c, gw *workload, port int, snd sent, host, how string
 	up, _, _, socket := o.clusterSends(pc, cl)
 	tls := tlsToHost(up, inner)
 	how = how + "; " + chain + " -> cluster " + clusterName + socket + " sends " + describeSent(onTheWire(up, inner))
+	if up.mesh {
+		return egressResult{outcome: "failed", via: "egress-gateway"}, how + ": a host outside the mesh presents no mesh certificate, the handshake fails"
+	}
 	if len(a.notes) > 0 {
 		how += "; " + strings.Join(a.notes, "; ")
 	}

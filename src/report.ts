@@ -49,6 +49,8 @@ export enum EgressOutcome {
   DENIED = 'denied',
   /** The client's sidecar (REGISTRY_ONLY, host not registered) or a NetworkPolicy (a direct connection) stops it. */
   BLOCKED = 'blocked',
+  /** Istio's configuration has nowhere to send it (a subset no rule defines, no Gateway route), or a TLS handshake on the way fails. */
+  FAILED = 'failed',
 }
 
 /** TLS towards an external host. */

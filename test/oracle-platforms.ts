@@ -7,7 +7,11 @@
  * DestinationRules in every namespace with exportTo, wildcard and short hosts, subsets, port-level
  * settings, workloadSelector, two for one host; AuthorizationPolicies ALLOW and DENY with
  * principals, namespaces, service accounts, ports, notPrincipals, HTTP fields, empty rules and
- * empty spec, dry-run, in the root namespace. Every object is one Kubernetes and Istio accept.
+ * empty spec, dry-run, in the root namespace; egress to external hosts (ServiceEntries with every
+ * resolution, location and exportTo) directly, with TLS originated by the sidecar, or through
+ * Istio's egress gateway (plain HTTP, TLS passthrough, TLS or mutual TLS originated by the gateway)
+ * with Gateways, VirtualServices and DestinationRules as Istio's egress tasks write them, and
+ * Sidecars with REGISTRY_ONLY. Every object is one Kubernetes and Istio accept.
  */
 import fc from 'fast-check';
 
@@ -86,12 +90,36 @@ interface AuthzSpec {
   readonly dryRun: boolean;
   readonly name: string;
 }
+type EgressPath = 'direct' | 'originate-sidecar' | 'http-gateway' | 'passthrough-gateway' | 'originate-gateway';
+interface EgressSpec {
+  readonly host: number;
+  /** Namespace index of the ServiceEntry, -1: the root namespace. */
+  readonly seNs: number;
+  readonly seExportTo?: '.' | '*';
+  readonly resolution: 'DNS' | 'NONE' | 'STATIC';
+  readonly internal: boolean;
+  readonly extraPorts: boolean;
+  readonly path: EgressPath;
+  /** TLS of the sidecar -> gateway hop (the gateway DestinationRule's subset), and whether the Gateway server disagrees with it. */
+  readonly hop: 'auto' | 'ISTIO_MUTUAL' | 'DISABLE';
+  readonly serverMismatch: boolean;
+  /** Namespace index of the Gateway and VirtualService, -1: the root namespace. */
+  readonly gwNs: number;
+  readonly vsExportTo?: '.';
+  readonly originate: 'SIMPLE' | 'MUTUAL';
+  /** Namespace index of the origination DestinationRule, -1: the root namespace (then maybe selecting the gateway pods). */
+  readonly ruleNs: number;
+  readonly selectGateway: boolean;
+}
 export interface PlatformSpec {
   readonly namespaces: NamespaceSpec[];
   readonly peerAuthentications: PeerAuthSpec[];
   readonly destinationRules: DestinationRuleSpec[];
   readonly authorizationPolicies: AuthzSpec[];
   readonly kubeSystemClient: boolean;
+  readonly egress: EgressSpec[];
+  /** Namespace index with a Sidecar setting REGISTRY_ONLY, if any. */
+  readonly registryOnly?: number;
 }
 
 const target = fc.record({ ns: fc.nat(2), workload: fc.nat(2) });
@@ -184,13 +212,32 @@ const authz: fc.Arbitrary<AuthzSpec> = fc.record({
   name: fc.constantFrom('authz-one', 'authz-two', 'authz-three'),
 });
 
+const egress: fc.Arbitrary<EgressSpec> = fc.record({
+  host: fc.nat(1),
+  seNs: fc.integer({ min: -1, max: 2 }),
+  seExportTo: option(fc.constantFrom<'.' | '*'>('.', '*'), 0.3),
+  resolution: fc.constantFrom<EgressSpec['resolution']>('DNS', 'DNS', 'NONE', 'STATIC'),
+  internal: fc.nat(7).map((n) => n === 0),
+  extraPorts: fc.boolean(),
+  path: fc.constantFrom<EgressPath>('direct', 'originate-sidecar', 'http-gateway', 'passthrough-gateway', 'originate-gateway'),
+  hop: fc.constantFrom<EgressSpec['hop']>('auto', 'ISTIO_MUTUAL', 'ISTIO_MUTUAL', 'DISABLE'),
+  serverMismatch: fc.nat(5).map((n) => n === 0),
+  gwNs: fc.integer({ min: -1, max: 2 }),
+  vsExportTo: option(fc.constant<'.'>('.'), 0.2),
+  originate: fc.constantFrom<EgressSpec['originate']>('SIMPLE', 'MUTUAL'),
+  ruleNs: fc.integer({ min: -1, max: 2 }),
+  selectGateway: fc.boolean(),
+}, { requiredKeys: ['host', 'seNs', 'resolution', 'internal', 'extraPorts', 'path', 'hop', 'serverMismatch', 'gwNs', 'originate', 'ruleNs', 'selectGateway'] });
+
 export const platformArb: fc.Arbitrary<PlatformSpec> = fc.record({
   namespaces: fc.array(namespaceSpec, { minLength: 1, maxLength: 3 }),
   peerAuthentications: fc.array(peerAuth, { maxLength: 3 }),
   destinationRules: fc.array(destinationRule, { maxLength: 3 }),
   authorizationPolicies: fc.array(authz, { maxLength: 3 }),
   kubeSystemClient: fc.nat(5).map((n) => n === 0),
-});
+  egress: fc.oneof({ weight: 1, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.uniqueArray(egress, { minLength: 1, maxLength: 2, selector: (e) => e.host }) }),
+  registryOnly: option(fc.nat(2), 0.15),
+}, { requiredKeys: ['namespaces', 'peerAuthentications', 'destinationRules', 'authorizationPolicies', 'kubeSystemClient', 'egress'] });
 
 interface Built {
   readonly ns: string;
@@ -363,6 +410,87 @@ export function renderPlatform(spec: PlatformSpec): any[] {
       spec: JSON.parse(JSON.stringify(s)),
     });
   });
+  const nsOf = (i: number) => (i < 0 ? ROOT : pick(namespaces, i));
+  for (const e of spec.egress) out.push(...renderEgress(e, nsOf));
+  if (spec.registryOnly !== undefined) {
+    out.push({
+      apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: meta('default', nsOf(spec.registryOnly)),
+      spec: { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } },
+    });
+  }
+  return out;
+}
+
+const EGRESS_HOSTS = ['api.example.com', 'db.example.org'];
+const GATEWAY_HOST = 'istio-egressgateway.istio-system.svc.cluster.local';
+
+/** One external host and the objects Istio's egress tasks use for its path. */
+function renderEgress(e: EgressSpec, nsOf: (i: number) => string): any[] {
+  const host = EGRESS_HOSTS[e.host];
+  const slug = host.replace(/\./g, '-');
+  const out: any[] = [];
+  const ports: any[] = [];
+  const gateway = e.path.endsWith('-gateway');
+  if (e.path === 'passthrough-gateway') ports.push({ number: 443, name: 'tls', protocol: 'TLS' });
+  else ports.push({ number: 80, name: 'http', protocol: 'HTTP' });
+  if (e.path === 'originate-gateway' || (e.extraPorts && e.path !== 'passthrough-gateway')) ports.push({ number: 443, name: 'https', protocol: 'HTTPS' });
+  // One TCP port per host, none a Service's: a ServiceEntry without addresses on a TCP port gets
+  // Istio's 0.0.0.0:<port> listener, which takes every connection to the port (not modelled).
+  if (e.extraPorts) ports.push({ number: 27017 + e.host, name: 'tcp-db', protocol: 'TCP' });
+  const se: any = { hosts: [host], ports, resolution: e.resolution, location: e.internal ? 'MESH_INTERNAL' : 'MESH_EXTERNAL' };
+  if (e.resolution === 'STATIC') se.endpoints = [{ address: '198.51.100.7' }];
+  if (e.resolution !== 'DNS') se.addresses = [`240.0.${e.host}.1`];
+  if (e.seExportTo) se.exportTo = [e.seExportTo];
+  out.push({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: meta(slug, nsOf(e.seNs)), spec: se });
+  const tls = (mode: 'SIMPLE' | 'MUTUAL') => (mode === 'MUTUAL'
+    ? { mode, clientCertificate: '/etc/certs/client.pem', privateKey: '/etc/certs/key.pem', sni: host }
+    : { mode, sni: host });
+  if (e.path === 'originate-sidecar') {
+    const ns = e.ruleNs < 0 ? ROOT : nsOf(e.ruleNs);
+    out.push({
+      apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: meta(`originate-${slug}`, ns),
+      spec: { host, trafficPolicy: { portLevelSettings: [{ port: { number: 80 }, tls: tls(e.originate) }] } },
+    });
+  }
+  if (!gateway) return out;
+  const gwNs = nsOf(e.gwNs);
+  const gwPort = e.path === 'passthrough-gateway' ? 443 : 80;
+  const mtls = (e.hop === 'ISTIO_MUTUAL') !== e.serverMismatch;
+  const server = e.path === 'passthrough-gateway'
+    ? { port: { number: 443, name: 'tls', protocol: 'TLS' }, hosts: [host], tls: { mode: 'PASSTHROUGH' } }
+    : mtls
+      ? { port: { number: 80, name: 'https-80', protocol: 'HTTPS' }, hosts: [host], tls: { mode: 'ISTIO_MUTUAL' } }
+      : { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: [host] };
+  out.push({ apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: meta(slug, gwNs), spec: { selector: { istio: 'egressgateway' }, servers: [server] } });
+  const subset: any = { name: slug };
+  if (e.hop !== 'auto') subset.trafficPolicy = { portLevelSettings: [{ port: { number: gwPort }, tls: { mode: e.hop, ...(e.hop === 'ISTIO_MUTUAL' ? { sni: host } : {}) } }] };
+  out.push({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: meta(`egressgateway-for-${slug}`, gwNs), spec: { host: GATEWAY_HOST, subsets: [subset] } });
+  const upPort = e.path === 'originate-gateway' ? 443 : gwPort;
+  const toGateway = { destination: { host: GATEWAY_HOST, subset: slug, port: { number: gwPort } } };
+  const toHost = { destination: { host, port: { number: upPort } } };
+  const vs: any = { hosts: [host], gateways: [slug, 'mesh'] };
+  if (e.vsExportTo) vs.exportTo = [e.vsExportTo];
+  if (e.path === 'passthrough-gateway') {
+    vs.tls = [
+      { match: [{ gateways: ['mesh'], port: 443, sniHosts: [host] }], route: [toGateway] },
+      { match: [{ gateways: [slug], port: 443, sniHosts: [host] }], route: [toHost] },
+    ];
+  } else {
+    vs.http = [
+      { match: [{ gateways: ['mesh'], port: 80 }], route: [toGateway] },
+      { match: [{ gateways: [slug], port: 80 }], route: [toHost] },
+    ];
+  }
+  out.push({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: meta(slug, gwNs), spec: vs });
+  if (e.path === 'originate-gateway') {
+    const ns = e.ruleNs < 0 ? ROOT : nsOf(e.ruleNs);
+    const rule: any = { host, trafficPolicy: { portLevelSettings: [{ port: { number: 443 }, tls: tls(e.originate) }] } };
+    if (e.ruleNs < 0 && e.selectGateway) {
+      rule.workloadSelector = { matchLabels: { istio: 'egressgateway' } };
+      rule.exportTo = ['.'];
+    }
+    out.push({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: meta(`originate-tls-for-${slug}`, ns), spec: rule });
+  }
   return out;
 }
 

@@ -144,7 +144,7 @@ function meshEgressOutcome(row: EgressRow): string {
 /**
  * Joins the model's egress rows with the oracle's on (from, host, port) and compares the outcome
  * (as the mesh decides it, see meshEgressOutcome) and, where the traffic gets out or is refused
- * at the gateway, `via` and `tls`. An undecidable oracle row agrees when the model's outcome is
+ * at the gateway, `via` and `tls` (a blocked or failed path has no TLS to the host). An undecidable oracle row agrees when the model's outcome is
  * one the oracle allows.
  */
 function compareEgress(platform: string, model: MeshModel, oracle: OracleResult, into: Comparison): void {
@@ -164,7 +164,7 @@ function compareEgress(platform: string, model: MeshModel, oracle: OracleResult,
       if (!(o.possible ?? []).includes(outcome)) {
         into.disagreements.push(`${platform}: ${k}: the model says ${model} (${row.reason}); the oracle allows only ${o.possible?.join('/')} (${o.reason})`);
       }
-    } else if (o.outcome !== outcome || (outcome !== 'blocked' && (o.via !== row.via || o.tls !== row.tls))) {
+    } else if (o.outcome !== outcome || ((outcome === 'allowed' || outcome === 'denied') && (o.via !== row.via || o.tls !== row.tls))) {
       into.disagreements.push(`${platform}: ${k}: the model says ${model} (${row.reason}); Istio: ${o.outcome} via ${o.via}, tls ${o.tls} (${o.reason})`);
     }
   }

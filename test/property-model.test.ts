@@ -74,8 +74,9 @@ describe('the mesh model on random platforms', () => {
         expect(finding!.resources.slice(1).map((r) => `${r.ref.namespace}/${r.ref.name}`)).toEqual(first.map((w) => `${w.ref.namespace}/${w.ref.name}`));
       }
     }), params());
-    // The platforms reach every outcome: gateways that refuse a caller, sidecars and networks that block one.
-    if (params().numRuns! >= 100) expect([...outcomes].sort()).toEqual(['allowed', 'blocked', 'denied']);
+    // The platforms reach every outcome: gateways that refuse a caller, sidecars and networks that block one, routes
+    // Istio's configuration cannot follow (no Gateway route visible to the gateway, ISTIO_MUTUAL to a host outside the mesh).
+    if (params().numRuns! >= 100) expect([...outcomes].sort()).toEqual(['allowed', 'blocked', 'denied', 'failed']);
   });
 
   test('calls from outside end in the ingress gateway\'s own call to the workload, decided as any other', () => {

@@ -197,13 +197,21 @@ export class EgressAnalysis {
         summary: `no sidecar: direct${target.gatewayRoute ? ', bypassing the gateway route' : ''}`,
       });
     }
-    const choice = this.meshRoute(client.namespace, host, port, target.protocol);
+    let choice = this.meshRoute(client.namespace, host, port, target.protocol);
+    // pilot/pkg/networking/core/listener.go (ListenerBuilder).buildSidecarOutboundListeners: TLS and TCP routes are built on the
+    // listeners of the services the sidecar knows; for a host it does not know, the route is not there.
+    if (choice && choice.route.kind !== 'http' && !this.sidecars.registered(client.namespace, host, port)) choice = undefined;
     if (choice && this.isGateway(choice.destination.host)) return this.viaGateway(client, target, choice);
     const destHost = choice?.destination.host ?? host;
     const destPort = choice?.destination.port ?? port;
     const hostNs = destHost === host ? target.hostNamespace : serviceHostNamespace(destHost, this.options.clusterDomain);
     const rule = this.destinationRules.lookup(client.namespace, client.podLabels, destHost, hostNs);
-    const mode = rule ? tlsForPort(rule, destPort, choice?.destination.subset)?.mode : undefined;
+    const ruleTls = rule ? tlsForPort(rule, destPort, choice?.destination.subset) : undefined;
+    // pilot/pkg/networking/core/cluster_tls.go (ClusterBuilder).buildUpstreamClusterTLSContext: a credentialName in a rule
+    // without a workloadSelector gives sidecars no TLS at all.
+    const credentialIgnored = (ruleTls?.mode === 'SIMPLE' || ruleTls?.mode === 'MUTUAL') && !!ruleTls.credentialName
+      && !ruleTls.credentialName.startsWith('configmap://') && !rule?.workloadSelector;
+    const mode = credentialIgnored ? undefined : ruleTls?.mode;
     const routed = choice ? ` (VirtualService ${choice.vs.namespace}/${choice.vs.ref.name} sends it to ${destHost}:${destPort})` : '';
     const dr = rule ? `DestinationRule ${rule.namespace}/${rule.ref.name}` : '';
     const outbound = this.sidecars.outboundFor(client);
@@ -217,6 +225,33 @@ export class EgressAnalysis {
         summary: 'sidecar REGISTRY_ONLY: host not registered',
       });
     }
+    if (!choice && !this.sidecars.registered(client.namespace, destHost, destPort)) {
+      // pilot/pkg/networking/core/cluster.go (ConfigGeneratorImpl).buildOutboundClusters: no cluster (and no DestinationRule)
+      // for a host the sidecar does not know; ALLOW_ANY sends it to PassthroughCluster.
+      return this.finish(client, target, [port], {
+        via: 'direct', tls: appTls,
+        reason: `${host}:${port} is not in the sidecar's registry (no ServiceEntry for it is exported to the client's namespace): `
+          + `the sidecar passes the app's bytes through (PassthroughCluster, outbound traffic policy ALLOW_ANY), no DestinationRule applies`,
+        summary: 'sidecar passthrough: host not registered',
+      });
+    }
+    const subset = choice?.destination.subset;
+    if (subset && !rule?.subsets.has(subset)) {
+      // pilot/pkg/networking/core/cluster_builder.go (ClusterBuilder).buildSubsetCluster: subset clusters come only from the rule the proxy applies.
+      return this.finish(client, target, [port, destPort], {
+        outcome: 'failed', via: 'direct', tls: appTls,
+        reason: `sidecar routes to subset ${subset} of ${destHost}${routed}, which ${rule ? `the DestinationRule the sidecar applies (${dr})` : 'no DestinationRule the sidecar applies'} defines: Envoy has no such cluster`,
+        summary: 'sidecar route to an undefined subset',
+      });
+    }
+    if (mode === 'ISTIO_MUTUAL') {
+      // pilot/pkg/networking/core/cluster_tls.go (ClusterBuilder).buildUpstreamTLSSettings: ISTIO_MUTUAL verifies the peer against the mesh's root.
+      return this.finish(client, target, [port, destPort], {
+        outcome: 'failed', via: 'direct', tls: appTls,
+        reason: `sidecar connects directly${routed} with Istio mTLS (${dr} ISTIO_MUTUAL): a host outside the mesh presents no mesh certificate, the handshake fails`,
+        summary: 'sidecar direct; ISTIO_MUTUAL to a host outside the mesh',
+      });
+    }
     if (mode === 'SIMPLE' || mode === 'MUTUAL') {
       return this.finish(client, target, [port, destPort], {
         via: 'direct', tls: mode === 'SIMPLE' ? 'originated' : 'mutual-originated',
@@ -225,9 +260,10 @@ export class EgressAnalysis {
       });
     }
     const tls: EgressTls = appTls === 'passthrough' || choice?.route.kind === 'tls' ? 'passthrough' : 'none';
+    const ignored = credentialIgnored ? ` (${dr} sets ${ruleTls!.mode} with credentialName ${ruleTls!.credentialName} but no workloadSelector: Istio gives sidecars no TLS for it)` : '';
     return this.finish(client, target, [port, destPort], {
       via: 'direct', tls,
-      reason: `sidecar connects directly${routed}; ${tls === 'passthrough' ? 'the app\'s own TLS passes through' : 'plaintext to the host'}`,
+      reason: `sidecar connects directly${routed}; ${tls === 'passthrough' ? 'the app\'s own TLS passes through' : 'plaintext to the host'}${ignored}`,
       summary: `sidecar direct; ${tls}`,
     });
   }
@@ -244,17 +280,43 @@ export class EgressAnalysis {
     const hop = hopMode === 'ISTIO_MUTUAL' ? 'mTLS' : hopMode === 'DISABLE' ? 'plaintext' : hopMode ? hopMode : 'auto mTLS';
     const toGateway = `sidecar -> egress gateway ${shortHost(gwHost, this.options.clusterDomain)}:${gwPort}`
       + `${choice.destination.subset ? ` subset ${choice.destination.subset}` : ''} (${hop}, VirtualService ${choice.vs.namespace}/${choice.vs.ref.name})`;
-    const leg = this.gatewayLeg(host, gwPort);
-    if (!leg) {
+    if (subset && !hopRule?.subsets.has(subset)) {
+      // pilot/pkg/networking/core/cluster_builder.go (ClusterBuilder).buildSubsetCluster: subset clusters come only from the rule the proxy applies.
       return this.finish(client, target, [port], {
-        via: 'egress-gateway', tls: 'none',
-        reason: `${toGateway}, but no Gateway route for ${host} on port ${gwPort}: the gateway has nowhere to send it`,
+        outcome: 'failed', via: 'egress-gateway', tls: 'none',
+        reason: `${toGateway}, but subset ${subset} is defined by ${hopRule ? `no subset of the DestinationRule the sidecar applies (${hopRule.namespace}/${hopRule.ref.name})` : 'no DestinationRule the sidecar applies'}: Envoy has no such cluster`,
+        summary: 'egress gateway route to an undefined subset',
+      }, { host: gwHost, port: gwPort });
+    }
+    const leg = this.gatewayLeg(host, gwPort, gwNamespace);
+    if (!leg) {
+      // pilot/pkg/model/push_context.go (PushContext).VirtualServicesForGateway: only routes visible to the gateway pods' namespace bind.
+      return this.finish(client, target, [port], {
+        outcome: 'failed', via: 'egress-gateway', tls: 'none',
+        reason: `${toGateway}, but no Gateway route for ${host} on port ${gwPort} visible to the gateway in ${gwNamespace}: the gateway has nowhere to send it`,
         summary: 'egress gateway without a Gateway route',
+      }, { host: gwHost, port: gwPort });
+    }
+    const mismatch = hopServerMismatch(hopMode, leg.server.tlsMode);
+    if (mismatch) {
+      return this.finish(client, target, [port], {
+        outcome: 'failed', via: 'egress-gateway', tls: 'none',
+        reason: `${toGateway}, but ${mismatch} (Gateway ${leg.gateway.namespace}/${leg.gateway.ref.name} port ${leg.server.port})`,
+        summary: 'egress gateway: TLS to the gateway does not match its server',
       }, { host: gwHost, port: gwPort });
     }
     const upHost = leg.destination.host;
     const upPort = leg.destination.port ?? gwPort;
     const upNs = upHost === host ? target.hostNamespace : serviceHostNamespace(upHost, this.options.clusterDomain);
+    if (!this.sidecars.registered(gwNamespace, upHost, upPort)) {
+      // pilot/pkg/networking/core/cluster.go (ConfigGeneratorImpl).buildOutboundClusters: a gateway has clusters only for the
+      // services exported to its namespace.
+      return this.finish(client, target, [port], {
+        outcome: 'failed', via: 'egress-gateway', tls: 'none',
+        reason: `${toGateway} -> ${upHost}:${upPort} (Gateway ${leg.gateway.namespace}/${leg.gateway.ref.name}), but no ServiceEntry or Service for ${upHost}:${upPort} is exported to the gateway's namespace ${gwNamespace}: the gateway has no cluster for it`,
+        summary: 'egress gateway: the host is not exported to the gateway',
+      }, { host: gwHost, port: gwPort });
+    }
     // The gateway proxy looks up rules as its pods: their labels (at least the Gateway's selector).
     const rule = this.destinationRules.lookup(gwNamespace, this.gatewayPodLabels(leg.gateway, gwNamespace), upHost, upNs);
     const mode = rule ? tlsForPort(rule, upPort)?.mode : undefined;
@@ -266,10 +328,17 @@ export class EgressAnalysis {
     } else if (mode === 'MUTUAL') {
       const credential = tlsForPort(rule!, upPort)?.credentialName;
       tls = 'mutual-originated'; how = `mutual TLS originated by the gateway (${dr} MUTUAL${credential ? `, credential ${credential}` : ''})`;
+    } else if (mode === 'ISTIO_MUTUAL') {
+      // pilot/pkg/networking/core/cluster_tls.go (ClusterBuilder).buildUpstreamTLSSettings: ISTIO_MUTUAL verifies the peer against the mesh's root.
+      return this.finish(client, target, [port, upPort], {
+        outcome: 'failed', via: 'egress-gateway', tls: 'none',
+        reason: `${toGateway} -> ${upHost}:${upPort} (Gateway ${leg.gateway.namespace}/${leg.gateway.ref.name}); the gateway sends Istio mTLS (${dr} ISTIO_MUTUAL): a host outside the mesh presents no mesh certificate, the handshake fails`,
+        summary: 'egress gateway; ISTIO_MUTUAL to a host outside the mesh',
+      }, { host: gwHost, port: gwPort });
     } else if (leg.server.tlsMode === 'PASSTHROUGH' || leg.route.kind === 'tls' || isTlsProtocol(target.protocol)) {
       tls = 'passthrough'; how = 'the app\'s own TLS passes through the gateway (SNI routing)';
     } else {
-      tls = 'none'; how = `plaintext from the gateway to the host${mode === 'ISTIO_MUTUAL' ? ` (${dr} sets ISTIO_MUTUAL, which an external host cannot accept)` : ''}`;
+      tls = 'none'; how = 'plaintext from the gateway to the host';
     }
     const path = `${toGateway} -> ${upHost}:${upPort} (Gateway ${leg.gateway.namespace}/${leg.gateway.ref.name})`;
     const authz = this.authorizeAtGateway(client, target, leg, gwNamespace, { host: gwHost, port: gwPort, subset, mode: hopMode, sni: hopTls?.sni });
@@ -341,10 +410,15 @@ export class EgressAnalysis {
     return policies;
   }
 
-  /** The port the gateway pods listen on for a gateway Service port (its targetPort, when the Service is in the input). */
+  /**
+   * The port the gateway pods listen on for a gateway Service port: its targetPort, or as Istio's
+   * chart makes it (80 -> 8080, 443 -> 8443) when the gateway is not in the input.
+   */
+  // pilot/pkg/security/authz/model/generator.go destPortGenerator: RBAC matches the port the pod's listener has.
   private gatewayPodPort(gwHost: string, gwPort: number): number {
-    const target = this.serviceByHost.get(gwHost)?.ports.find((p) => p.port === gwPort)?.targetPort;
-    return typeof target === 'number' ? target : gwPort;
+    const gw = this.gatewayPods(gwHost);
+    const pod = gw.pods[0];
+    return pod ? gw.targetPort(pod, gwPort) : gwPort;
   }
 
 
@@ -354,17 +428,21 @@ export class EgressAnalysis {
     return pod?.podLabels ?? gateway.selector;
   }
 
-  /** The gateway's route for `host` arriving on gateway port `gwPort` (memoised). */
-  private gatewayLeg(host: string, gwPort: number): ReturnType<EgressAnalysis['findGatewayLeg']> {
-    const key = `${host}|${gwPort}`;
-    if (!this.gatewayLegs.has(key)) this.gatewayLegs.set(key, this.findGatewayLeg(host, gwPort));
+  /** The gateway's route for `host` arriving on gateway port `gwPort`, for gateway pods in `gwNamespace` (memoised). */
+  private gatewayLeg(host: string, gwPort: number, gwNamespace: string): ReturnType<EgressAnalysis['findGatewayLeg']> {
+    const key = `${host}|${gwPort}|${gwNamespace}`;
+    if (!this.gatewayLegs.has(key)) this.gatewayLegs.set(key, this.findGatewayLeg(host, gwPort, gwNamespace));
     return this.gatewayLegs.get(key);
   }
 
-  private findGatewayLeg(host: string, gwPort: number): { gateway: GatewayInfo; server: GatewayServer; route: Route; destination: RouteDestination } | undefined {
+  // pilot/pkg/model/push_context.go (PushContext).VirtualServicesForGateway: routes exported to the gateway pods' namespace,
+  // whose namespace the server's host (`ns/host`) admits.
+  private findGatewayLeg(host: string, gwPort: number, gwNamespace: string): { gateway: GatewayInfo; server: GatewayServer; route: Route; destination: RouteDestination } | undefined {
     for (const vs of this.virtualServicesByHost.match(host)) {
+      if (!visibleTo(vs.exportTo, vs.namespace, gwNamespace)) continue;
       for (const gateway of this.gatewaysByHost.match(host)) {
-        const server = gateway.servers.find((s) => s.port === gwPort && s.hosts.some((h) => hostMatches(h, host)));
+        const server = gateway.servers.find((s) => s.port === gwPort && s.hosts.some((h, i) => hostMatches(h, host)
+          && admitsNamespace(s.hostNamespaces[i], gateway.namespace, vs.namespace)));
         if (!server) continue;
         const route = pickRoute(vs, gateway.key, host, gwPort, ['http', 'tls', 'tcp']);
         const destination = route && heaviest(route.destinations);
@@ -534,7 +612,9 @@ export class EgressAnalysis {
           for (const host of vs.hosts) {
             if (host.includes('*') || this.isGateway(host)) continue;
             const protocol = route.kind === 'http' ? 'HTTP' : route.kind === 'tls' ? 'TLS' : 'TCP';
-            add({ host, port: match.port, protocol, hostNamespace: serviceHostNamespace(host, this.options.clusterDomain) });
+            // The namespace Istio gives the host's service: its ServiceEntry's (even one inside the mesh), else its Service's.
+            const entry = this.entriesFor(host).find((se) => se.hosts.includes(host));
+            add({ host, port: match.port, protocol, hostNamespace: entry?.namespace ?? serviceHostNamespace(host, this.options.clusterDomain) });
           }
         }
       }
@@ -565,6 +645,27 @@ function wildcardNote(target: EgressTarget): string {
     : resolution === 'DYNAMIC_DNS' ? 'to the address Envoy resolves for the requested name (resolution DYNAMIC_DNS)'
       : `to the ServiceEntry's endpoints (resolution ${resolution})`;
   return `wildcard host ${target.host} (any subdomain without a ServiceEntry host of its own) goes ${how}: `;
+}
+
+/**
+ * Why the TLS a sidecar sends to an egress gateway cannot meet the Gateway server's, if it cannot:
+ * an ISTIO_MUTUAL server takes only Istio mTLS; a server without TLS of its own (plain, or
+ * PASSTHROUGH) forwards the sidecar's TLS or fails to parse it. Auto mTLS sends plaintext to gateway pods.
+ */
+// pilot/pkg/networking/core/gateway.go (ConfigGeneratorImpl).buildGatewayListeners and buildGatewayListenerTLSContext.
+function hopServerMismatch(hopMode: string | undefined, serverTls: string | undefined): string | undefined {
+  const sends = hopMode === 'ISTIO_MUTUAL' ? 'Istio mTLS' : hopMode === 'SIMPLE' || hopMode === 'MUTUAL' ? `TLS (${hopMode})` : 'plaintext';
+  if (serverTls === 'ISTIO_MUTUAL' && hopMode !== 'ISTIO_MUTUAL') return `the Gateway server wants Istio mTLS (tls.mode ISTIO_MUTUAL) and the sidecar sends ${sends}`;
+  if ((serverTls === undefined || serverTls === 'PASSTHROUGH') && sends !== 'plaintext') {
+    return `the Gateway server terminates no TLS (${serverTls === 'PASSTHROUGH' ? 'PASSTHROUGH' : 'no tls'}) and the sidecar sends ${sends}`;
+  }
+  return undefined;
+}
+
+/** Whether a Gateway server host's `ns/` prefix admits a VirtualService of `vsNamespace` (`.`: the Gateway's own). */
+function admitsNamespace(prefix: string | undefined, gatewayNamespace: string, vsNamespace: string): boolean {
+  if (prefix === undefined || prefix === '*') return true;
+  return (prefix === '.' ? gatewayNamespace : prefix) === vsNamespace;
 }
 
 /** The pod port a Service port leads to on `pod` (a named targetPort resolved by the pod's container ports). */

@@ -123,10 +123,11 @@ export type EgressVia = 'direct' | 'egress-gateway';
 /**
  * Whether egress traffic gets out: `allowed`; `denied` by an AuthorizationPolicy of the egress
  * gateway; `blocked` by the client's sidecar (REGISTRY_ONLY, host not registered) or by a
- * NetworkPolicy (a direct connection).
+ * NetworkPolicy (a direct connection); `failed`: the Envoy configuration Istio generates has
+ * nowhere to send it, or a TLS handshake on the way cannot succeed.
  */
-export type EgressOutcome = 'allowed' | 'denied' | 'blocked';
-export const EGRESS_OUTCOMES: readonly EgressOutcome[] = ['allowed', 'denied', 'blocked'];
+export type EgressOutcome = 'allowed' | 'denied' | 'blocked' | 'failed';
+export const EGRESS_OUTCOMES: readonly EgressOutcome[] = ['allowed', 'denied', 'blocked', 'failed'];
 export type EgressTls = 'none' | 'passthrough' | 'originated' | 'mutual-originated';
 
 /** One modelled workload (a Deployment, StatefulSet, DaemonSet, Job, ... or a bare Pod). */
