@@ -73,7 +73,7 @@ if (!BIN) {
       compareRows(p.id, p.objects, results[i], cmp);
       expect(cmp.disagreements).toEqual([]);
       expect(results[i].notApplied).toEqual([]);
-      return `${p.id} ${cmp.compared} rows (${cmp.undecidable.length} undecidable)`;
+      return `${p.id} ${cmp.compared} rows and ${cmp.egressCompared} egress rows (${cmp.undecidable.length + cmp.egressUndecidable.length} undecidable)`;
     });
     // eslint-disable-next-line no-console
     console.log(`oracle-diff real apps: ${counts.join(', ')}`);

@@ -235,7 +235,7 @@ export const platformArb: fc.Arbitrary<PlatformSpec> = fc.record({
   destinationRules: fc.array(destinationRule, { maxLength: 3 }),
   authorizationPolicies: fc.array(authz, { maxLength: 3 }),
   kubeSystemClient: fc.nat(5).map((n) => n === 0),
-  egress: fc.oneof({ weight: 1, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.uniqueArray(egress, { minLength: 1, maxLength: 2, selector: (e) => e.host }) }),
+  egress: fc.oneof({ weight: 1, arbitrary: fc.constant<EgressSpec[]>([]) }, { weight: 1, arbitrary: fc.uniqueArray(egress, { minLength: 1, maxLength: 2, selector: (e) => e.host }) }),
   registryOnly: option(fc.nat(2), 0.15),
 }, { requiredKeys: ['namespaces', 'peerAuthentications', 'destinationRules', 'authorizationPolicies', 'kubeSystemClient', 'egress'] });
 

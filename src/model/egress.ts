@@ -5,6 +5,7 @@
 // the hosts VirtualServices send from the mesh to an egress gateway (e.g. a cluster Service
 // outside the mesh, as in Istio's mutual TLS origination task).
 
+import { byAge } from './age';
 import { AuthorizationPolicies } from './authorization';
 import { DestinationRules, tlsForPort } from './destination-rules';
 import { HostPatternIndex, hostMatches, serviceHostNamespace, shortHost, visibleTo } from './hosts';
@@ -94,6 +95,7 @@ export class EgressAnalysis {
   private readonly gatewayLegs = new Map<string, ReturnType<EgressAnalysis['findGatewayLeg']>>();
   private readonly relevantNamespaces: Array<Set<string> | undefined> = [];
   private readonly gatewayPolicyCache = new Map<string, readonly AuthorizationPolicyInfo[]>();
+  private readonly mergedAwayCache = new Map<string, Set<GatewayServer>>();
   private entryIndex?: { readonly exact: Map<string, ServiceEntryInfo[]>; readonly wildcard: ServiceEntryInfo[] };
   private readonly gatewayPodsByHost = new Map<string, GatewayPods>();
   private readonly serviceByHost = new Map<string, ServiceInfo>();
@@ -428,6 +430,34 @@ export class EgressAnalysis {
     return pod?.podLabels ?? gateway.selector;
   }
 
+  /**
+   * The servers Istio drops when it merges the Gateways of one gateway's pods: after a plaintext
+   * server takes a port, a later server on it (Gateways oldest first, then by name) whose
+   * protocol cannot merge with it (both HTTP) is skipped (memoised per pod labels).
+   */
+  // pilot/pkg/model/gateway.go mergeGateways (canMergeProtocols; pkg/config/gateway/gateway.go IsTLSServer).
+  private mergedAway(gateway: GatewayInfo, namespace: string): Set<GatewayServer> {
+    const labels = this.gatewayPodLabels(gateway, namespace);
+    const key = `${namespace}|${Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(',')}`;
+    let skipped = this.mergedAwayCache.get(key);
+    if (skipped) return skipped;
+    skipped = new Set();
+    const plain = new Map<number, string>();
+    const http = (protocol: string) => isHttpProtocol(protocol);
+    for (const gw of this.inventory.gateways.filter((g) => matchesLabels(g.selector, labels)).sort(byAge)) {
+      for (const s of gw.servers) {
+        const current = plain.get(s.port);
+        if (current !== undefined) {
+          if (!((http(s.protocol) || s.protocol === current) && http(current))) skipped.add(s);
+        } else if (!((s.tlsMode !== undefined || s.httpsRedirect) && !http(s.protocol))) {
+          plain.set(s.port, s.protocol);
+        }
+      }
+    }
+    this.mergedAwayCache.set(key, skipped);
+    return skipped;
+  }
+
   /** The gateway's route for `host` arriving on gateway port `gwPort`, for gateway pods in `gwNamespace` (memoised). */
   private gatewayLeg(host: string, gwPort: number, gwNamespace: string): ReturnType<EgressAnalysis['findGatewayLeg']> {
     const key = `${host}|${gwPort}|${gwNamespace}`;
@@ -442,7 +472,7 @@ export class EgressAnalysis {
       if (!visibleTo(vs.exportTo, vs.namespace, gwNamespace)) continue;
       for (const gateway of this.gatewaysByHost.match(host)) {
         const server = gateway.servers.find((s) => s.port === gwPort && s.hosts.some((h, i) => hostMatches(h, host)
-          && admitsNamespace(s.hostNamespaces[i], gateway.namespace, vs.namespace)));
+          && admitsNamespace(s.hostNamespaces[i], gateway.namespace, vs.namespace)) && !this.mergedAway(gateway, gwNamespace).has(s));
         if (!server) continue;
         const route = pickRoute(vs, gateway.key, host, gwPort, ['http', 'tls', 'tcp']);
         const destination = route && heaviest(route.destinations);

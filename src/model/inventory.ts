@@ -393,6 +393,7 @@ export function buildInventory(input: readonly SourcedObject[], options: Resolve
       gateways.push({
         ref: refOf(o, manifest),
         namespace,
+        created: creationTime(o),
         key: `${namespace}/${o.metadata?.name}`,
         selector: labelMap(spec.selector),
         servers,

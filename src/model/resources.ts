@@ -204,6 +204,8 @@ export interface SecretInfo {
 export interface GatewayInfo {
   readonly ref: ResourceRef;
   readonly namespace: string;
+  /** `metadata.creationTimestamp` in ms, if the manifest has one. */
+  readonly created?: number;
   /** `<namespace>/<name>`, as VirtualServices refer to it. */
   readonly key: string;
   readonly selector: Labels;
