@@ -162,16 +162,12 @@ func (o *oracle) egressTargets(gateways map[string]*corev1.Service) []*egressTar
 		if len(vsGateways) == 0 {
 			vsGateways = []string{"mesh"}
 		}
-		type match struct {
-			port     uint32
-			gateways []string
-		}
-		visit := func(kind string, matches []match, dests []routeDest) {
-			d, ok := heaviestOf(dests)
+		for _, r := range vsRoutes(vs) {
+			d, ok := heaviestOf(r.dests)
 			if !ok || gateways[resolveHost(d.host, c.Namespace)] == nil {
-				return
+				continue
 			}
-			for _, m := range matches {
+			for _, m := range r.matches {
 				gws := m.gateways
 				if len(gws) == 0 {
 					gws = vsGateways
@@ -184,47 +180,61 @@ func (o *oracle) egressTargets(gateways map[string]*corev1.Service) []*egressTar
 					if strings.Contains(fq, "*") || gateways[fq] != nil {
 						continue
 					}
-					add(fq, int(m.port), kind)
+					add(fq, int(m.port), r.kind)
 				}
 			}
-		}
-		for _, r := range vs.Http {
-			var ms []match
-			for _, m := range r.Match {
-				ms = append(ms, match{m.Port, m.Gateways})
-			}
-			var ds []routeDest
-			for _, d := range r.Route {
-				ds = append(ds, routeDest{d.GetDestination().GetHost(), d.Weight})
-			}
-			visit("HTTP", ms, ds)
-		}
-		for _, r := range vs.Tls {
-			var ms []match
-			for _, m := range r.Match {
-				ms = append(ms, match{m.Port, m.Gateways})
-			}
-			var ds []routeDest
-			for _, d := range r.Route {
-				ds = append(ds, routeDest{d.GetDestination().GetHost(), d.Weight})
-			}
-			visit("TLS", ms, ds)
-		}
-		for _, r := range vs.Tcp {
-			var ms []match
-			for _, m := range r.Match {
-				ms = append(ms, match{m.Port, m.Gateways})
-			}
-			var ds []routeDest
-			for _, d := range r.Route {
-				ds = append(ds, routeDest{d.GetDestination().GetHost(), d.Weight})
-			}
-			visit("TCP", ms, ds)
 		}
 	}
 	out := make([]*egressTarget, 0, len(order))
 	for _, k := range order {
 		out = append(out, byKey[k])
+	}
+	return out
+}
+
+type routeMatch struct {
+	port     uint32
+	gateways []string
+}
+
+// vsRoute: one http, tls or tcp route of a VirtualService, as far as egress targets need it.
+type vsRoute struct {
+	kind    string // HTTP, TLS or TCP: what the app speaks on a route of this kind
+	matches []routeMatch
+	dests   []routeDest
+}
+
+type portGatewaysMatch interface {
+	GetPort() uint32
+	GetGateways() []string
+}
+
+type weightedDestination interface {
+	GetDestination() *networking.Destination
+	GetWeight() int32
+}
+
+func toRoute[M portGatewaysMatch, D weightedDestination](kind string, matches []M, dests []D) vsRoute {
+	r := vsRoute{kind: kind}
+	for _, m := range matches {
+		r.matches = append(r.matches, routeMatch{m.GetPort(), m.GetGateways()})
+	}
+	for _, d := range dests {
+		r.dests = append(r.dests, routeDest{d.GetDestination().GetHost(), d.GetWeight()})
+	}
+	return r
+}
+
+func vsRoutes(vs *networking.VirtualService) []vsRoute {
+	var out []vsRoute
+	for _, r := range vs.Http {
+		out = append(out, toRoute("HTTP", r.Match, r.Route))
+	}
+	for _, r := range vs.Tls {
+		out = append(out, toRoute("TLS", r.Match, r.Route))
+	}
+	for _, r := range vs.Tcp {
+		out = append(out, toRoute("TCP", r.Match, r.Route))
 	}
 	return out
 }
