@@ -10,8 +10,8 @@
  * empty spec, dry-run, in the root namespace; egress to external hosts (ServiceEntries with every
  * resolution, location and exportTo) directly, with TLS originated by the sidecar, or through
  * Istio's egress gateway (plain HTTP, TLS passthrough, TLS or mutual TLS originated by the gateway)
- * with Gateways, VirtualServices and DestinationRules as Istio's egress tasks write them, and
- * Sidecars with REGISTRY_ONLY. Every object is one Kubernetes and Istio accept.
+ * with Gateways, VirtualServices, DestinationRules and AuthorizationPolicies on the gateway pods as
+ * Istio's egress tasks write them, wildcard hosts, and Sidecars with REGISTRY_ONLY. Every object is one Kubernetes and Istio accept.
  */
 import fc from 'fast-check';
 
@@ -110,6 +110,10 @@ interface EgressSpec {
   /** Namespace index of the origination DestinationRule, -1: the root namespace (then maybe selecting the gateway pods). */
   readonly ruleNs: number;
   readonly selectGateway: boolean;
+  /** An AuthorizationPolicy on the egress gateway pods for this host's path, as Istio's egress tasks write them. */
+  readonly gatewayAuthz?: { readonly action: 'ALLOW' | 'DENY'; readonly field: 'principals' | 'notPrincipals' | 'namespaces'; readonly who: Target; readonly sni: boolean };
+  /** A wildcard host beside it (`*.<domain>`, resolution NONE): a direct path for any subdomain. */
+  readonly wildcard?: 'HTTP' | 'TLS';
 }
 export interface PlatformSpec {
   readonly namespaces: NamespaceSpec[];
@@ -227,6 +231,13 @@ const egress: fc.Arbitrary<EgressSpec> = fc.record({
   originate: fc.constantFrom<EgressSpec['originate']>('SIMPLE', 'MUTUAL'),
   ruleNs: fc.integer({ min: -1, max: 2 }),
   selectGateway: fc.boolean(),
+  gatewayAuthz: option(fc.record({
+    action: fc.constantFrom<'ALLOW' | 'DENY'>('ALLOW', 'DENY'),
+    field: fc.constantFrom<'principals' | 'notPrincipals' | 'namespaces'>('principals', 'notPrincipals', 'namespaces'),
+    who: target,
+    sni: fc.boolean(),
+  }), 0.3),
+  wildcard: option(fc.constantFrom<'HTTP' | 'TLS'>('HTTP', 'TLS'), 0.2),
 }, { requiredKeys: ['host', 'seNs', 'resolution', 'internal', 'extraPorts', 'path', 'hop', 'serverMismatch', 'gwNs', 'originate', 'ruleNs', 'selectGateway'] });
 
 export const platformArb: fc.Arbitrary<PlatformSpec> = fc.record({
@@ -411,7 +422,8 @@ export function renderPlatform(spec: PlatformSpec): any[] {
     });
   });
   const nsOf = (i: number) => (i < 0 ? ROOT : pick(namespaces, i));
-  for (const e of spec.egress) out.push(...renderEgress(e, nsOf));
+  const identity = (t: Target) => { const b = ref(t); return { ns: b.ns, principal: `cluster.local/ns/${b.ns}/sa/${b.sa}` }; };
+  for (const e of spec.egress) out.push(...renderEgress(e, nsOf, identity));
   if (spec.registryOnly !== undefined) {
     out.push({
       apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: meta('default', nsOf(spec.registryOnly)),
@@ -425,10 +437,18 @@ const EGRESS_HOSTS = ['api.example.com', 'db.example.org'];
 const GATEWAY_HOST = 'istio-egressgateway.istio-system.svc.cluster.local';
 
 /** One external host and the objects Istio's egress tasks use for its path. */
-function renderEgress(e: EgressSpec, nsOf: (i: number) => string): any[] {
+function renderEgress(e: EgressSpec, nsOf: (i: number) => string, identity: (t: Target) => { ns: string; principal: string }): any[] {
   const host = EGRESS_HOSTS[e.host];
   const slug = host.replace(/\./g, '-');
   const out: any[] = [];
+  if (e.wildcard) {
+    const wildcard = `*.${host.split('.').slice(1).join('.')}-wild.net`;
+    const port = e.wildcard === 'HTTP' ? { number: 80, name: 'http', protocol: 'HTTP' } : { number: 443, name: 'tls', protocol: 'TLS' };
+    out.push({
+      apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: meta(`wildcard-${slug}`, nsOf(e.seNs)),
+      spec: { hosts: [wildcard], ports: [port], resolution: 'NONE', location: 'MESH_EXTERNAL' },
+    });
+  }
   const ports: any[] = [];
   const gateway = e.path.endsWith('-gateway');
   if (e.path === 'passthrough-gateway') ports.push({ number: 443, name: 'tls', protocol: 'TLS' });
@@ -482,6 +502,16 @@ function renderEgress(e: EgressSpec, nsOf: (i: number) => string): any[] {
     ];
   }
   out.push({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: meta(slug, gwNs), spec: vs });
+  if (e.gatewayAuthz) {
+    const a = e.gatewayAuthz;
+    const who = identity(a.who);
+    const rule: any = { from: [{ source: { [a.field]: [a.field === 'namespaces' ? who.ns : who.principal] } }] };
+    if (a.sni) rule.when = [{ key: 'connection.sni', values: [host] }];
+    out.push({
+      apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: meta(`egress-clients-${slug}`, ROOT),
+      spec: { selector: { matchLabels: { istio: 'egressgateway' } }, action: a.action, rules: [rule] },
+    });
+  }
   if (e.path === 'originate-gateway') {
     const ns = e.ruleNs < 0 ? ROOT : nsOf(e.ruleNs);
     const rule: any = { host, trafficPolicy: { portLevelSettings: [{ port: { number: 443 }, tls: tls(e.originate) }] } };
