@@ -27,3 +27,9 @@ node test/python/synth_adopted.js "$work/javascript"
 grep -q 'principals:' "$work/python/adopted.k8s.yaml"
 cmp "$work/python/adopted.k8s.yaml" "$work/javascript/adopted.k8s.yaml"
 echo "python smoke test: a cdk8s-plus Deployment and StatefulSet adopted from Python equal the same app in JavaScript"
+# A refusal reaches Python as a RuntimeError carrying only the text: Errors tells it from a bug by that text.
+"$work/venv/bin/python" test/python/refusal.py "$work/refusal" >"$work/refusal.out" 2>&1 || { cat "$work/refusal.out"; exit 1; }
+if [ -s "$work/refusal.out" ]; then
+  echo "python smoke test: the refusal program printed output it should not:"; cat "$work/refusal.out"; exit 1
+fi
+echo "python smoke test: a refusal is recognised from its text in Python, and a retry with the same id synthesizes"

@@ -1,3 +1,5 @@
+import { KnownKeys, isRecord, readOptions, recordProblem } from './private/validate';
+
 /** PEM material for a client credential Secret this app creates. */
 export interface PemClientCredentialOptions {
   /**
@@ -5,12 +7,12 @@ export interface PemClientCredentialOptions {
    * @default "client-credential"
    */
   readonly secretName?: string;
-  /** The client certificate chain (PEM), stored as `tls.crt`. */
+  /** The client certificate chain (PEM CERTIFICATE blocks, the client's first), stored as `tls.crt`. */
   readonly certificate: string;
-  /** The client's private key (PEM), stored as `tls.key`. */
+  /** The client's private key (one unencrypted PEM key block, the key of `certificate`), stored as `tls.key`. */
   readonly privateKey: string;
   /**
-   * CA certificates (PEM) that verify the external server, stored as `ca.crt`.
+   * CA certificates (PEM CERTIFICATE blocks) that verify the external server, stored as `ca.crt`.
    * Without them the gateway does not check the server against a private CA.
    * @default - none
    */
@@ -22,9 +24,14 @@ export interface PemClientCredentialOptions {
   readonly acknowledgeKeyInManifest: boolean;
 }
 
+const PEM_OPTIONS: KnownKeys<PemClientCredentialOptions> = {
+  secretName: true, certificate: true, privateKey: true, caCertificate: true, acknowledgeKeyInManifest: true,
+};
+
 /**
  * The certificate and key the egress gateway presents to an external server that requires
  * mutual TLS: a Secret in the gateway's namespace, named by DestinationRule `tls.credentialName`.
+ * The route that uses it checks the name and the PEM material.
  */
 export class ClientCredential {
   /**
@@ -41,7 +48,12 @@ export class ClientCredential {
    * because the private key then lands in the output; synthesis prints a warning.
    */
   public static fromPem(options: PemClientCredentialOptions): ClientCredential {
-    return new ClientCredential(options.secretName ?? 'client-credential', options);
+    // Read once: the checks and the Secret see the same values.
+    const { options: copy, problem } = readOptions('ClientCredential.fromPem', options, PEM_OPTIONS,
+      '{ certificate, privateKey, acknowledgeKeyInManifest: true }', true);
+    const credential = new ClientCredential(copy.secretName ?? 'client-credential', isRecord(options) ? copy : undefined);
+    if (problem !== undefined) recordProblem(credential, problem);
+    return credential;
   }
 
   /** Name of the Secret in the egress gateway's namespace. */

@@ -9,14 +9,19 @@ import { ExternalPort } from './external-port';
 import { MeshNamespace } from './mesh-namespace';
 import { MeshWorkload } from './mesh-workload';
 import { IMeshWorkload } from './mesh-workload-interface';
+import {
+  CheckedCredential, CheckedServerCa, checkClientCredential, checkSecretUse, checkServerCa, clientCredentialSecret, referSecret,
+} from './private/egress-credentials';
+import { CLIENT_CREDENTIAL } from './private/egress-credentials';
 import { EgressHost, EgressLeg, OriginationTlsSpec, RouteClients, ServiceEntryPortSpec } from './private/egress-host';
-import { claimServerHost, gatewayPodsKey } from './private/gateway-servers';
-import { assertMeshWorkload } from './private/workload-check';
-import { clientCredentialSecret, checkClientCredential, checkServerCa } from './private/egress-credentials';
 import { checkHostName } from './private/host-names';
-import { warnAtSynth } from './private/warnings';
 import { claim, holderOf, meshHostKey, objectKey } from './private/registry';
-import { assertDnsLabel, assertEnumValue, assertPort, quote, assertRequired } from './private/validate';
+import { rollback } from './private/transaction';
+import {
+  KnownKeys, assertDnsLabel, assertEnumValue, assertInstance, assertList, assertPort, assertProps, assertRequired, listText, quote, recordedProblem,
+} from './private/validate';
+import { warnAtSynth } from './private/warnings';
+import { assertMeshWorkload } from './private/workload-check';
 
 /** What every route through the egress gateway needs. */
 export interface EgressRouteBaseProps {
@@ -61,6 +66,9 @@ export interface EgressGatewayRouteProps extends EgressRouteBaseProps {
   /** How the traffic goes through the gateway: `EgressMode.http()`, `.tlsPassthrough()`, `.originateTls()`, `.originateMtls()`. */
   readonly mode: EgressMode;
 }
+
+const ROUTE_PROPS: KnownKeys<EgressGatewayRouteProps> = { egressGateway: true, host: true, namespace: true, directPorts: true, clients: true, mode: true };
+const EXTERNAL_PORT_KEYS: KnownKeys<ExternalPort> = { port: true, protocol: true, name: true };
 
 /**
  * Sends the mesh's traffic for one external host and port through the egress gateway.
@@ -130,66 +138,93 @@ export class EgressGatewayRoute extends Construct {
 
   public constructor(scope: Construct, id: string, props: EgressGatewayRouteProps) {
     super(scope, id);
-    assertRequired(this, props, ['egressGateway', 'host', 'mode']);
-    const gateway = props.egressGateway;
-    const mode = props.mode;
-    gateway.validate(this);
-    this.egressGateway = gateway;
-    this.mode = mode;
-    this.namespace = assertDnsLabel(this, 'namespace', props.namespace ?? 'default');
-    this.host = props.host;
-    this.kubernetesService = checkHost(this, props.host, gateway.clusterDomain);
-    const clients = checkClients(this, props.clients);
-    const leg = buildLeg(this, gateway, mode, clients !== undefined);
-    this.gatewayPort = leg.gatewayPort;
-    const directPorts = props.directPorts ?? [];
-    if (this.kubernetesService && (directPorts.length > 0 || mode._settings.portName !== undefined || mode._settings.targetPortName !== undefined)) {
-      throw new IstioSecurityError(this, `host "${this.host}" is a Kubernetes Service: its ports come from the Service and no ServiceEntry `
-        + 'is emitted, so directPorts, portName and targetPortName do not apply; leave them out.');
+    try {
+      const p = assertProps(this, 'props', props, ROUTE_PROPS);
+      assertRequired(this, p, ['egressGateway', 'host', 'mode']);
+      const gateway = assertInstance(this, 'egressGateway', p.egressGateway, EgressGateway, 'EgressGateway.istio(...)');
+      const mode = assertInstance(this, 'mode', p.mode, EgressMode, 'EgressMode.http(), .tlsPassthrough(), .originateTls() or .originateMtls()');
+      gateway.validate(this);
+      const modeProblem = recordedProblem(mode);
+      if (modeProblem !== undefined) throw new IstioSecurityError(this, modeProblem);
+      this.egressGateway = gateway;
+      this.mode = mode;
+      this.namespace = assertDnsLabel(this, 'namespace', p.namespace ?? 'default');
+      this.kubernetesService = checkHost(this, p.host, gateway);
+      this.host = p.host;
+      const clients = checkClients(this, p.clients);
+      const { leg, credential, serverCa } = buildLeg(this, gateway, mode, clients !== undefined);
+      this.gatewayPort = leg.gatewayPort;
+      const directPorts = p.directPorts === undefined || p.directPorts === null ? []
+        : assertList(this, 'directPorts', p.directPorts, { example: '[{ port: 443, protocol: AppProtocol.HTTPS }]' });
+      if (this.kubernetesService && (directPorts.length > 0 || mode._settings.portName !== undefined || mode._settings.targetPortName !== undefined)) {
+        throw new IstioSecurityError(this, `host "${this.host}" is a Kubernetes Service: its ports come from the Service and no ServiceEntry `
+          + 'is emitted, so directPorts, portName and targetPortName do not apply; leave them out.');
+      }
+      const routed = servicePorts(this, mode);
+      const direct = directPorts.map((entry) => directPort(this, entry));
+      for (const d of direct) {
+        if (d.number === mode.port) {
+          throw new IstioSecurityError(this, `directPorts port ${d.number} is the port this route sends through the egress gateway: `
+            + 'a port is either routed or called directly; leave it out of directPorts.');
+        }
+      }
+      const sePorts = this.kubernetesService ? [] : [...routed, ...direct];
+
+      // Checks against the chart's other constructs, before anything is created.
+      claim(this, `egress-route:${this.host}:${mode.port}`, (holder) =>
+        `host "${this.host}" port ${mode.port} is already routed through the egress gateway by ${holder.node.path}: `
+        + 'a host port has one route; remove one of them, or route another port.');
+      // Mesh workloads may be declared after the route: check now, and again at synth.
+      checkNotInMesh(this, this.host, this.kubernetesService);
+      this.node.addValidation({ validate: () => { checkNotInMesh(this, this.host, this.kubernetesService); return []; } });
+      const plan = {
+        options: { host: this.host, namespace: this.namespace, gateway, kubernetesService: this.kubernetesService },
+        ports: sePorts,
+        directPorts: this.kubernetesService ? [] : direct.map((d) => d.number),
+        leg,
+        clients,
+      };
+      EgressHost.check(this, plan);
+      if (credential) checkSecretUse(this, CLIENT_CREDENTIAL, gateway.namespace, credential.secretName, credential);
+      if (serverCa?.secretName !== undefined) checkSecretUse(this, CLIENT_CREDENTIAL, gateway.namespace, serverCa.secretName, undefined);
+
+      const egressHost = EgressHost.add(this, plan);
+      this.subsetName = egressHost.name;
+      this.serviceEntry = egressHost.serviceEntry;
+      this.gateway = egressHost.gatewayResource;
+      this.gatewayDestinationRule = egressHost.gatewayRule;
+      this.virtualService = egressHost.virtualService;
+      this.originationDestinationRule = mode.originatesTls ? egressHost.originationRule : undefined;
+      this.clientPolicy = egressHost.clientPolicy;
+      this.clients = clients?.workloads ?? [];
+
+      if (credential?.pem) this.clientCredentialSecret = clientCredentialSecret(this, credential, gateway.namespace);
+      else if (credential) referSecret(this, gateway.namespace, credential.secretName);
+      if (serverCa?.secretName !== undefined) referSecret(this, gateway.namespace, serverCa.secretName);
+      warnAboutVerification(this, mode, gateway, serverCa, credential);
+    } catch (error) {
+      throw rollback(this, error);
     }
-    const sePorts = this.kubernetesService ? [] : [...servicePorts(this, mode), ...directPorts.map((p) => directPort(this, p))];
-
-    // Mesh workloads may be declared after the route: check now, and again at synth.
-    checkNotInMesh(this, this.host, this.kubernetesService);
-    this.node.addValidation({ validate: () => meshConflicts(this, this.host, this.kubernetesService) });
-
-    const egressHost = EgressHost.of(this, { host: this.host, namespace: this.namespace, gateway, kubernetesService: this.kubernetesService });
-    // Who may use the host first: a route naming other clients is refused for that, whatever its ports.
-    egressHost.setClients(this, clients);
-    claim(this, `egress-route:${this.host}:${mode.port}`, (holder) =>
-      `host "${this.host}" port ${mode.port} is already routed through the egress gateway by ${holder.node.path}: `
-      + 'a host port has one route; remove one of them, or route another port.');
-    claimServerHost(this, gatewayPodsKey(gateway.selector), leg.gatewayPort, this.host, (holder) =>
-      `gateway port ${leg.gatewayPort} already has a server for "${this.host}" (route ${holder.node.path}): `
-      + 'the gateway could not tell the two routes apart; give this route another gatewayPort.');
-    for (const port of sePorts) egressHost.declarePort(this, port);
-    egressHost.addLeg(leg);
-    this.subsetName = egressHost.name;
-    this.serviceEntry = egressHost.serviceEntry;
-    this.gateway = egressHost.gatewayResource;
-    this.gatewayDestinationRule = egressHost.gatewayRule;
-    this.virtualService = egressHost.virtualService;
-    this.originationDestinationRule = mode.originatesTls ? egressHost.originationRule : undefined;
-    this.clientPolicy = egressHost.clientPolicy;
-    this.clients = clients?.workloads ?? [];
-
-    const credential = mode._settings.clientCredential;
-    if (credential) this.clientCredentialSecret = clientCredentialSecret(this, credential, gateway.namespace);
-    warnAboutVerification(this, mode, gateway);
   }
 }
 
 /** Checks the host; returns whether it is a Kubernetes Service host. */
-function checkHost(scope: IConstruct, host: string, clusterDomain: string): boolean {
-  checkHostName(scope, host, {
+function checkHost(scope: IConstruct, value: unknown, gateway: EgressGateway): boolean {
+  const clusterDomain = gateway.clusterDomain;
+  const host = checkHostName(scope, value, {
     what: 'host',
     example: 'edition.cnn.com',
     noun: 'the external host',
     router: 'the egress gateway',
     clusterDomain,
+    connectsTo: true,
     wildcardRefusal: 'the ServiceEntry resolves its host by DNS, which Istio refuses for wildcards, and the gateway needs a concrete '
       + 'name to connect to. Route each host (e.g. "api.example.com") on its own.',
   });
+  if (host === gateway.host) {
+    throw new IstioSecurityError(scope, `host ${quote(host)} is the egress gateway's own Service: the gateway would route to itself; `
+      + 'name the external host.');
+  }
   const serviceSuffix = `.svc.${clusterDomain}`;
   if (!host.endsWith(serviceSuffix)) return false;
   if (host.slice(0, -serviceSuffix.length).split('.').length !== 2) {
@@ -246,7 +281,13 @@ function checkClients(route: IConstruct, clients: IMeshWorkload[] | undefined): 
   };
 }
 
-function buildLeg(route: IConstruct, gateway: EgressGateway, mode: EgressMode, withClients: boolean): EgressLeg {
+interface CheckedLeg {
+  readonly leg: EgressLeg;
+  readonly credential?: CheckedCredential;
+  readonly serverCa?: CheckedServerCa;
+}
+
+function buildLeg(route: IConstruct, gateway: EgressGateway, mode: EgressMode, withClients: boolean): CheckedLeg {
   assertEnumValue(route, 'mode kind', mode.kind, EgressModeKind as unknown as { [key: string]: string });
   assertPort(route, 'port', mode.port);
   assertPort(route, 'gatewayPort', mode.gatewayPort);
@@ -255,7 +296,7 @@ function buildLeg(route: IConstruct, gateway: EgressGateway, mode: EgressMode, w
   const gatewayPort = withClients && mode.kind === EgressModeKind.HTTP && !mode._settings.gatewayPortGiven ? 443 : mode.gatewayPort;
   if (!gateway.exposes(gatewayPort)) {
     throw new IstioSecurityError(route, `gatewayPort ${gatewayPort} is not a port of the egress gateway Service ${gateway.host} `
-      + `(it exposes ${gateway.ports.map((p) => p.port).join(', ')}): use one of them, or list the port in EgressGateway.istio({ ports }).`);
+      + `(it exposes ${listText(gateway.ports.map((p) => p.port))}): use one of them, or list the port in EgressGateway.istio({ ports }).`);
   }
   const settings = mode._settings;
   if (mode.kind === EgressModeKind.TLS_PASSTHROUGH) {
@@ -271,11 +312,10 @@ function buildLeg(route: IConstruct, gateway: EgressGateway, mode: EgressMode, w
   }
   let meshTls = false;
   let origination: OriginationTlsSpec | undefined;
+  let credential: CheckedCredential | undefined;
+  let serverCa: CheckedServerCa | undefined;
   if (mode.originatesTls) {
-    if (mode.targetPort === mode.port) {
-      throw new IstioSecurityError(route, `TLS origination needs the host's TLS port apart from the app's HTTP port, but targetPort and port `
-        + `are both ${mode.port}: set targetPort to the host's TLS port (443).`);
-    }
+    if (mode.targetPort === mode.port) throw new IstioSecurityError(route, samePortsMessage(mode));
     const hop = assertEnumValue(route, 'sidecarToGatewayTls', settings.sidecarToGatewayTls ?? ClientTlsMode.ISTIO_MUTUAL,
       { ISTIO_MUTUAL: ClientTlsMode.ISTIO_MUTUAL, DISABLE: ClientTlsMode.DISABLE });
     if (withClients && hop === ClientTlsMode.DISABLE) {
@@ -285,37 +325,53 @@ function buildLeg(route: IConstruct, gateway: EgressGateway, mode: EgressMode, w
     meshTls = hop === ClientTlsMode.ISTIO_MUTUAL;
     const subjectAltNames = checkSubjectAltNames(route, settings.subjectAltNames);
     if (mode.kind === EgressModeKind.MTLS_ORIGINATION) {
-      const credential = settings.clientCredential;
-      if (!credential) throw new IstioSecurityError(route, 'mutual TLS origination needs a clientCredential: use ClientCredential.fromSecret(name).');
-      checkClientCredential(route, credential);
+      if (settings.clientCredential === undefined || settings.clientCredential === null) {
+        throw new IstioSecurityError(route, 'mutual TLS origination needs a clientCredential: use ClientCredential.fromSecret(name).');
+      }
+      credential = checkClientCredential(route, settings.clientCredential);
       origination = { mode: 'MUTUAL', credentialName: credential.secretName, subjectAltNames };
     } else {
-      const ca = settings.serverCa;
-      if (ca) checkServerCa(route, ca);
-      origination = { mode: 'SIMPLE', caCertificates: ca?.caCertificates, credentialName: ca?.secretName, subjectAltNames };
+      serverCa = settings.serverCa === undefined || settings.serverCa === null ? undefined : checkServerCa(route, settings.serverCa);
+      origination = { mode: 'SIMPLE', caCertificates: serverCa?.caCertificates, credentialName: serverCa?.secretName, subjectAltNames };
     }
   }
   // With clients every hop to the gateway is mesh mTLS: the app's own TLS (passthrough) travels inside it.
-  return { route, kind: mode.kind, port: mode.port, gatewayPort, targetPort: mode.targetPort, meshTls: meshTls || withClients, origination };
+  const leg = { route, kind: mode.kind, port: mode.port, gatewayPort, targetPort: mode.targetPort, meshTls: meshTls || withClients, origination };
+  return { leg, credential, serverCa };
 }
 
-function checkSubjectAltNames(route: IConstruct, names: string[] | undefined): string[] | undefined {
-  if (names === undefined) return undefined;
+/** Origination with the app's port equal to the host's: the message names the setting the caller gave. */
+function samePortsMessage(mode: EgressMode): string {
+  const { explicitPort, explicitTargetPort } = mode._settings;
+  const fix = explicitPort && !explicitTargetPort
+    ? `set port to the app's plain-HTTP port (80 by default), which must differ from targetPort ${mode.targetPort}`
+    : !explicitPort && explicitTargetPort
+      ? `set targetPort to the host's TLS port (443 by default), which must differ from port ${mode.port}`
+      : `set port to the app's plain-HTTP port (e.g. 80) and targetPort to the host's TLS port (e.g. 443)`;
+  return `TLS origination needs the host's TLS port apart from the app's HTTP port, but targetPort and port are both ${mode.port}: ${fix}.`;
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+function checkSubjectAltNames(route: IConstruct, value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  const names = assertList(route, 'subjectAltNames', value, { example: '["api.example.com"]' });
   const seen = new Set<string>();
   for (const name of names) {
-    if (typeof name !== 'string' || name.trim() === '' || name !== name.trim()) {
-      throw new IstioSecurityError(route, `subjectAltNames entry ${quote(name)} is empty or padded: give the names the server's certificate carries.`);
+    if (typeof name !== 'string' || name.trim() === '' || name !== name.trim() || CONTROL.test(name)) {
+      throw new IstioSecurityError(route, `subjectAltNames entry ${quote(name)} is empty, padded or not text: give the names the server's certificate carries.`);
     }
     if (seen.has(name)) throw new IstioSecurityError(route, `subjectAltNames entry ${quote(name)} is given twice: list each name once.`);
     seen.add(name);
   }
-  return names.length > 0 ? [...names] : undefined;
+  return names.length > 0 ? (names as string[]) : undefined;
 }
 
 /** The ServiceEntry ports the mode needs. */
 function servicePorts(route: IConstruct, mode: EgressMode): ServiceEntryPortSpec[] {
   const settings = mode._settings;
-  const named = (what: string, name: string) => assertDnsLabel(route, what, name);
+  const named = (what: string, name: unknown) => assertDnsLabel(route, what, name);
   switch (mode.kind) {
     case EgressModeKind.HTTP:
       return [{ number: mode.port, name: named('portName', settings.portName ?? `http-${mode.port}`), protocol: 'HTTP' }];
@@ -329,23 +385,24 @@ function servicePorts(route: IConstruct, mode: EgressMode): ServiceEntryPortSpec
   }
 }
 
-function directPort(route: IConstruct, port: ExternalPort): ServiceEntryPortSpec {
+function directPort(route: IConstruct, entry: unknown): ServiceEntryPortSpec {
+  const port = assertProps(route, 'directPorts entry', entry as ExternalPort, EXTERNAL_PORT_KEYS);
   assertPort(route, 'directPorts port', port.port);
   const protocol = assertEnumValue(route, 'directPorts protocol', port.protocol, AppProtocol as unknown as { [key: string]: string });
   const name = assertDnsLabel(route, 'directPorts name', port.name ?? `${protocol}-${port.port}`);
   return { number: port.port, name, protocol: protocol.toUpperCase() };
 }
 
-function warnAboutVerification(route: EgressGatewayRoute, mode: EgressMode, gateway: EgressGateway): void {
+function warnAboutVerification(route: EgressGatewayRoute, mode: EgressMode, gateway: EgressGateway,
+  serverCa: CheckedServerCa | undefined, credential: CheckedCredential | undefined): void {
   const target = `"${route.host}:${mode.targetPort}"`;
   const rule = route.originationDestinationRule ? `${gateway.namespace}/${route.originationDestinationRule.name}` : '';
-  if (mode.kind === EgressModeKind.TLS_ORIGINATION && !mode._settings.serverCa) {
+  if (mode.kind === EgressModeKind.TLS_ORIGINATION && !serverCa) {
     warnAtSynth(route, `TLS origination to ${target} names no serverCa: the server is not verified against a CA you chose `
       + `(istioctl analyze reports IST0129 for DestinationRule ${rule}); the gateway falls back to its image's OS CA bundle `
       + '(Istio >= 1.21), which fails for a private CA. Set serverCa: ServerCa.fromFile(...) or ServerCa.fromSecret(...), and subjectAltNames.');
   }
-  const credential = mode._settings.clientCredential;
-  if (credential?._pem && credential._pem.caCertificate === undefined) {
+  if (credential?.pem && credential.pem.caCertificate === undefined) {
     warnAtSynth(route, `mutual TLS origination to ${target} uses ClientCredential "${credential.secretName}" without caCertificate: `
       + 'the Secret has no ca.crt, so the server is not verified against its CA. Pass caCertificate.');
   }

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { DEFAULT_CLUSTER_DOMAIN } from './mesh-namespace';
 import { checkGatewayReference } from './private/gateway-reference';
+import { KnownKeys, isRecord, readOptions, recordProblem } from './private/validate';
 
 /** A port of the egress gateway's Service. */
 export interface EgressGatewayPort {
@@ -41,8 +42,11 @@ export interface EgressGatewayProps {
   readonly ports?: EgressGatewayPort[];
 }
 
+const EGRESS_GATEWAY_PROPS: KnownKeys<EgressGatewayProps> = { namespace: true, selector: true, serviceName: true, clusterDomain: true, ports: true };
+
 /**
- * The egress gateway that routes leave the mesh through: a reference to a gateway installed with Istio.
+ * The egress gateway that routes leave the mesh through: a reference to a gateway installed with
+ * Istio. The props are taken as given; the construct that uses the gateway checks them.
  */
 export class EgressGateway {
   /** Istio's `istio-egressgateway` in `istio-system`, or a gateway that differs in the given properties. */
@@ -56,13 +60,18 @@ export class EgressGateway {
   public readonly clusterDomain: string;
   public readonly ports: EgressGatewayPort[];
 
-  private constructor(props: EgressGatewayProps) {
-    this.namespace = props.namespace ?? 'istio-system';
-    this.selector = { ...(props.selector ?? { istio: 'egressgateway' }) };
-    this.serviceName = props.serviceName ?? 'istio-egressgateway';
-    this.clusterDomain = props.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
-    this.ports = (props.ports ?? [{ port: 80, targetPort: 8080 }, { port: 443, targetPort: 8443 }])
-      .map((p) => ({ port: p.port, targetPort: p.targetPort ?? p.port }));
+  private constructor(props: EgressGatewayProps | undefined | null) {
+    const { options: p, problem } = readOptions('EgressGateway.istio', props, EGRESS_GATEWAY_PROPS, '{ namespace: "istio-egress" }');
+    if (problem !== undefined) recordProblem(this, problem);
+    // Values are kept as given (copied, so later changes by the caller do not reach the output).
+    this.namespace = p.namespace ?? 'istio-system';
+    this.selector = isRecord(p.selector) ? { ...p.selector } : p.selector ?? { istio: 'egressgateway' };
+    this.serviceName = p.serviceName ?? 'istio-egressgateway';
+    this.clusterDomain = p.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
+    const ports = p.ports ?? [{ port: 80, targetPort: 8080 }, { port: 443, targetPort: 8443 }];
+    this.ports = Array.isArray(ports)
+      ? ports.map((entry) => isRecord(entry) ? { ...entry, targetPort: (entry as EgressGatewayPort).targetPort ?? (entry as EgressGatewayPort).port } : entry)
+      : ports;
   }
 
   /** The gateway Service's host, e.g. `istio-egressgateway.istio-system.svc.cluster.local`. */
@@ -72,7 +81,7 @@ export class EgressGateway {
 
   /** Whether the gateway's Service exposes `port`. */
   public exposes(port: number): boolean {
-    return this.ports.some((p) => p.port === port);
+    return Array.isArray(this.ports) && this.ports.some((p) => isRecord(p) && p.port === port);
   }
 
   /** Checks the reference on behalf of the construct that uses it. */

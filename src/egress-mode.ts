@@ -2,6 +2,7 @@ import { ClientCredential } from './client-credential';
 import { ClientTlsMode } from './client-tls-mode';
 import { ServerCa } from './server-ca';
 import { EgressModeSettings } from './private/egress-settings';
+import { KnownKeys, readOptions, recordProblem } from './private/validate';
 
 /** What an egress route does with the traffic (see EgressMode). */
 export enum EgressModeKind {
@@ -123,16 +124,27 @@ export interface MtlsOriginationOptions extends OriginationOptions {
   readonly clientCredential: ClientCredential;
 }
 
+const HTTP_OPTIONS: KnownKeys<HttpEgressOptions> = { port: true, gatewayPort: true, portName: true };
+const PASSTHROUGH_OPTIONS: KnownKeys<TlsPassthroughOptions> = { port: true, gatewayPort: true, portName: true };
+const ORIGINATION: KnownKeys<OriginationOptions> = {
+  port: true, targetPort: true, gatewayPort: true, sidecarToGatewayTls: true, subjectAltNames: true, portName: true, targetPortName: true,
+};
+const TLS_ORIGINATION_OPTIONS: KnownKeys<TlsOriginationOptions> = { ...ORIGINATION, serverCa: true };
+const MTLS_ORIGINATION_OPTIONS: KnownKeys<MtlsOriginationOptions> = { ...ORIGINATION, clientCredential: true };
+
 /**
- * How an EgressGatewayRoute carries traffic for its host through the egress gateway.
+ * How an EgressGatewayRoute carries traffic for its host through the egress gateway. The options
+ * are taken as given; the route that uses the mode checks them.
  */
 export class EgressMode {
   /** Plain HTTP: app → sidecar → gateway (HTTP) → host, all on port 80 by default. */
   public static http(options: HttpEgressOptions = {}): EgressMode {
-    const port = options.port ?? 80;
-    return new EgressMode(EgressModeKind.HTTP, port, options.gatewayPort ?? 80, port, {
-      portName: options.portName,
-      gatewayPortGiven: options.gatewayPort !== undefined,
+    return EgressMode.make(EgressModeKind.HTTP, 'http', options, HTTP_OPTIONS, (o: HttpEgressOptions) => {
+      const port = o.port ?? 80;
+      return {
+        port, gatewayPort: o.gatewayPort ?? 80, targetPort: port,
+        settings: { portName: o.portName, gatewayPortGiven: o.gatewayPort !== undefined && o.gatewayPort !== null },
+      };
     });
   }
 
@@ -141,9 +153,9 @@ export class EgressMode {
    * The gateway sees neither the requests nor the app's certificates.
    */
   public static tlsPassthrough(options: TlsPassthroughOptions = {}): EgressMode {
-    const port = options.port ?? 443;
-    return new EgressMode(EgressModeKind.TLS_PASSTHROUGH, port, options.gatewayPort ?? 443, port, {
-      portName: options.portName,
+    return EgressMode.make(EgressModeKind.TLS_PASSTHROUGH, 'tlsPassthrough', options, PASSTHROUGH_OPTIONS, (o: TlsPassthroughOptions) => {
+      const port = o.port ?? 443;
+      return { port, gatewayPort: o.gatewayPort ?? 443, targetPort: port, settings: { portName: o.portName } };
     });
   }
 
@@ -152,24 +164,43 @@ export class EgressMode {
    * over mesh mTLS, and the gateway opens TLS (SIMPLE) to the host's port 443.
    */
   public static originateTls(options: TlsOriginationOptions = {}): EgressMode {
-    return EgressMode.origination(EgressModeKind.TLS_ORIGINATION, options, { serverCa: options.serverCa });
+    return EgressMode.make(EgressModeKind.TLS_ORIGINATION, 'originateTls', options, TLS_ORIGINATION_OPTIONS,
+      (o: TlsOriginationOptions) => EgressMode.origination(o, { serverCa: o.serverCa }));
   }
 
   /**
    * Mutual TLS origination: as `originateTls`, and the gateway presents `clientCredential`.
    */
   public static originateMtls(options: MtlsOriginationOptions): EgressMode {
-    return EgressMode.origination(EgressModeKind.MTLS_ORIGINATION, options, { clientCredential: options.clientCredential });
+    return EgressMode.make(EgressModeKind.MTLS_ORIGINATION, 'originateMtls', options, MTLS_ORIGINATION_OPTIONS,
+      (o: MtlsOriginationOptions) => EgressMode.origination(o, { clientCredential: o.clientCredential }));
   }
 
-  private static origination(kind: EgressModeKind, options: OriginationOptions, extra: Partial<EgressModeSettings>): EgressMode {
-    return new EgressMode(kind, options.port ?? 80, options.gatewayPort ?? 443, options.targetPort ?? 443, {
-      portName: options.portName,
-      targetPortName: options.targetPortName,
-      sidecarToGatewayTls: options.sidecarToGatewayTls ?? ClientTlsMode.ISTIO_MUTUAL,
-      subjectAltNames: options.subjectAltNames,
-      ...extra,
-    });
+  private static origination(o: OriginationOptions, extra: Partial<EgressModeSettings>): ModeParts {
+    return {
+      port: o.port ?? 80,
+      gatewayPort: o.gatewayPort ?? 443,
+      targetPort: o.targetPort ?? 443,
+      settings: {
+        portName: o.portName,
+        targetPortName: o.targetPortName,
+        sidecarToGatewayTls: o.sidecarToGatewayTls ?? ClientTlsMode.ISTIO_MUTUAL,
+        subjectAltNames: o.subjectAltNames,
+        explicitPort: o.port !== undefined && o.port !== null,
+        explicitTargetPort: o.targetPort !== undefined && o.targetPort !== null,
+        ...extra,
+      },
+    };
+  }
+
+  /** Reads the options once (null and undefined mean none), recording what cannot be used. */
+  private static make<T>(kind: EgressModeKind, factory: string, options: T | undefined | null, known: KnownKeys<T>,
+    parts: (o: T) => ModeParts): EgressMode {
+    const { options: o, problem } = readOptions(`EgressMode.${factory}`, options, known, '{ port: 8080 }');
+    const { port, gatewayPort, targetPort, settings } = parts(o);
+    const mode = new EgressMode(kind, port, gatewayPort, targetPort, settings);
+    if (problem !== undefined) recordProblem(mode, problem);
+    return mode;
   }
 
   /** What the mode does. */
@@ -195,4 +226,11 @@ export class EgressMode {
   public get originatesTls(): boolean {
     return this.kind === EgressModeKind.TLS_ORIGINATION || this.kind === EgressModeKind.MTLS_ORIGINATION;
   }
+}
+
+interface ModeParts {
+  readonly port: number;
+  readonly gatewayPort: number;
+  readonly targetPort: number;
+  readonly settings: EgressModeSettings;
 }

@@ -1,3 +1,5 @@
+import { KnownKeys, isRecord, readOptions, recordProblem } from './private/validate';
+
 /** PEM material for a gateway certificate Secret this app creates. */
 export interface PemGatewayCertificateOptions {
   /**
@@ -22,6 +24,10 @@ export interface PemGatewayCertificateOptions {
   readonly acknowledgeKeyInManifest: boolean;
 }
 
+const PEM_OPTIONS: KnownKeys<PemGatewayCertificateOptions> = {
+  secretName: true, certificate: true, privateKey: true, caCertificate: true, acknowledgeKeyInManifest: true,
+};
+
 /**
  * The certificate and key the ingress gateway presents to clients when it terminates TLS: a
  * Secret in the **gateway's** namespace, named by the Gateway server's `tls.credentialName`
@@ -44,7 +50,12 @@ export class GatewayCertificate {
    * because the private key then lands in the output; synthesis prints a warning.
    */
   public static fromPem(options: PemGatewayCertificateOptions): GatewayCertificate {
-    return new GatewayCertificate(options.secretName ?? 'gateway-certificate', options);
+    // Read once: the checks and the Secret see the same values.
+    const { options: copy, problem } = readOptions('GatewayCertificate.fromPem', options, PEM_OPTIONS,
+      '{ certificate, privateKey, acknowledgeKeyInManifest: true }', true);
+    const certificate = new GatewayCertificate(copy.secretName ?? 'gateway-certificate', isRecord(options) ? copy : undefined);
+    if (problem !== undefined) recordProblem(certificate, problem);
+    return certificate;
   }
 
   /** Name of the Secret in the ingress gateway's namespace. */

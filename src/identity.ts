@@ -1,3 +1,5 @@
+import { quote } from './private/validate';
+
 /**
  * The identity Istio issues to a workload: its Kubernetes service account, written as a SPIFFE ID.
  */
@@ -20,10 +22,15 @@ export class WorkloadIdentity {
 
   /** The principal as AuthorizationPolicy `source.principals` expects it: the SPIFFE ID without `spiffe://`. */
   public get principal(): string {
-    return `${this.trustDomain}/ns/${this.namespace}/sa/${this.serviceAccount}`;
+    return `${text(this.trustDomain)}/ns/${text(this.namespace)}/sa/${text(this.serviceAccount)}`;
   }
 
   public toString(): string {
     return this.spiffeId;
   }
+}
+
+/** A part as given, or (for callers that pass something else) a printable stand-in; the peer that uses the identity refuses it. */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : quote(value);
 }

@@ -11,12 +11,13 @@ import { MeshWorkload } from './mesh-workload';
 import { IMeshWorkload } from './mesh-workload-interface';
 import { MtlsMode } from './mtls-mode';
 import { HTTP_PROTOCOLS } from './private/authz-rules';
-import { checkCredential, pemSecret } from './private/egress-credentials';
-import { checkServerPort, gatewayPodsKey, serverHostKey } from './private/gateway-servers';
+import { CheckedCredential, checkCredential, checkSecretUse, pemSecret, referSecret } from './private/egress-credentials';
+import { checkServerPort, gatewayPodsKey, recordServerHost, serverHostHolder } from './private/gateway-servers';
 import { checkHostName } from './private/host-names';
 import { IngressAdmission, isDefaultDeny, registerAdmission, registerIngressServer, workloadPolicies } from './private/ingress-admission';
 import { boundedName, hostObjectName } from './private/names';
 import { claim, holderOf, objectKey } from './private/registry';
+import { rollback } from './private/transaction';
 import { assertDnsLabel, assertEnumValue, assertPort, assertRequired, assertUnique, quote } from './private/validate';
 import { show } from './private/show';
 import { warnAtSynth } from './private/warnings';
@@ -184,7 +185,7 @@ export class IngressRoute extends Construct {
         ...(redirectPort !== undefined ? hosts.map((host) => ({ port: redirectPort, host })) : []),
       ];
       for (const { port, host } of serverClaims) {
-        const holder = holderOf(this, serverHostKey(pods, port, host));
+        const holder = serverHostHolder(this, gateway.selector, port, host);
         if (holder) {
           throw new IstioSecurityError(this, `gateway port ${port} already has a server for "${host}" (route ${holder.node.path}): `
             + 'the gateway could not tell the two routes apart; route the host once, or use another gatewayPort.');
@@ -197,9 +198,12 @@ export class IngressRoute extends Construct {
         }
       }
       const hint = 'Give this route another gatewayPort (plain HTTP on 80, TLS on 443).';
-      const recordPort = checkServerPort(this, pods, gatewayPort, mode !== IngressTlsMode.NONE, hosts[0], hint);
-      const recordRedirect = redirectPort !== undefined ? checkServerPort(this, pods, redirectPort, false, hosts[0], hint) : undefined;
+      const recordPort = checkServerPort(this, gateway.selector, gatewayPort, mode !== IngressTlsMode.NONE, hosts[0], hint);
+      const recordRedirect = redirectPort !== undefined ? checkServerPort(this, gateway.selector, redirectPort, false, hosts[0], hint) : undefined;
       const transports = checkTransport(this, pods, hosts, mode, gatewayPort);
+      const certificate: CheckedCredential | undefined = settings.certificate instanceof GatewayCertificate
+        ? checkCredential(this, GATEWAY_CERTIFICATE, settings.certificate) : undefined;
+      if (certificate) checkSecretUse(this, GATEWAY_CERTIFICATE, gateway.namespace, certificate.secretName, certificate);
 
       this.hosts = hosts;
       this.name = name;
@@ -212,14 +216,12 @@ export class IngressRoute extends Construct {
       this.containerPort = target.containerPort;
       this.protocol = target.protocol;
 
-      const certificate = settings.certificate;
-      if (certificate?._pem) {
-        this.certificateSecret = pemSecret(this, {
-          kind: GATEWAY_CERTIFICATE, credential: certificate, secretName: certificate.secretName, namespace: gateway.namespace,
-          pem: certificate._pem, type: 'kubernetes.io/tls', id: 'Certificate',
-        });
+      if (certificate?.pem) {
+        this.certificateSecret = pemSecret(this, { kind: GATEWAY_CERTIFICATE, checked: certificate, namespace: gateway.namespace, type: 'kubernetes.io/tls', id: 'Certificate' });
+      } else if (certificate) {
+        referSecret(this, gateway.namespace, certificate.secretName);
       }
-      for (const { port, host } of serverClaims) claim(this, serverHostKey(pods, port, host), () => '');
+      for (const { port, host } of serverClaims) recordServerHost(this, gateway.selector, port, host);
       claim(this, objectKey('Gateway', namespace, name), () => '');
       claim(this, objectKey('VirtualService', namespace, name), () => '');
       recordPort();
@@ -263,8 +265,7 @@ export class IngressRoute extends Construct {
       this.node.addValidation({ validate: () => this.gatewayRefusals() });
       warnAbout(this, mode, hosts, gatewayPort);
     } catch (err) {
-      scope.node.tryRemoveChild(id);
-      throw err;
+      throw rollback(this, err);
     }
   }
 
@@ -397,7 +398,7 @@ function checkSettings(scope: IConstruct, mode: IngressTlsMode, gateway: Ingress
   if (!(certificate instanceof GatewayCertificate)) {
     throw new IstioSecurityError(scope, `certificate ${quote(certificate)} is not a GatewayCertificate: use GatewayCertificate.fromSecret(name).`);
   }
-  checkCredential(scope, GATEWAY_CERTIFICATE, certificate.secretName, certificate._pem);
+  checkCredential(scope, GATEWAY_CERTIFICATE, certificate);
   if (mode === IngressTlsMode.MUTUAL) {
     if (certificate._pem && certificate._pem.caCertificate === undefined) {
       throw new IstioSecurityError(scope, `mutual TLS checks client certificates against a CA, but GatewayCertificate "${certificate.secretName}" `

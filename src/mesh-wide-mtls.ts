@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import { MtlsMode } from './mtls-mode';
 import { PeerAuthenticationPolicy } from './peer-authentication-policy';
 import { claim } from './private/registry';
-import { assertDnsLabel, assertEnumValue } from './private/validate';
+import { rollback } from './private/transaction';
+import { KnownKeys, assertDnsLabel, assertEnumValue, assertProps } from './private/validate';
 
 export interface MeshWideMtlsProps {
   /**
@@ -17,6 +18,8 @@ export interface MeshWideMtlsProps {
   readonly rootNamespace?: string;
 }
 
+const MESH_WIDE_MTLS_PROPS: KnownKeys<MeshWideMtlsProps> = { mode: true, rootNamespace: true };
+
 /**
  * The mesh-wide PeerAuthentication: `default` in the root namespace, without a selector.
  */
@@ -27,11 +30,16 @@ export class MeshWideMtls extends Construct {
 
   public constructor(scope: Construct, id: string, props: MeshWideMtlsProps = {}) {
     super(scope, id);
-    this.rootNamespace = assertDnsLabel(this, 'rootNamespace', props.rootNamespace ?? 'istio-system');
-    this.mode = assertEnumValue(this, 'mTLS mode', props.mode ?? MtlsMode.STRICT, MtlsMode);
-    claim(this, `mesh-wide-mtls:${this.rootNamespace}`, (holder) =>
-      `a mesh-wide mTLS policy for root namespace "${this.rootNamespace}" is already declared by ${holder.node.path}: `
-      + 'Istio honours only one; keep a single MeshWideMtls per root namespace.');
-    this.policy = new PeerAuthenticationPolicy(this, 'Resource', { namespace: this.rootNamespace, mode: this.mode });
+    try {
+      const p = assertProps(this, 'props', props, MESH_WIDE_MTLS_PROPS);
+      this.rootNamespace = assertDnsLabel(this, 'rootNamespace', p.rootNamespace ?? 'istio-system');
+      this.mode = assertEnumValue(this, 'mTLS mode', p.mode ?? MtlsMode.STRICT, MtlsMode);
+      claim(this, `mesh-wide-mtls:${this.rootNamespace}`, (holder) =>
+        `a mesh-wide mTLS policy for root namespace "${this.rootNamespace}" is already declared by ${holder.node.path}: `
+        + 'Istio honours only one; keep a single MeshWideMtls per root namespace.');
+      this.policy = new PeerAuthenticationPolicy(this, 'Resource', { namespace: this.rootNamespace, mode: this.mode });
+    } catch (error) {
+      throw rollback(this, error);
+    }
   }
 }

@@ -12,12 +12,20 @@ import { IMeshServiceAccount, MeshServiceAccount } from './mesh-service-account'
 import { IMeshWorkload } from './mesh-workload-interface';
 import { WorkloadContainerOptions } from './workload-container';
 import { WorkloadPort } from './workload-port';
-import { AllowOptions, DenyOptions, WorkloadAuthorization } from './workload-authorization';
-import { containerProps } from './private/container';
-import { checkMeshClientTls, clientTlsRule } from './private/destination-rules';
-import { claim, claimObjectName, meshHostKey } from './private/registry';
+import { AllowOptions, AuthorizationAction, DenyOptions, WorkloadAuthorization } from './workload-authorization';
+import { MeshWideMtls } from './mesh-wide-mtls';
+import { StrictNamespace } from './strict-namespace';
+import { CONTAINER_OPTIONS, containerProps } from './private/container';
+import { clientTlsRule } from './private/destination-rules';
+import { NamespaceFacts, namespaceFacts } from './private/namespace-facts';
+import { portMtls } from './private/port-mtls';
+import { claim, claimObjectName, holderOf, meshHostKey } from './private/registry';
 import { containerPortsOf, normalizePorts, renderService } from './private/service';
-import { assertDnsLabel, assertDnsSubdomain, assertEnumValue, assertLabelValue, quote, assertRequired } from './private/validate';
+import { rollback } from './private/transaction';
+import {
+  KnownKeys, assertComposedHost, assertDnsLabel, assertDnsSubdomain, assertEnumValue, assertLabelValue, assertList, assertPort, assertProps,
+  assertRequired, assertServiceName, assertUnique, listText, optionalBoolean, quote,
+} from './private/validate';
 import { registerWorkloadTraits } from './private/workload-check';
 // Type-only: mesh-service.ts imports this file at run time.
 import type { MeshService } from './mesh-service';
@@ -122,6 +130,20 @@ export interface MeshWorkloadProps extends WorkloadContainerOptions {
   readonly service?: MeshService;
 }
 
+const MESH_WORKLOAD_PROPS: KnownKeys<MeshWorkloadProps> = {
+  ...CONTAINER_OPTIONS, namespace: true, name: true, serviceAccount: true, serviceAccountName: true, ports: true, sidecar: true, replicas: true,
+  mtls: true, clientTls: true, version: true, trustDomain: true, service: true,
+};
+const WORKLOAD_MTLS_KEYS: KnownKeys<WorkloadMtlsOptions> = { mode: true, portOverrides: true, name: true };
+const CLIENT_TLS_KEYS: KnownKeys<WorkloadClientTlsOptions> = { mode: true, name: true };
+
+/** The workload-level PeerAuthentication as checked. */
+interface CheckedMtls {
+  readonly mode: MtlsMode;
+  readonly portOverrides: PortMtls[];
+  readonly name: string;
+}
+
 /**
  * One workload in (or beside) the mesh: ServiceAccount, Deployment and Service, with its
  * sidecar setting, Istio port naming and SPIFFE identity.
@@ -153,93 +175,109 @@ export class MeshWorkload extends Construct implements IMeshWorkload {
   public readonly peerAuthentication?: PeerAuthenticationPolicy;
   /** The DestinationRule for the Service host, when `clientTls` is set. */
   public readonly destinationRule?: ApiObject;
-  private readonly meshNamespace: IMeshNamespace;
+  private readonly meshNamespace: NamespaceFacts;
+  private readonly mtlsOptions?: CheckedMtls;
 
   public constructor(scope: Construct, id: string, props: MeshWorkloadProps) {
     super(scope, id);
-    assertRequired(this, props, ['namespace', 'image']);
-    const meshService = props.service;
-    this.meshNamespace = props.namespace;
-    this.namespace = assertDnsLabel(this, 'namespace', props.namespace.name);
-    assertDnsSubdomain(this, 'clusterDomain', props.namespace.clusterDomain);
-    const replicas = props.replicas ?? 1;
-    // Kubernetes stores replicas as an int32.
-    if (!Number.isInteger(replicas) || replicas < 0 || replicas > 2147483647) {
-      throw new IstioSecurityError(this, `replicas ${quote(replicas)} is not a whole number of 0 or more (at most 2147483647).`);
-    }
-    if (props.sidecar !== undefined && props.sidecar !== null && typeof props.sidecar !== 'boolean') {
-      throw new IstioSecurityError(this, `sidecar ${quote(props.sidecar)} is not a boolean: use true, false, or leave it out for the namespace's setting.`);
-    }
-    this.version = assertLabelValue(this, 'version', props.version ?? 'v1');
-    if (meshService) {
-      checkVersionProps(this, meshService, props, this.version);
-      this.name = assertDnsLabel(this, 'workload name', props.name ?? `${meshService.name}-${this.version}`);
-      this.ports = meshService.ports;
-      this.sidecar = meshService.sidecar;
-      this.host = meshService.host;
-      this.selectorLabels = { ...meshService.selectorLabels, version: this.version };
-      this.meshService = meshService;
-    } else {
-      this.name = assertDnsLabel(this, 'workload name', props.name ?? id);
-      this.ports = normalizePorts(this, props.ports ?? []);
-      this.sidecar = props.sidecar ?? props.namespace.sidecarInjection;
-      this.host = `${this.name}.${this.namespace}.svc.${props.namespace.clusterDomain}`;
-      this.selectorLabels = { app: this.name };
-    }
-    if (!meshService && !props.serviceAccount) {
-      assertDnsLabel(this, 'serviceAccountName', props.serviceAccountName ?? this.name);
-      assertDnsSubdomain(this, 'trustDomain', props.trustDomain ?? props.namespace.trustDomain);
-    }
-    validateMtls(this, props.mtls);
-    validateClientTls(this, props);
-    const container = containerProps(this, meshService?.name ?? this.name, props, this.containerPorts);
-    claimObjectName(this, 'Deployment', this.namespace, this.name);
-    if (meshService) meshService._addVersion(this, this.version);
-    else claim(this, meshHostKey(this.host), (holder) => `host "${this.host}" is already the Service of ${holder.node.path}.`);
+    try {
+      const p = assertProps(this, 'props', props, MESH_WORKLOAD_PROPS);
+      assertRequired(this, p, ['namespace', 'image']);
+      const meshService = p.service === undefined || p.service === null ? undefined : p.service;
+      const ns = namespaceFacts(this, 'namespace', p.namespace);
+      this.meshNamespace = ns;
+      this.namespace = ns.name;
+      const replicas = p.replicas ?? 1;
+      // Kubernetes stores replicas as an int32.
+      if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0 || replicas > 2147483647) {
+        throw new IstioSecurityError(this, `replicas ${quote(replicas)} is not a whole number of 0 or more (at most 2147483647).`);
+      }
+      this.version = assertLabelValue(this, 'version', p.version ?? 'v1');
+      if (meshService) {
+        checkVersionProps(this, meshService, p, this.version);
+        this.name = assertDnsLabel(this, 'workload name', p.name ?? `${meshService.name}-${this.version}`);
+        this.ports = meshService.ports;
+        this.sidecar = meshService.sidecar;
+        this.host = meshService.host;
+        this.selectorLabels = { ...meshService.selectorLabels, version: this.version };
+        this.meshService = meshService;
+      } else {
+        this.name = assertDnsLabel(this, 'workload name', p.name ?? id);
+        this.ports = normalizePorts(this, p.ports ?? []);
+        this.sidecar = checkSidecar(this, p.sidecar, ns);
+        this.host = assertComposedHost(this, 'Service host', `${this.name}.${this.namespace}.svc.${ns.clusterDomain}`,
+          'workload name, namespace name or cluster domain');
+        if (this.ports.length > 0) assertServiceName(this, 'workload name', this.name);
+        this.selectorLabels = { app: this.name };
+      }
+      if (!meshService && !p.serviceAccount) {
+        assertDnsLabel(this, 'serviceAccountName', p.serviceAccountName ?? this.name);
+        assertDnsSubdomain(this, 'trustDomain', p.trustDomain ?? ns.trustDomain);
+      }
+      this.mtlsOptions = checkMtls(this, p.mtls, this.ports);
+      const clientTls = meshService ? undefined : checkClientTls(this, p.clientTls, this.ports);
+      if (!meshService) {
+        if (!this.sidecar && this.ports.length > 0 && clientTls?.mode !== ClientTlsMode.DISABLE) assertNoMutualForAll(this, ns);
+        // The TLS callers use for the host: the workload's own rule, else its StrictNamespace's ISTIO_MUTUAL rule.
+        const callerTls = clientTls?.mode ?? (ns.construct instanceof StrictNamespace && ns.construct.destinationRule ? ClientTlsMode.ISTIO_MUTUAL : undefined);
+        if (callerTls !== undefined && this.sidecar) {
+          assertClientTlsFits(this, callerTls, clientTls !== undefined);
+          // A MeshWideMtls may be declared after the workload: check again at synth.
+          this.node.addValidation({ validate: () => { assertClientTlsFits(this, callerTls, clientTls !== undefined); return []; } });
+        }
+      }
+      const container = containerProps(this, meshService?.name ?? this.name, p, this.containerPorts, this.sidecar);
+      claimObjectName(this, 'Deployment', this.namespace, this.name);
+      if (meshService) meshService._addVersion(this, this.version);
+      else claim(this, meshHostKey(this.host), (holder) => `host "${this.host}" is already the Service of ${holder.node.path}: give one of them another name or namespace.`);
 
-    this.serviceAccount = meshService?.serviceAccount ?? ownAccount(this, props);
-    this.serviceAccountName = this.serviceAccount.name;
-    this.identity = this.serviceAccount.identity;
-    this.deployment = new kplus.Deployment(this, 'Resource', {
-      metadata: { name: this.name, namespace: this.namespace, labels: this.selectorLabels },
-      replicas,
-      select: false,
-      serviceAccount: this.serviceAccount instanceof MeshServiceAccount ? this.serviceAccount.resource
-        : kplus.ServiceAccount.fromServiceAccountName(this, 'ServiceAccountRef', this.serviceAccount.name),
-      podMetadata: {
-        // The label is what the injection webhook selects on; the annotation is the long-standing form.
-        labels: { ...this.selectorLabels, version: this.version, [SIDECAR_INJECT]: String(this.sidecar) },
-        annotations: { [SIDECAR_INJECT]: String(this.sidecar) },
-      },
-    });
-    this.deployment.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
-    this.container = this.deployment.addContainer(container);
+      this.serviceAccount = meshService?.serviceAccount ?? ownAccount(this, p);
+      this.serviceAccountName = this.serviceAccount.name;
+      this.identity = this.serviceAccount.identity;
+      this.deployment = new kplus.Deployment(this, 'Resource', {
+        metadata: { name: this.name, namespace: this.namespace, labels: this.selectorLabels },
+        replicas,
+        select: false,
+        serviceAccount: this.serviceAccount instanceof MeshServiceAccount ? this.serviceAccount.resource
+          : kplus.ServiceAccount.fromServiceAccountName(this, 'ServiceAccountRef', this.serviceAccount.name),
+        podMetadata: {
+          // The label is what the injection webhook selects on; the annotation is the long-standing form.
+          labels: { ...this.selectorLabels, version: this.version, [SIDECAR_INJECT]: String(this.sidecar) },
+          annotations: { [SIDECAR_INJECT]: String(this.sidecar) },
+        },
+      });
+      this.deployment.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
+      this.container = this.deployment.addContainer(container);
 
-    if (this.ports.length > 0 && !meshService) {
-      this.service = renderService(this, 'Service', { name: this.name, namespace: this.namespace, selector: this.selectorLabels, ports: this.ports as Required<WorkloadPort>[] });
-    }
-    if (props.mtls) {
-      this.peerAuthentication = new PeerAuthenticationPolicy(this, 'PeerAuthentication', {
-        namespace: this.namespace,
-        name: props.mtls.name ?? this.name,
-        mode: props.mtls.mode ?? MtlsMode.STRICT,
-        selector: this.selectorLabels,
-        portOverrides: props.mtls.portOverrides,
+      if (this.ports.length > 0 && !meshService) {
+        this.service = renderService(this, 'Service', { name: this.name, namespace: this.namespace, selector: this.selectorLabels, ports: this.ports as Required<WorkloadPort>[] });
+      }
+      const mtls = this.mtlsOptions;
+      if (mtls) {
+        this.peerAuthentication = new PeerAuthenticationPolicy(this, 'PeerAuthentication', {
+          namespace: this.namespace,
+          name: mtls.name,
+          mode: mtls.mode,
+          selector: this.selectorLabels,
+          portOverrides: mtls.portOverrides,
+        });
+      }
+      if (clientTls) {
+        this.destinationRule = clientTlsRule(this, 'DestinationRule', {
+          namespace: this.namespace,
+          name: clientTls.name,
+          host: this.host,
+          mode: clientTls.mode,
+        });
+      }
+      registerWorkloadTraits(this, {
+        servicePorts: () => this.ports,
+        mtlsModeForPort: (port) => this.mtlsModeForPort(port),
+        portsMayBeUndeclared: false,
       });
+    } catch (error) {
+      throw rollback(this, error);
     }
-    if (props.clientTls) {
-      this.destinationRule = clientTlsRule(this, 'DestinationRule', {
-        namespace: this.namespace,
-        name: assertDnsLabel(this, 'clientTls name', props.clientTls.name ?? this.name),
-        host: this.host,
-        mode: props.clientTls.mode ?? ClientTlsMode.ISTIO_MUTUAL,
-      });
-    }
-    registerWorkloadTraits(this, {
-      servicePorts: () => this.ports,
-      mtlsModeForPort: (port) => this.mtlsModeForPort(port),
-      portsMayBeUndeclared: false,
-    });
   }
 
   /** The container ports the workload listens on. */
@@ -255,9 +293,9 @@ export class MeshWorkload extends Construct implements IMeshWorkload {
     this.allowPeers([Peer.workload(caller)], options);
   }
 
-  /** Lets any of `peers` (service accounts, namespaces, identities) call this workload; adds one rule. */
+  /** Lets any of `peers` (service accounts, namespaces, identities) call this workload; adds one rule (the same rule twice is kept once). */
   public allowPeers(peers: Peer[], options: AllowOptions = {}): void {
-    WorkloadAuthorization.of(this).allow(peers, options);
+    WorkloadAuthorization._ruleOn(this, AuthorizationAction.ALLOW, (policy) => policy.allow(peers, options));
   }
 
   /**
@@ -265,16 +303,26 @@ export class MeshWorkload extends Construct implements IMeshWorkload {
    * workload's DENY policy (`<name>-deny`); every call adds one rule.
    */
   public deny(options: DenyOptions): void {
-    WorkloadAuthorization.denyOf(this).deny(options);
+    WorkloadAuthorization._ruleOn(this, AuthorizationAction.DENY, (policy) => policy.deny(options));
   }
 
-  /** The mTLS mode the workload's server side accepts on a container port, as far as this app declares it. */
+  /**
+   * The mTLS mode the workload's server side accepts on a container port, as far as this app
+   * declares it: the port's own mode, the workload's, the namespace's, the chart's mesh-wide
+   * policy (MeshWideMtls in istio-system), else Istio's default PERMISSIVE. UNSET inherits.
+   */
   public mtlsModeForPort(containerPort: number): MtlsMode {
-    const policy = this.peerAuthentication;
-    for (const mode of [policy?.portMode(containerPort), policy?.mode, this.meshNamespace.mtlsMode]) {
-      if (mode !== undefined && mode !== MtlsMode.UNSET) return mode;
-    }
-    return MtlsMode.PERMISSIVE;
+    return effectiveMode(this, this.mtlsOptions, this.meshNamespace, containerPort);
+  }
+
+  /** @internal The port's own mode in the workload's PeerAuthentication, if it has one. */
+  public _peerAuthenticationPortMode(containerPort: number): MtlsMode | undefined {
+    return this.mtlsOptions?.portOverrides.find((o) => o.port === containerPort)?.mode;
+  }
+
+  /** @internal What the workload's namespace is known to be. */
+  public get _namespaceFacts(): NamespaceFacts {
+    return this.meshNamespace;
   }
 }
 
@@ -326,27 +374,113 @@ function ownAccount(workload: MeshWorkload, props: MeshWorkloadProps): IMeshServ
   return given;
 }
 
-function validateMtls(workload: MeshWorkload, mtls: WorkloadMtlsOptions | undefined): void {
-  if (!mtls) return;
-  if (mtls.mode !== undefined) assertEnumValue(workload, 'mtls mode', mtls.mode, MtlsMode);
-  const exposed = workload.containerPorts;
-  for (const override of mtls.portOverrides ?? []) {
-    if (!exposed.includes(override.port)) {
-      throw new IstioSecurityError(workload, `mtls port override for port ${quote(override.port)} names a port the workload does not expose: `
-        + `use one of its container ports [${exposed.join(', ')}].`);
-    }
+/** Whether the pod gets a sidecar: `sidecar`, else the namespace's setting. */
+function checkSidecar(workload: Construct, value: unknown, ns: NamespaceFacts): boolean {
+  const sidecar = optionalBoolean(workload, 'sidecar', value, ns.sidecarInjection);
+  // `istio-injection: disabled` on the namespace wins over the pod's request.
+  if (sidecar && ns.construct && !ns.sidecarInjection) {
+    throw new IstioSecurityError(workload, `sidecar true in namespace "${ns.name}" (${ns.construct.node.path}), whose injection is disabled: `
+      + 'istio-injection=disabled wins over the pod\'s request, so the pod would run without a sidecar. Enable injection in the namespace, '
+      + 'or leave sidecar out.');
   }
-  if (mtls.mode !== undefined && mtls.mode !== MtlsMode.DISABLE && !workload.sidecar) {
-    throw new IstioSecurityError(workload, `mtls mode ${mtls.mode} on a workload without a sidecar has no effect: `
-      + 'enable the sidecar, or leave mtls out.');
-  }
+  return sidecar;
 }
 
-function validateClientTls(workload: MeshWorkload, props: MeshWorkloadProps): void {
-  const clientTls = props.clientTls;
-  if (!clientTls) return;
+/** The mode a container port gets, from the most specific policy the app declares. */
+function effectiveMode(scope: Construct, mtls: CheckedMtls | undefined, ns: NamespaceFacts, containerPort: number): MtlsMode {
+  const port = mtls?.portOverrides.find((o) => o.port === containerPort)?.mode;
+  const meshWide = holderOf(scope, 'mesh-wide-mtls:istio-system');
+  const mesh = meshWide instanceof MeshWideMtls ? meshWide.mode : undefined;
+  for (const mode of [port, mtls?.mode, ns.mtlsMode, mesh]) {
+    if (mode !== undefined && mode !== MtlsMode.UNSET) return mode;
+  }
+  return MtlsMode.PERMISSIVE;
+}
+
+function checkMtls(workload: MeshWorkload, value: unknown, ports: WorkloadPort[]): CheckedMtls | undefined {
+  if (value === undefined || value === null) return undefined;
+  const mtls = assertProps(workload, 'mtls', value as WorkloadMtlsOptions, WORKLOAD_MTLS_KEYS);
+  const mode = assertEnumValue(workload, 'mtls mode', mtls.mode ?? MtlsMode.STRICT, MtlsMode);
+  const name = assertDnsLabel(workload, 'mtls name', mtls.name ?? workload.name);
+  const exposed = new Set(containerPortsOf(ports));
+  const overrides = mtls.portOverrides === undefined || mtls.portOverrides === null ? []
+    : assertList(workload, 'mtls portOverrides', mtls.portOverrides, { example: '[{ port: 9090, mode: MtlsMode.PERMISSIVE }]' })
+      .map((entry) => portMtls(workload, 'mtls portOverrides entry', entry));
+  for (const override of overrides) {
+    assertPort(workload, 'mtls port override port', override.port);
+    assertEnumValue(workload, `mtls port override mode for port ${override.port}`, override.mode, MtlsMode);
+    if (!exposed.has(override.port)) {
+      throw new IstioSecurityError(workload, `mtls port override for port ${quote(override.port)} names a port the workload does not expose: `
+        + (exposed.size > 0 ? `use one of its container ports [${listText([...exposed])}].` : 'declare the port in ports, or leave portOverrides out.'));
+    }
+  }
+  assertUnique(workload, 'mtls port override port', overrides.map((o) => o.port));
+  if (!workload.sidecar) {
+    const effective = [mode, ...overrides.map((o) => o.mode)].find((m) => m !== MtlsMode.DISABLE && m !== MtlsMode.UNSET);
+    if (effective !== undefined) {
+      throw new IstioSecurityError(workload, `mtls mode ${effective} on a workload without a sidecar has no effect (no sidecar enforces it): `
+        + `${enableSidecar(workload)}, or leave mtls out.`);
+    }
+  }
+  return { mode, portOverrides: overrides, name };
+}
+
+function checkClientTls(workload: MeshWorkload, value: unknown, ports: WorkloadPort[]): { mode: ClientTlsMode; name: string } | undefined {
+  if (value === undefined || value === null) return undefined;
+  const clientTls = assertProps(workload, 'clientTls', value as WorkloadClientTlsOptions, CLIENT_TLS_KEYS);
   const mode = assertEnumValue(workload, 'clientTls mode', clientTls.mode ?? ClientTlsMode.ISTIO_MUTUAL, ClientTlsMode);
-  const strict = props.mtls ? (props.mtls.mode ?? MtlsMode.STRICT) === MtlsMode.STRICT
-    : props.namespace.mtlsMode === MtlsMode.STRICT;
-  checkMeshClientTls(workload, mode, { sidecar: workload.sidecar, strict, hasPorts: workload.ports.length > 0 });
+  const name = assertDnsLabel(workload, 'clientTls name', clientTls.name ?? workload.name);
+  if (ports.length === 0) {
+    throw new IstioSecurityError(workload, 'clientTls needs a Service host, but the workload has no ports: add ports, or leave clientTls out.');
+  }
+  if (mode !== ClientTlsMode.ISTIO_MUTUAL && mode !== ClientTlsMode.DISABLE) {
+    throw new IstioSecurityError(workload, `clientTls mode ${mode} is for servers outside the mesh: use ISTIO_MUTUAL or DISABLE for a MeshWorkload.`);
+  }
+  if (mode === ClientTlsMode.ISTIO_MUTUAL && !workload.sidecar) {
+    throw new IstioSecurityError(workload, 'clientTls ISTIO_MUTUAL to a workload without a sidecar makes every call fail: '
+      + `${enableSidecar(workload)}, or use ClientTlsMode.DISABLE.`);
+  }
+  return { mode, name };
+}
+
+/**
+ * The client TLS every caller uses for the host must fit every container port: plaintext
+ * (DISABLE) is rejected by a STRICT port, and ISTIO_MUTUAL is not terminated by a DISABLE port.
+ */
+function assertClientTlsFits(workload: MeshWorkload, mode: ClientTlsMode, own: boolean): void {
+  const ports = containerPortsOf(workload.ports);
+  const misfit = mode === ClientTlsMode.DISABLE ? MtlsMode.STRICT : mode === ClientTlsMode.ISTIO_MUTUAL ? MtlsMode.DISABLE : undefined;
+  const bad = ports.filter((port) => workload.mtlsModeForPort(port) === misfit);
+  if (misfit === undefined || bad.length === 0) return;
+  // Name the setting that gives the ports their mode: a port override beats the workload's mode, which beats the namespace's.
+  const overridden = bad.filter((port) => workload._peerAuthenticationPortMode(port) === misfit);
+  if (mode === ClientTlsMode.DISABLE) {
+    const fix = overridden.length > 0 ? `set the mtls port override of port(s) ${listText(overridden)} to PERMISSIVE`
+      : 'make the ports PERMISSIVE with mtls: { mode: MtlsMode.PERMISSIVE }';
+    throw new IstioSecurityError(workload, `clientTls DISABLE sends plaintext to container port(s) ${listText(bad)}, whose mTLS mode is STRICT, `
+      + `so every call there is rejected: use ISTIO_MUTUAL, or ${fix}.`);
+  }
+  const source = own ? 'clientTls ISTIO_MUTUAL' : `the ISTIO_MUTUAL DestinationRule of StrictNamespace ${workload._namespaceFacts.construct?.node.path}`;
+  const fix = overridden.length > 0 ? `set the mtls port override of port(s) ${listText(overridden)} to PERMISSIVE` : 'set mtls mode PERMISSIVE';
+  throw new IstioSecurityError(workload, `${source} sends mutual TLS to container port(s) ${listText(bad)}, whose mTLS mode is DISABLE, so the sidecar `
+    + `does not terminate it and every call there fails: ${fix}, or give the workload clientTls: { mode: ClientTlsMode.DISABLE }.`);
+}
+
+/**
+ * A StrictNamespace's client-side DestinationRule sends ISTIO_MUTUAL to every host of the
+ * namespace: a server there without a sidecar fails every call, unless its own rule says DISABLE.
+ */
+function assertNoMutualForAll(workload: MeshWorkload, ns: NamespaceFacts): void {
+  const namespace = ns.construct;
+  if (!(namespace instanceof StrictNamespace) || !namespace.destinationRule) return;
+  throw new IstioSecurityError(workload, `the workload has no sidecar, but StrictNamespace ${namespace.node.path} sends ISTIO_MUTUAL to every host of `
+    + `namespace "${ns.name}" (DestinationRule default), so every call from the mesh would fail the handshake: give it a sidecar, `
+    + 'or set clientTls: { mode: ClientTlsMode.DISABLE } for its own host.');
+}
+
+/** How to give `workload` a sidecar: from the pod, unless its namespace disables injection. */
+function enableSidecar(workload: MeshWorkload): string {
+  const ns = workload._namespaceFacts;
+  return ns.construct && !ns.sidecarInjection ? `enable injection in namespace "${ns.name}" (${ns.construct.node.path}) and set sidecar: true`
+    : 'set sidecar: true';
 }

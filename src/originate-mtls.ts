@@ -1,7 +1,13 @@
 import { Construct } from 'constructs';
 import { ClientCredential } from './client-credential';
-import { EgressGatewayRoute, EgressRouteBaseProps } from './egress-gateway-route';
+import { EgressGatewayRoute, EgressGatewayRouteProps, EgressRouteBaseProps } from './egress-gateway-route';
 import { EgressMode, MtlsOriginationOptions } from './egress-mode';
+import { KnownKeys, isRecord } from './private/validate';
+
+const MTLS_OPTION_KEYS: KnownKeys<MtlsOriginationOptions> = {
+  port: true, targetPort: true, gatewayPort: true, sidecarToGatewayTls: true, subjectAltNames: true, portName: true, targetPortName: true,
+  clientCredential: true,
+};
 
 export interface OriginateMtlsProps extends EgressRouteBaseProps, MtlsOriginationOptions {}
 
@@ -19,17 +25,24 @@ export interface OriginateMtlsProps extends EgressRouteBaseProps, MtlsOriginatio
  * The same as `new EgressGatewayRoute(..., { mode: EgressMode.originateMtls(...) })`.
  */
 export class OriginateMtls extends EgressGatewayRoute {
+  /** Splits the props into the route's and the mode's, read once; anything else is left for the route to refuse. */
+  private static routeProps(props: OriginateMtlsProps): EgressGatewayRouteProps {
+    if (!isRecord(props)) return props;
+    const { egressGateway, host, namespace, directPorts, ...origination } = props;
+    const route: { [key: string]: unknown } = { egressGateway, host, namespace, directPorts };
+    const mode: { [key: string]: unknown } = {};
+    for (const [key, value] of Object.entries(origination)) {
+      if (Object.prototype.hasOwnProperty.call(MTLS_OPTION_KEYS, key)) mode[key] = value;
+      else route[key] = value;
+    }
+    return { ...route, mode: EgressMode.originateMtls(mode as unknown as MtlsOriginationOptions) } as EgressGatewayRouteProps;
+  }
+
   /** The certificate the gateway presents. */
   public readonly clientCredential: ClientCredential;
 
   public constructor(scope: Construct, id: string, props: OriginateMtlsProps) {
-    super(scope, id, {
-      egressGateway: props.egressGateway,
-      host: props.host,
-      namespace: props.namespace,
-      directPorts: props.directPorts,
-      mode: EgressMode.originateMtls(props),
-    });
-    this.clientCredential = props.clientCredential;
+    super(scope, id, OriginateMtls.routeProps(props));
+    this.clientCredential = this.mode._settings.clientCredential!;
   }
 }

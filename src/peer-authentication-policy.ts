@@ -4,7 +4,11 @@ import { IstioSecurityError } from './errors';
 import { MtlsMode } from './mtls-mode';
 import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io';
 import { claimObjectName } from './private/registry';
-import { assertDnsLabel, assertEnumValue, assertLabels, assertPort, quote, assertRequired } from './private/validate';
+import { portMtls } from './private/port-mtls';
+import { rollback } from './private/transaction';
+import {
+  KnownKeys, assertDnsLabel, assertEnumValue, assertList, assertPort, assertProps, assertRequired, assertSelector, quote,
+} from './private/validate';
 
 /** An mTLS mode for one port of the selected workload. */
 export interface PortMtls {
@@ -39,6 +43,8 @@ export interface PeerAuthenticationPolicyProps {
   readonly portOverrides?: PortMtls[];
 }
 
+const PEER_AUTHENTICATION_PROPS: KnownKeys<PeerAuthenticationPolicyProps> = { namespace: true, name: true, mode: true, selector: true, portOverrides: true };
+
 /**
  * One PeerAuthentication: how sidecars in a namespace, or of selected workloads, accept connections.
  */
@@ -53,26 +59,35 @@ export class PeerAuthenticationPolicy extends Construct {
 
   public constructor(scope: Construct, id: string, props: PeerAuthenticationPolicyProps) {
     super(scope, id);
-    assertRequired(this, props, ['namespace']);
-    this.namespace = assertDnsLabel(this, 'namespace', props.namespace);
-    this.name = assertDnsLabel(this, 'name', props.name ?? 'default');
-    this.mode = assertEnumValue(this, 'mTLS mode', props.mode ?? MtlsMode.STRICT, MtlsMode);
-    if (props.selector && Object.keys(props.selector).length === 0) {
-      throw new IstioSecurityError(this, 'selector {} selects every pod: leave selector out for a namespace-wide policy, or name labels.');
-    }
-    if (props.selector) assertLabels(this, 'selector', props.selector);
-    this.selector = props.selector;
-    for (const override of props.portOverrides ?? []) this.addPortOverride(override.port, override.mode);
-    claimObjectName(this, 'PeerAuthentication', this.namespace, this.name);
+    try {
+      const p = assertProps(this, 'props', props, PEER_AUTHENTICATION_PROPS);
+      assertRequired(this, p, ['namespace']);
+      this.namespace = assertDnsLabel(this, 'namespace', p.namespace);
+      this.name = assertDnsLabel(this, 'name', p.name ?? 'default');
+      this.mode = assertEnumValue(this, 'mTLS mode', p.mode ?? MtlsMode.STRICT, MtlsMode);
+      if (p.selector !== undefined && p.selector !== null) {
+        this.selector = assertSelector(this, 'selector', p.selector,
+          'selects every pod: leave selector out for a namespace-wide policy, or name labels.');
+      }
+      const overrides = p.portOverrides === undefined || p.portOverrides === null ? []
+        : assertList(this, 'portOverrides', p.portOverrides, { example: '[{ port: 9090, mode: MtlsMode.PERMISSIVE }]' });
+      for (const override of overrides) {
+        const o = portMtls(this, 'portOverrides entry', override);
+        this.addPortOverride(o.port, o.mode);
+      }
+      claimObjectName(this, 'PeerAuthentication', this.namespace, this.name);
 
-    this.resource = new PeerAuthentication(this, 'Resource', {
-      metadata: { name: this.name, namespace: this.namespace },
-      spec: {
-        selector: this.selector ? { matchLabels: { ...this.selector } } : undefined,
-        mtls: { mode: this.mode as string as PeerAuthenticationSpecMtlsMode },
-        portLevelMtls: Lazy.any({ produce: () => this.renderPortLevelMtls() }),
-      },
-    });
+      this.resource = new PeerAuthentication(this, 'Resource', {
+        metadata: { name: this.name, namespace: this.namespace },
+        spec: {
+          selector: this.selector ? { matchLabels: { ...this.selector } } : undefined,
+          mtls: { mode: this.mode as string as PeerAuthenticationSpecMtlsMode },
+          portLevelMtls: Lazy.any({ produce: () => this.renderPortLevelMtls() }),
+        },
+      });
+    } catch (error) {
+      throw rollback(this, error);
+    }
   }
 
   /** The container ports that have their own mode. */
@@ -106,3 +121,4 @@ export class PeerAuthenticationPolicy extends Construct {
     return rendered;
   }
 }
+

@@ -1,16 +1,19 @@
 import { IConstruct } from 'constructs';
 import { IstioSecurityError } from './errors';
 import { WorkloadIdentity } from './identity';
-import { IMeshNamespace, MeshNamespace } from './mesh-namespace';
-import { assertDnsLabel, assertDnsSubdomain } from './private/validate';
+import { IMeshNamespace } from './mesh-namespace';
 import { IMeshWorkload } from './mesh-workload-interface';
+import { NamespaceFacts, namespaceFacts, snapshotNamespace } from './private/namespace-facts';
+import { assertDnsLabel, assertDnsSubdomain, quote } from './private/validate';
 import { assertMeshWorkload } from './private/workload-check';
 
 /**
  * A caller an authorization rule lets in, identified by its mTLS identity.
  *
  * Every kind of peer is read from the caller's mTLS certificate, so it only matches
- * callers that have a sidecar and connect over mutual TLS.
+ * callers that have a sidecar and connect over mutual TLS. The factories take their arguments as
+ * given; the construct that allows the peer checks them (and a value that is not what the factory
+ * takes is refused there, with the construct's path).
  */
 export class Peer {
   /**
@@ -18,45 +21,75 @@ export class Peer {
    * IMeshWorkload: a MeshWorkload, a MeshService (every version), an AdoptedWorkload.
    */
   public static workload(workload: IMeshWorkload): Peer {
-    // Read when the rule is checked: a value that is not a workload is refused there, with the rule's path.
-    return new Peer(() => ({ description: `workload ${workload.node.path}`, principal: workload.identity.principal }), (scope) => {
+    return new Peer(() => {
+      const w = workload as any;
+      const path = typeof w?.node?.path === 'string' ? w.node.path : quote(workload);
+      return { description: `workload ${path}`, principal: typeof w?.identity?.principal === 'string' ? w.identity.principal : undefined };
+    }, (scope) => {
       assertMeshWorkload(scope, 'caller', workload);
       if (!workload.sidecar) {
         throw new IstioSecurityError(scope, `caller ${workload.node.path} has no sidecar, so it sits outside the mesh and has no mTLS identity: `
           + 'a rule by principal can never match its requests. Give the caller a sidecar (sidecar: true, or a namespace with injection).');
       }
+      return { description: `workload ${workload.node.path}`, principal: workload.identity.principal };
     });
   }
 
   /** Every workload running as `serviceAccount` in `namespace` (`source.principals`). */
   public static serviceAccount(namespace: IMeshNamespace, serviceAccount: string): Peer {
-    const identity = WorkloadIdentity.of(namespace.trustDomain, namespace.name, serviceAccount);
-    return new Peer(() => ({ description: `service account ${namespace.name}/${serviceAccount}`, principal: identity.principal }), (scope) => {
-      assertMeshNamespace(scope, namespace);
-      assertDnsSubdomain(scope, 'caller trust domain', namespace.trustDomain);
+    // Read once: the check and the rule see the same values.
+    const ns = snapshotNamespace(namespace);
+    return new Peer(() => {
+      const n = (typeof ns === 'object' && ns !== null ? ns : {}) as Partial<IMeshNamespace>;
+      return {
+        description: `service account ${text(n.name)}/${text(serviceAccount)}`,
+        principal: WorkloadIdentity.of(text(n.trustDomain), text(n.name), text(serviceAccount)).principal,
+      };
+    }, (scope) => {
+      const facts = callerNamespace(scope, ns);
       assertDnsLabel(scope, 'caller service account', serviceAccount);
+      return {
+        description: `service account ${facts.name}/${serviceAccount}`,
+        principal: WorkloadIdentity.of(facts.trustDomain, facts.name, serviceAccount).principal,
+      };
     });
   }
 
   /** A SPIFFE identity, e.g. one from another trust domain (`source.principals`). */
   public static identity(identity: WorkloadIdentity): Peer {
-    return new Peer(() => ({ description: `identity ${identity.spiffeId}`, principal: identity.principal }), (scope) => {
+    const valid = identity instanceof WorkloadIdentity;
+    return new Peer(() => (valid ? { description: `identity ${identity.spiffeId}`, principal: identity.principal }
+      : { description: `identity ${quote(identity)}` }), (scope) => {
+      if (!valid) {
+        throw new IstioSecurityError(scope, `caller identity ${quote(identity)} is not a WorkloadIdentity: `
+          + 'create it with WorkloadIdentity.of(trustDomain, namespace, serviceAccount).');
+      }
       assertDnsSubdomain(scope, 'caller trust domain', identity.trustDomain);
       assertDnsLabel(scope, 'caller namespace', identity.namespace);
       assertDnsLabel(scope, 'caller service account', identity.serviceAccount);
+      return { description: `identity ${identity.spiffeId}`, principal: identity.principal };
     });
   }
 
   /** Every workload in `namespace` (`source.namespaces`). */
   public static namespace(namespace: IMeshNamespace): Peer {
-    return new Peer(() => ({ description: `namespace ${namespace.name}`, namespaceName: namespace.name }), (scope) => assertMeshNamespace(scope, namespace));
+    const ns = snapshotNamespace(namespace);
+    return new Peer(() => {
+      const name = typeof ns === 'object' && ns !== null ? (ns as IMeshNamespace).name : undefined;
+      return typeof name === 'string' ? { description: `namespace ${name}`, namespaceName: name } : { description: `namespace ${quote(name)}` };
+    }, (scope) => {
+      const facts = callerNamespace(scope, ns);
+      return { description: `namespace ${facts.name}`, namespaceName: facts.name };
+    });
   }
 
-  private readonly facts: () => PeerFacts;
-  private readonly check: (scope: IConstruct) => void;
+  private readonly guess: () => PeerFacts;
+  private readonly check: (scope: IConstruct) => PeerFacts;
+  /** What the last check found: the rule renders these, not a guess from the arguments. */
+  private checked?: PeerFacts;
 
-  private constructor(facts: () => PeerFacts, check: (scope: IConstruct) => void) {
-    this.facts = facts;
+  private constructor(guess: () => PeerFacts, check: (scope: IConstruct) => PeerFacts) {
+    this.guess = guess;
     this.check = check;
   }
 
@@ -77,7 +110,12 @@ export class Peer {
 
   /** Checks the peer on behalf of the construct that allows it. */
   public validate(scope: IConstruct): void {
-    this.check(scope);
+    this.checked = this.check(scope);
+  }
+
+  private facts(): PeerFacts {
+    // Before a check, the arguments as given (printable whatever they are).
+    return this.checked ?? this.guess();
   }
 }
 
@@ -87,12 +125,18 @@ interface PeerFacts {
   readonly namespaceName?: string;
 }
 
-function assertMeshNamespace(scope: IConstruct, namespace: IMeshNamespace): void {
-  assertDnsLabel(scope, 'caller namespace', namespace.name);
+/** A part as given, or (for callers that pass something else) a printable stand-in. */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : quote(value);
+}
+
+function callerNamespace(scope: IConstruct, namespace: unknown): NamespaceFacts {
+  const facts = namespaceFacts(scope, 'caller namespace', namespace);
   // A MeshNamespace always labels its injection; false means `istio-injection: disabled`, which
   // no pod can override. A reference (MeshNamespace.fromName) may hold pods that opt in.
-  if (namespace instanceof MeshNamespace && !namespace.sidecarInjection) {
-    throw new IstioSecurityError(scope, `caller namespace "${namespace.name}" has sidecar injection disabled, so its workloads have no mTLS identity `
+  if (facts.construct && !facts.sidecarInjection) {
+    throw new IstioSecurityError(scope, `caller namespace "${facts.name}" has sidecar injection disabled, so its workloads have no mTLS identity `
       + 'and the rule can never match them: enable injection there, or allow callers that are in the mesh.');
   }
+  return facts;
 }

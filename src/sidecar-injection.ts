@@ -7,7 +7,10 @@ export class SidecarInjection {
     return new SidecarInjection(true, { 'istio-injection': 'enabled' });
   }
 
-  /** A revision-based control plane (canary upgrades): label `istio.io/rev: <revision>`. */
+  /**
+   * A revision-based control plane (canary upgrades): label `istio.io/rev: <revision>`.
+   * The namespace that uses it checks the revision (a DNS-1123 label).
+   */
   public static revision(revision: string): SidecarInjection {
     return new SidecarInjection(true, { 'istio.io/rev': revision }, revision);
   }
@@ -17,12 +20,16 @@ export class SidecarInjection {
     return new SidecarInjection(false, { 'istio-injection': 'disabled' });
   }
 
+  /** Labels the namespace carries. */
+  public readonly labels: { [key: string]: string };
+
   private constructor(
     /** Whether pods get a sidecar. */
     public readonly injectsSidecars: boolean,
-    /** Labels the namespace carries. */
-    public readonly labels: { [key: string]: string },
+    labels: { [key: string]: string },
     /** The control-plane revision, when one is named. */
     public readonly revisionName?: string,
-  ) {}
+  ) {
+    this.labels = Object.freeze(labels);
+  }
 }

@@ -7,7 +7,8 @@ import { MeshNamespace, MeshNamespaceProps } from './mesh-namespace';
 import { MtlsMode } from './mtls-mode';
 import { PeerAuthenticationPolicy } from './peer-authentication-policy';
 import { clientTlsRule } from './private/destination-rules';
-import { quote } from './private/validate';
+import { rollback } from './private/transaction';
+import { KnownKeys, assertComposedHost, assertEnumValue, optionalBoolean, quote } from './private/validate';
 
 export interface StrictNamespaceProps extends MeshNamespaceProps {
   /**
@@ -30,6 +31,10 @@ export interface StrictNamespaceProps extends MeshNamespaceProps {
   readonly defaultDeny?: boolean;
 }
 
+const STRICT_NAMESPACE_PROPS: KnownKeys<StrictNamespaceProps> = {
+  name: true, injection: true, clusterDomain: true, trustDomain: true, labels: true, mtlsMode: true, clientTls: true, defaultDeny: true,
+};
+
 /**
  * A namespace in the mesh whose workloads accept only mutual TLS: the Namespace with sidecar
  * injection, PeerAuthentication `default` and the client-side DestinationRule `default`.
@@ -43,7 +48,35 @@ export class StrictNamespace extends MeshNamespace {
 
   public constructor(scope: Construct, id: string, props: StrictNamespaceProps = {}) {
     super(scope, id, props);
-    const mode = props.mtlsMode ?? MtlsMode.STRICT;
+    try {
+      // The base constructor has checked these props (`_checkBeforeCreating`).
+      const p = this._checkedProps as StrictNamespaceProps;
+      const mode = p.mtlsMode ?? MtlsMode.STRICT;
+      this.declaredMtlsMode = mode;
+      this.peerAuthentication = new PeerAuthenticationPolicy(this, 'PeerAuthentication', { namespace: this.name, mode });
+      if (p.clientTls ?? true) {
+        this.destinationRule = clientTlsRule(this, 'DestinationRule', {
+          namespace: this.name,
+          name: 'default',
+          host: `*.${this.name}.svc.${this.clusterDomain}`,
+          mode: ClientTlsMode.ISTIO_MUTUAL,
+        });
+      }
+      if (p.defaultDeny) this.defaultDenyPolicy = new DefaultDeny(this, 'DefaultDeny', { namespace: this });
+    } catch (error) {
+      throw rollback(this, error);
+    }
+  }
+
+  /** @internal */
+  protected _knownProps(): KnownKeys<any> {
+    return STRICT_NAMESPACE_PROPS;
+  }
+
+  /** @internal */
+  protected _checkBeforeCreating(props: StrictNamespaceProps): void {
+    const mode = props.mtlsMode === undefined || props.mtlsMode === null ? MtlsMode.STRICT
+      : assertEnumValue(this, 'mtlsMode', props.mtlsMode, MtlsMode);
     if (mode !== MtlsMode.STRICT && mode !== MtlsMode.PERMISSIVE) {
       throw new IstioSecurityError(this, `mtlsMode ${quote(mode)} is not allowed for a StrictNamespace: use STRICT, or PERMISSIVE while migrating.`);
     }
@@ -51,16 +84,11 @@ export class StrictNamespace extends MeshNamespace {
       throw new IstioSecurityError(this, 'a StrictNamespace needs sidecar injection, or every call into it is rejected: '
         + 'use SidecarInjection.enabled() or .revision(...), or a MeshNamespace for workloads outside the mesh.');
     }
-    this.declaredMtlsMode = mode;
-    this.peerAuthentication = new PeerAuthenticationPolicy(this, 'PeerAuthentication', { namespace: this.name, mode });
-    if (props.clientTls ?? true) {
-      this.destinationRule = clientTlsRule(this, 'DestinationRule', {
-        namespace: this.name,
-        name: 'default',
-        host: `*.${this.name}.svc.${this.clusterDomain}`,
-        mode: ClientTlsMode.ISTIO_MUTUAL,
-      });
+    const clientTls = optionalBoolean(this, 'clientTls', props.clientTls, true);
+    optionalBoolean(this, 'defaultDeny', props.defaultDeny, false);
+    if (clientTls) {
+      assertComposedHost(this, 'the client-side DestinationRule host', `*.${this.name}.svc.${this.clusterDomain}`,
+        'namespace name or clusterDomain, or set clientTls: false');
     }
-    if (props.defaultDeny) this.defaultDenyPolicy = new DefaultDeny(this, 'DefaultDeny', { namespace: this });
   }
 }

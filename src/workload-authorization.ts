@@ -3,15 +3,17 @@ import { Construct } from 'constructs';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../imports/security.istio.io';
 import { Condition } from './condition';
 import { IstioSecurityError } from './errors';
-import { IMeshNamespace, MeshNamespace } from './mesh-namespace';
+import { IMeshNamespace } from './mesh-namespace';
 import { MtlsMode } from './mtls-mode';
 import { Peer } from './peer';
-import { AuthzRule, checkRule, plaintextWarnings, renderRule } from './private/authz-rules';
+import { AuthzRule, checkRule, plaintextWarnings, renderRule, ruleKey } from './private/authz-rules';
 import { admissionsFor, IngressAdmission, registerWorkloadPolicy } from './private/ingress-admission';
 import { boundedName } from './private/names';
+import { NamespaceFacts, namespaceFacts } from './private/namespace-facts';
 import { claimObjectName } from './private/registry';
+import { rollback } from './private/transaction';
 import { emitWarning } from './private/warnings';
-import { assertDnsLabel, assertEnumValue, assertLabels, quote } from './private/validate';
+import { KnownKeys, assertDnsLabel, assertEnumValue, assertProps, assertRecord, assertSelector, quote } from './private/validate';
 import { IMeshWorkload } from './mesh-workload-interface';
 import { WorkloadPort } from './workload-port';
 import { assertMeshWorkload, portsForRules, workloadTraits } from './private/workload-check';
@@ -116,6 +118,12 @@ export interface WorkloadAuthorizationProps {
   readonly action?: AuthorizationAction;
 }
 
+const WORKLOAD_AUTHORIZATION_PROPS: KnownKeys<WorkloadAuthorizationProps> = { workload: true, namespace: true, selector: true, name: true, action: true };
+const ALLOW_OPTIONS: KnownKeys<AllowOptions> = { methods: true, notMethods: true, paths: true, notPaths: true, ports: true, notPorts: true, when: true };
+const DENY_OPTIONS: KnownKeys<DenyOptions> = { ...ALLOW_OPTIONS, peers: true, exceptPeers: true };
+/** Most rules an AuthorizationPolicy may have (the CRD's `rules` maxItems). */
+const MAX_RULES = 512;
+
 const DETACHED = { node: { path: '' } } as unknown as Construct;
 
 /** Child ids of the policies `WorkloadAuthorization.of` and `denyOf` create under a workload. */
@@ -148,7 +156,26 @@ export class WorkloadAuthorization extends Construct {
     if (!Construct.isConstruct(workload)) assertMeshWorkload(DETACHED, 'workload', workload);
     const existing = workload.node.tryFindChild(id);
     if (existing instanceof WorkloadAuthorization) return existing;
+    if (existing) {
+      throw new IstioSecurityError(workload, `the child id "${id}" is taken by ${existing.node.path}, which is not its WorkloadAuthorization: `
+        + 'give that construct another id.');
+    }
     return new WorkloadAuthorization(workload, id, { workload, action });
+  }
+
+  /**
+   * @internal Adds a rule to the workload's ALLOW (or DENY) policy, creating the policy if needed;
+   * a refused rule leaves no policy behind (an ALLOW policy without rules would deny everything).
+   */
+  public static _ruleOn(workload: IMeshWorkload, action: AuthorizationAction, add: (policy: WorkloadAuthorization) => void): void {
+    const id = action === AuthorizationAction.DENY ? DENY_ID : AUTHORIZATION_ID;
+    const created = !Construct.isConstruct(workload) || !(workload.node.tryFindChild(id) instanceof WorkloadAuthorization);
+    const policy = WorkloadAuthorization.child(workload, id, action);
+    try {
+      add(policy);
+    } catch (error) {
+      throw created ? rollback(policy, error) : error;
+    }
   }
 
   public readonly name: string;
@@ -162,67 +189,77 @@ export class WorkloadAuthorization extends Construct {
   private readonly workload?: IMeshWorkload;
   /** The ports rules may name, when known. */
   private readonly workloadPorts?: WorkloadPort[];
-  private readonly meshNamespace?: IMeshNamespace;
+  private readonly meshNamespace?: NamespaceFacts;
   private readonly rules: AuthzRule[] = [];
+  private readonly ruleKeys = new Set<string>();
   /** `<principal>:<port>` of the ingress gateways let in, one rule each. */
   private readonly admitted = new Set<string>();
 
   public constructor(scope: Construct, id: string, props: WorkloadAuthorizationProps) {
     super(scope, id);
-    const workload = props.workload === undefined ? undefined : assertMeshWorkload(this, 'workload', props.workload);
-    this.action = assertEnumValue(this, 'action', props.action ?? AuthorizationAction.ALLOW, AuthorizationAction);
-    const suffix = this.action === AuthorizationAction.DENY ? 'deny' : 'allow';
-    let workloadPorts: WorkloadPort[] | undefined;
-    if (workload) {
-      if (props.namespace || props.selector) {
-        throw new IstioSecurityError(this, 'give either workload, or namespace and selector, not both: the workload already sets them.');
+    try {
+      const p = assertProps(this, 'props', props, WORKLOAD_AUTHORIZATION_PROPS);
+      const given = (v: unknown) => v !== undefined && v !== null;
+      const workload = given(p.workload) ? assertMeshWorkload(this, 'workload', p.workload) : undefined;
+      this.action = assertEnumValue(this, 'action', p.action ?? AuthorizationAction.ALLOW, AuthorizationAction);
+      const suffix = this.action === AuthorizationAction.DENY ? 'deny' : 'allow';
+      let workloadPorts: WorkloadPort[] | undefined;
+      let meshNamespace: NamespaceFacts | undefined;
+      if (workload) {
+        if (given(p.namespace) || given(p.selector)) {
+          throw new IstioSecurityError(this, 'give either workload, or namespace and selector, not both: the workload already sets them.');
+        }
+        if (!workload.sidecar) {
+          throw new IstioSecurityError(this, `workload ${workload.node.path} has no sidecar, so nothing enforces an AuthorizationPolicy `
+            + 'on it and every caller would still get in: give it a sidecar first (sidecar: true, in a namespace that does not disable injection).');
+        }
+        workloadPorts = portsForRules(workload);
+        // Pods the library did not create may serve ports their manifests do not declare.
+        if (!workloadPorts && !workloadTraits(workload)?.portsMayBeUndeclared) {
+          throw new IstioSecurityError(this, `workload ${workload.node.path} serves no ports, so there is nothing to allow: declare its ports first.`);
+        }
+        this.namespace = workload.namespace;
+        this.selector = { ...workload.selectorLabels };
+        this.name = assertDnsLabel(this, 'policy name', p.name ?? boundedName(`${workloadName(workload)}-${suffix}`));
+      } else {
+        if (!given(p.namespace) || !given(p.selector)) {
+          throw new IstioSecurityError(this, 'name the pods to protect: give workload, or namespace and selector.');
+        }
+        const ns = namespaceFacts(this, 'namespace', p.namespace);
+        this.namespace = ns.name;
+        this.selector = checkSelector(this, p.selector);
+        if (!given(p.name)) throw new IstioSecurityError(this, 'name is required with selector: name the policy.');
+        this.name = assertDnsLabel(this, 'policy name', p.name);
+        if (ns.construct && !ns.sidecarInjection) {
+          throw new IstioSecurityError(this, `namespace "${this.namespace}" has sidecar injection disabled, so nothing enforces an AuthorizationPolicy there: `
+            + 'enable injection in that namespace, or protect the pods another way (e.g. a NetworkPolicy).');
+        }
+        meshNamespace = ns;
       }
-      if (!workload.sidecar) {
-        throw new IstioSecurityError(this, `workload ${workload.node.path} has no sidecar, so nothing enforces an AuthorizationPolicy `
-          + 'on it and every caller would still get in: give it a sidecar first.');
-      }
-      workloadPorts = portsForRules(workload);
-      // Pods the library did not create may serve ports their manifests do not declare.
-      if (!workloadPorts && !workloadTraits(workload)?.portsMayBeUndeclared) {
-        throw new IstioSecurityError(this, `workload ${workload.node.path} serves no ports, so there is nothing to allow: declare its ports first.`);
-      }
-      this.namespace = workload.namespace;
-      this.selector = { ...workload.selectorLabels };
-      this.name = assertDnsLabel(this, 'policy name', props.name ?? boundedName(`${workloadName(workload)}-${suffix}`));
-    } else {
-      if (!props.namespace || !props.selector) {
-        throw new IstioSecurityError(this, 'name the pods to protect: give workload, or namespace and selector.');
-      }
-      this.namespace = assertDnsLabel(this, 'namespace', props.namespace.name);
-      this.selector = checkSelector(this, props.selector);
-      if (props.name === undefined) throw new IstioSecurityError(this, 'name is required with selector: name the policy.');
-      this.name = assertDnsLabel(this, 'policy name', props.name);
-      if (props.namespace instanceof MeshNamespace && !props.namespace.sidecarInjection) {
-        throw new IstioSecurityError(this, `namespace "${this.namespace}" has sidecar injection disabled, so nothing enforces an AuthorizationPolicy there: `
-          + 'enable injection in that namespace, or protect the pods another way (e.g. a NetworkPolicy).');
-      }
-    }
-    this.workload = workload;
-    this.workloadPorts = workloadPorts;
-    this.meshNamespace = props.namespace;
-    claimObjectName(this, 'AuthorizationPolicy', this.namespace, this.name);
+      this.workload = workload;
+      this.workloadPorts = workloadPorts;
+      this.meshNamespace = meshNamespace;
+      claimObjectName(this, 'AuthorizationPolicy', this.namespace, this.name);
 
-    this.resource = new AuthorizationPolicy(this, 'Resource', {
-      metadata: { name: this.name, namespace: this.namespace },
-      spec: {
-        action: this.action === AuthorizationAction.DENY ? AuthorizationPolicySpecAction.DENY : AuthorizationPolicySpecAction.ALLOW,
-        selector: { matchLabels: { ...this.selector } },
-        rules: Lazy.any({ produce: () => this.rules.map(renderRule) }),
-      },
-    });
-    this.node.addValidation({ validate: () => this.validatePolicy() });
-    if (workload) {
-      registerWorkloadPolicy(workload, {
+      this.resource = new AuthorizationPolicy(this, 'Resource', {
+        metadata: { name: this.name, namespace: this.namespace },
+        spec: {
+          action: this.action === AuthorizationAction.DENY ? AuthorizationPolicySpecAction.DENY : AuthorizationPolicySpecAction.ALLOW,
+          selector: { matchLabels: { ...this.selector } },
+          rules: Lazy.any({ produce: () => this.rules.map(renderRule) }),
+        },
+      });
+      this.node.addValidation({ validate: () => this.validatePolicy() });
+    } catch (error) {
+      throw rollback(this, error);
+    }
+    if (this.workload) {
+      registerWorkloadPolicy(this.workload, {
         construct: this, action: this.action, namespace: this.namespace, name: this.name,
         rules: () => this.rules.map((r) => JSON.parse(JSON.stringify(renderRule(r)))),
       });
       // Ingress routes declared before the policy: their gateway must still get in.
-      if (this.action === AuthorizationAction.ALLOW) for (const admission of admissionsFor(workload)) this._admitIngress(admission);
+      if (this.action === AuthorizationAction.ALLOW) for (const admission of admissionsFor(this.workload)) this._admitIngress(admission);
     }
   }
 
@@ -241,9 +278,9 @@ export class WorkloadAuthorization extends Construct {
     if (this.action !== AuthorizationAction.ALLOW) {
       throw new IstioSecurityError(this, `allow on the DENY policy "${this.namespace}/${this.name}": add allow rules to an ALLOW policy (WorkloadAuthorization.of).`);
     }
-    const o = options ?? {};
-    // exceptPeers is not an allow option; a caller that passes it anyway is refused, not ignored.
-    this.rules.push(checkRule(this, 'ALLOW', { ...ruleFields(o), peers, exceptPeers: (o as DenyOptions).exceptPeers }, this.workloadPorts));
+    // exceptPeers is not an allow option: a caller that passes it anyway is refused, not ignored.
+    const o = assertProps(this, 'allow options', options, { ...ALLOW_OPTIONS, exceptPeers: true } as KnownKeys<AllowOptions>) as DenyOptions;
+    this.addRule(checkRule(this, 'ALLOW', { ...ruleFields(o), peers, exceptPeers: o.exceptPeers }, this.workloadPorts));
   }
 
   /** Adds one rule to a DENY policy: requests that match `options` are refused. */
@@ -252,8 +289,8 @@ export class WorkloadAuthorization extends Construct {
       throw new IstioSecurityError(this, `deny on the ALLOW policy "${this.namespace}/${this.name}": add deny rules to a DENY policy `
         + '(WorkloadAuthorization.denyOf, or action: AuthorizationAction.DENY).');
     }
-    const o = options ?? {};
-    this.rules.push(checkRule(this, 'DENY', { ...ruleFields(o), peers: o.peers, exceptPeers: o.exceptPeers }, this.workloadPorts));
+    const o = assertProps(this, 'deny options', options, DENY_OPTIONS);
+    this.addRule(checkRule(this, 'DENY', { ...ruleFields(o), peers: o.peers, exceptPeers: o.exceptPeers }, this.workloadPorts));
   }
 
   /** @internal Lets an ingress route's gateway in to its port (once per route). */
@@ -261,16 +298,28 @@ export class WorkloadAuthorization extends Construct {
     const key = `${admission.peer.principal}:${admission.containerPort}`;
     if (this.admitted.has(key)) return;
     this.admitted.add(key);
-    this.rules.push(checkRule(this, 'ALLOW', { peers: [admission.peer], ports: [admission.containerPort] }, this.workloadPorts));
+    this.addRule(checkRule(this, 'ALLOW', { peers: [admission.peer], ports: [admission.containerPort] }, this.workloadPorts));
+  }
+
+  /** Adds a checked rule; the same rule (callers and requests as sets) is kept once. */
+  private addRule(rule: AuthzRule): void {
+    const key = ruleKey(rule);
+    if (this.ruleKeys.has(key)) return;
+    if (this.rules.length >= MAX_RULES) {
+      throw new IstioSecurityError(this, `AuthorizationPolicy "${this.namespace}/${this.name}" already has ${MAX_RULES} rules, the most Istio's CRD allows: `
+        + 'allow more callers per rule (allowPeers with several peers), or use Peer.namespace for a whole namespace.');
+    }
+    this.ruleKeys.add(key);
+    this.rules.push(rule);
   }
 
   private validatePolicy(): string[] {
     if (this.rules.length === 0) {
       // An ALLOW policy without rules denies the selected pods every request; a DENY policy without rules denies nothing.
-      return [this.action === AuthorizationAction.DENY
+      throw new IstioSecurityError(this, this.action === AuthorizationAction.DENY
         ? `AuthorizationPolicy "${this.namespace}/${this.name}" (DENY) has no rules, so it would deny nothing (and Istio refuses it): add rules with deny.`
         : `AuthorizationPolicy "${this.namespace}/${this.name}" has no rules, so it would deny every request to its pods: `
-          + 'add rules with allow/allowFrom, or use DefaultDeny to deny on purpose.'];
+          + 'add rules with allow/allowFrom, or use DefaultDeny to deny on purpose.');
     }
     const ports = this.workloadPorts ? [...new Set(this.workloadPorts.map((p) => p.containerPort!))] : undefined;
     for (const message of plaintextWarnings(this.rules, ports, (port) => this.modeFor(port))) emitWarning(this, message);
@@ -299,16 +348,13 @@ function workloadName(workload: IMeshWorkload): string {
   return typeof name === 'string' ? name : workload.selectorLabels.app ?? workload.node.id.toLowerCase();
 }
 
-function checkSelector(scope: Construct, selector: { [key: string]: string }): { [key: string]: string } {
-  if (Object.keys(selector).length === 0) {
-    throw new IstioSecurityError(scope, 'selector {} names no pod labels, so the policy would not single out any workload: '
-      + 'name the pods\' labels, e.g. { app: "httpbin" }, or use DefaultDeny for a namespace-wide policy.');
-  }
-  for (const [key, value] of Object.entries(selector)) {
-    if (!key || key.includes('*') || typeof value !== 'string' || value.includes('*')) {
+function checkSelector(scope: Construct, selector: unknown): { [key: string]: string } {
+  const record = assertRecord(scope, 'selector', selector, 'a map of pod labels, e.g. { app: "httpbin" }');
+  for (const [key, value] of Object.entries(record)) {
+    if (key.includes('*') || (typeof value === 'string' && value.includes('*'))) {
       throw new IstioSecurityError(scope, `selector ${quote(key)}: ${quote(value)} is not a label match: use exact label keys and values, without "*".`);
     }
   }
-  assertLabels(scope, 'selector', selector);
-  return { ...selector };
+  return assertSelector(scope, 'selector', record, 'names no pod labels, so the policy would not single out any workload: '
+    + 'name the pods\' labels, e.g. { app: "httpbin" }, or use DefaultDeny for a namespace-wide policy.');
 }

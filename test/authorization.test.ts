@@ -206,7 +206,8 @@ describe('plaintext warnings', () => {
 
   test('a port override to DISABLE: the rule never matches there', () => {
     const chart = newChart();
-    const ns = new StrictNamespace(chart, 'foo');
+    // Without the namespace's ISTIO_MUTUAL DestinationRule, which the DISABLE port could not terminate.
+    const ns = new StrictNamespace(chart, 'foo', { clientTls: false });
     const server = workload(chart, 'server', ns, {
       ports: [{ port: 8000, containerPort: 80 }, { port: 9090, protocol: AppProtocol.HTTP }],
       mtls: { portOverrides: [{ port: 9090, mode: MtlsMode.DISABLE }] },
@@ -384,7 +385,7 @@ describe('refuses', () => {
   test('a policy that is still without rules at synth', () => {
     const chart = newChart();
     new WorkloadAuthorization(chart, 'a', { namespace: MeshNamespace.fromName('apps'), selector: { app: 'x' }, name: 'x-allow' });
-    expect(() => synth(chart)).toThrow(/\[test\/a\] AuthorizationPolicy "apps\/x-allow" has no rules, so it would deny every request to its pods/);
+    expect(refusal(() => synth(chart)).message).toMatch(/^test\/a: AuthorizationPolicy "apps\/x-allow" has no rules, so it would deny every request to its pods/);
   });
 
   test('two policies with the same name, naming both constructs', () => {

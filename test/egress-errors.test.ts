@@ -4,11 +4,11 @@ import {
   MeshNamespace, MeshWorkload, OriginateMtls, ServerCa,
 } from '../src';
 import { newChart, refusal } from './util';
-import { TEST_KEY } from './test-keys';
+import { TEST_CERT, TEST_KEY } from './test-keys';
 
 const gateway = EgressGateway.istio();
 const CA = ServerCa.fromFile('/etc/ssl/certs/ca-certificates.crt');
-const CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+const CERT = TEST_CERT;
 const KEY = TEST_KEY;
 
 function route(props: Partial<EgressGatewayRouteProps>, chart: Chart = newChart(), id = 'r'): EgressGatewayRoute {
@@ -76,7 +76,7 @@ describe('EgressGatewayRoute refuses', () => {
   describe('client credentials', () => {
     test.each(['Client_Credential', 'client credential', '-client', 'a'.repeat(254)])('Secret name %j that is not DNS-1123', (name) => {
       expect(refusal(() => new OriginateMtls(newChart(), 'r', { egressGateway: gateway, host: 'api.example.com', clientCredential: ClientCredential.fromSecret(name) })).message)
-        .toMatch(/client credential Secret ".*" is not a valid Secret name: use lowercase letters, digits, '-' and '.'/);
+        .toMatch(/client credential Secret ".*"( \(\d+ characters\))? is not a valid Secret name: use lowercase letters, digits, '-' and '.'/);
     });
 
     test('PEM without acknowledging the key in the manifest', () => {
@@ -158,8 +158,16 @@ describe('EgressGatewayRoute refuses', () => {
     });
 
     test('one ServiceEntry port with two names', () => {
+      const chart = newChart();
+      route({ mode: EgressMode.originateTls({ serverCa: CA }) }, chart, 'a');
+      const second = EgressMode.originateTls({ port: 8080, gatewayPort: 80, sidecarToGatewayTls: ClientTlsMode.DISABLE, targetPortName: 'secure', serverCa: CA });
+      expect(refusal(() => route({ mode: second }, chart, 'b')).message)
+        .toMatch(/port 443 of "api.example.com" is named "secure", but test\/a names it "https-443": give the port one name/);
+    });
+
+    test('a direct port that is also routed', () => {
       expect(refusal(() => route({ directPorts: [{ port: 80, protocol: AppProtocol.HTTP, name: 'web' }] })).message)
-        .toMatch(/port 80 of "api.example.com" is named "web", but test\/r names it "http-80": give the port one name/);
+        .toMatch(/directPorts port 80 is the port this route sends through the egress gateway: a port is either routed or called directly/);
     });
 
     test('two originations to one port of the host', () => {

@@ -6,7 +6,7 @@ import { Testing } from 'cdk8s';
 import { mtlsOriginationChart } from '../example/egress-charts';
 import { ClientCredential, EgressGateway, EgressGatewayRoute, EgressMode, OriginateMtls } from '../src';
 import { newChart, only, schemaValidatedEachFile, synth } from './util';
-import { TEST_KEY } from './test-keys';
+import { TEST_CERT, TEST_KEY } from './test-keys';
 
 const valid = schemaValidatedEachFile();
 const gateway = EgressGateway.istio();
@@ -15,7 +15,7 @@ const SCRIPT = join(__dirname, '..', 'scripts', 'make-example-certs.sh');
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 
 // Shaped like PEM; the library checks the armour, not the cryptography.
-const CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+const CERT = TEST_CERT;
 const KEY = TEST_KEY;
 
 function warnings(route: EgressGatewayRoute): string[] {

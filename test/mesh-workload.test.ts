@@ -194,7 +194,7 @@ describe('MeshWorkload', () => {
 
     test('a DestinationRule that disables TLS against a STRICT server', () => {
       expect(refusal(() => workload(newChart(), { clientTls: { mode: ClientTlsMode.DISABLE } })).message)
-        .toMatch(/clientTls DISABLE sends plaintext to a server whose mTLS mode is STRICT, so every call is rejected: use ISTIO_MUTUAL/);
+        .toMatch(/clientTls DISABLE sends plaintext to container port\(s\) 80, whose mTLS mode is STRICT, so every call there is rejected: use ISTIO_MUTUAL/);
     });
 
     test('ISTIO_MUTUAL towards a workload without a sidecar', () => {

@@ -94,7 +94,7 @@ describe('PluginCa', () => {
       ['a certificate that is not PEM', () => ({ ...ca.cluster('c'), rootCertificate: 'root' }), /rootCertificate \(root-cert.pem\) is not a PEM certificate/],
       ['a key that is not PEM', () => ({ ...ca.cluster('c'), caPrivateKey: ca.cluster('c').caCertificate }), /caPrivateKey \(ca-key.pem\) is not a PEM private key/],
       ['a certificate that does not parse', () => ({ ...ca.cluster('c'), certificateChain: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' }),
-        /certificateChain \(cert-chain.pem\) certificate 1 cannot be parsed/],
+        /certificateChain \(cert-chain.pem\) is not a PEM certificate .*: certificate 1 cannot be parsed/],
     ])('refuses %s', (_, pem, message) => {
       const chart = newChart();
       expect(refusal(() => new PluginCa(chart, 'ca', { certificates: CaCertificates.fromPem({ ...pem(), acknowledgeKeyInManifest: true } as any) })).message).toMatch(message);

@@ -12,15 +12,15 @@ import {
   ServerCa, SidecarInjection,
 } from '../src';
 import {
-  Violation, announce, attempt, chart, checkProperty, domainArb, enumArb, expectBothOutcomes, isDnsLabel, isDnsSubdomain, isPort,
+  Violation, announce, attempt, chart, checkProperty, domainArb, enumArb, expectBothOutcomes, isDnsLabel, isDnsSubdomain, isHostDomain, isPort,
   labelViolations, labelsArb, mixed, nameArb, portArb, validDomain, validLabel, validPort, violation,
 } from './property-util';
-import { KEY_HEADER_ONLY, TEST_EC_KEY, TEST_KEY } from './test-keys';
+import { KEY_HEADER_ONLY, TEST_CERT, TEST_EC_KEY, TEST_KEY } from './test-keys';
 
 announce('test/property-egress.test.ts');
 
 const PROTOCOLS = Object.values(AppProtocol) as string[];
-const CERT = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n';
+const CERT = TEST_CERT;
 const KEY = TEST_KEY;
 const EC_KEY = TEST_EC_KEY;
 
@@ -66,7 +66,9 @@ export function gatewayViolations(input: GatewayInput): Violation[] {
   const found: Violation[] = [];
   if (!isDnsLabel(g.namespace)) found.push(violation('egress gateway namespace', g.namespace));
   if (!isDnsLabel(g.serviceName)) found.push(violation('egress gateway serviceName', g.serviceName));
-  if (!isDnsSubdomain(g.clusterDomain)) found.push(violation('egress gateway clusterDomain', g.clusterDomain));
+  if (!isHostDomain(g.clusterDomain)) found.push(violation('egress gateway clusterDomain', g.clusterDomain));
+  const host = `${g.serviceName}.${g.namespace}.svc.${g.clusterDomain}`;
+  if (host.length > 253) found.push(violation('egress gateway host', host, ['characters long']));
   if (Object.keys(g.selector).length === 0) found.push(violation('egress gateway selector', {}, ['selector {}']));
   found.push(...labelViolations('egress gateway selector', g.selector));
   if (g.ports.length === 0) found.push(violation('egress gateway ports', [], ['has no ports']));
@@ -230,17 +232,22 @@ const routeArb = mixed<RouteInput>({
   mode: anyModeArb,
 });
 
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+const IPV4 = /^\d+(\.\d+){3}$/;
 
 /** Whether the host names a Kubernetes Service (`<svc>.<ns>.svc.<cluster domain>`), and what is wrong with it. */
-function hostFacts(host: any, clusterDomain: string): { kubernetesService: boolean; found: Violation[] } {
+function hostFacts(host: any, clusterDomain: string, gatewayHost?: string): { kubernetesService: boolean; found: Violation[] } {
   const found: Violation[] = [];
   const refuse = (why: string, mention?: string[]) => ({ kubernetesService: false, found: [violation(why, host, mention)] });
   if (typeof host !== 'string' || host === '') return refuse('host', host === '' || host === null ? ['host is empty', 'host (null)'] : undefined);
   if (host.includes('*')) return refuse('wildcard host');
   if (IPV4.test(host)) return refuse('IP host');
   if (!isDnsSubdomain(host)) return refuse('host name');
+  // Names that are IP addresses, or resolve to one, in disguise: an all-numeric last label (127.1),
+  // a leading dotted quad (10.0.0.1.nip.io), the loopback names of RFC 6761.
+  if (/(^|\.)[0-9]+$/.test(host) || /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+\./.test(host)) return refuse('numeric host');
+  if (host === 'localhost' || host.endsWith('.localhost') || host === 'localhost.localdomain') return refuse('loopback host');
   if (!host.includes('.')) return refuse('short host');
+  if (host === gatewayHost) return refuse('the gateway itself', ['own Service']);
   const suffix = `.svc.${clusterDomain}`;
   if (!host.endsWith(suffix)) return { kubernetesService: false, found };
   if (host.slice(0, -suffix.length).split('.').length !== 2) return refuse('service host');
@@ -252,7 +259,7 @@ function routeViolations(input: RouteInput): Violation[] {
   const g = gatewayFacts(input.gateway);
   const namespace = input.namespace ?? 'default';
   if (!isDnsLabel(namespace)) found.push(violation('namespace', namespace));
-  const host = hostFacts(input.host, g.clusterDomain);
+  const host = hostFacts(input.host, g.clusterDomain, `${g.serviceName}.${g.namespace}.svc.${g.clusterDomain}`);
   found.push(...host.found);
   const m = input.mode;
   const f = modeFacts(m);
@@ -303,6 +310,7 @@ function routeViolations(input: RouteInput): Violation[] {
     for (const p of f.sePorts) if (!isDnsLabel(p.name)) found.push(violation(p.what, p.name));
     const declared = [...f.sePorts];
     for (const d of directPorts) {
+      if (d.port === f.port) found.push(violation('directPorts port that is routed', d.port, ['is the port this route sends']));
       if (!isPort(d.port)) found.push(violation('directPorts port', d.port));
       if (!PROTOCOLS.includes(d.protocol)) found.push(violation('directPorts protocol', d.protocol));
       const name = d.name ?? `${d.protocol}-${d.port}`;
@@ -412,7 +420,9 @@ describe('property: egress', () => {
     const serverClaims = new Set<string>();
     const gatewayPorts = new Map<string, boolean>();
     const names = new Map<string, string>();
-    const hosts = new Map<string, { namespace: string; gateway: string; ports: Map<number, { name: string; protocol: string }>; targets: number[] }>();
+    const hosts = new Map<string, {
+      namespace: string; gateway: string; ports: Map<number, { name: string; protocol: string }>; targets: number[]; routed: number[]; direct: number[];
+    }>();
     for (let index = 0; index < routes.length; index++) {
       const r = routes[index];
       const at = (mention: string[]) => ({ index, mention });
@@ -421,6 +431,7 @@ describe('property: egress', () => {
       if (r.kind === 'passthrough' && r.port === 80) return at(['TLS passthrough on port 80']);
       if (r.kind === 'passthrough' && r.gatewayPort === 80) return at(['TLS passthrough on gateway port 80']);
       if (origination && targetPort === r.port) return at([`are both ${r.port}`]);
+      if (r.directPort && r.directPort.port === r.port) return at(['is the port this route sends through the egress gateway']);
       const sePorts = r.kind === 'http' ? [{ number: r.port, name: `http-${r.port}`, protocol: 'HTTP' }]
         : r.kind === 'passthrough' ? [{ number: r.port, name: `tls-${r.port}`, protocol: 'TLS' }]
           : [{ number: r.port, name: `http-${r.port}`, protocol: 'HTTP' }, { number: targetPort, name: `https-${targetPort}`, protocol: 'HTTPS' }];
@@ -438,7 +449,7 @@ describe('property: egress', () => {
         const name = r.host.replace(/\./g, '-');
         if (names.has(name)) return at(quoted);
         names.set(name, r.host);
-        state = { namespace: r.namespace, gateway: r.gateway, ports: new Map(), targets: [] };
+        state = { namespace: r.namespace, gateway: r.gateway, ports: new Map(), targets: [], routed: [], direct: [] };
         hosts.set(r.host, state);
       }
       for (const p of sePorts) {
@@ -450,12 +461,17 @@ describe('property: egress', () => {
         if ([...state.ports.values()].some((s) => s.name === p.name)) return at(quoted);
         state.ports.set(p.number, { name: p.name, protocol: p.protocol });
       }
+      // A port of a host is either routed through the gateway or called directly.
+      if (r.directPort && state.routed.includes(r.directPort.port)) return at(quoted);
+      if (state.direct.includes(r.port)) return at(quoted);
       const key = `${podsOf(r.gateway)}:${r.gatewayPort}`;
       const tls = r.kind === 'passthrough' || (origination && r.hop === ClientTlsMode.ISTIO_MUTUAL);
       if (gatewayPorts.has(key) && gatewayPorts.get(key) !== tls) return at(quoted);
       if (origination && state.targets.includes(targetPort)) return at(quoted);
       if (!gatewayPorts.has(key)) gatewayPorts.set(key, tls);
       if (origination) state.targets.push(targetPort);
+      state.routed.push(r.port);
+      if (r.directPort) state.direct.push(r.directPort.port);
     }
     return undefined;
   }
@@ -556,6 +572,10 @@ describe('property: egress', () => {
         if (!input.before) declare();
         return c;
       });
+      // A sidecar cannot be asked for in a namespace the chart creates with injection disabled: the workload refuses it.
+      if (input.workload === 'sidecar' && input.namespace === 'disabled') {
+        return { outcome, violations: [violation('sidecar where injection is disabled', true, ['injection is disabled'])], path: 'test/my-nginx', when: 'build' };
+      }
       const workloadSidecar = input.workload === 'sidecar' || (input.workload === 'default' && input.namespace === 'enabled');
       const inMesh = input.workload !== 'none' ? workloadSidecar : input.namespace === 'enabled';
       return {

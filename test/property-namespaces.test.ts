@@ -11,7 +11,7 @@ import {
   DefaultDeny, IMeshNamespace, MeshNamespace, MeshWideMtls, MtlsMode, PeerAuthenticationPolicy, SidecarInjection, StrictNamespace,
 } from '../src';
 import {
-  Violation, announce, attempt, chart, checkProperty, enumArb, expectBothOutcomes, idPath, isDnsLabel, isDnsSubdomain, isPort,
+  Violation, announce, attempt, chart, checkProperty, enumArb, expectBothOutcomes, idPath, isDnsLabel, isDnsSubdomain, isHostDomain, isPort,
   labelViolations, labelsArb, mixed, nameArb, optionalDomain, optionalName, portArb, validDomain, validLabel, validPort, violation,
 } from './property-util';
 
@@ -60,7 +60,7 @@ function meshNamespaceViolations(input: MeshNamespaceInput): Violation[] {
   if (!isDnsLabel(name)) found.push(violation('namespace name', name));
   for (const what of ['clusterDomain', 'trustDomain'] as const) {
     const domain = input[what] ?? 'cluster.local';
-    if (!isDnsSubdomain(domain)) found.push(violation(what, domain));
+    if (!(what === 'clusterDomain' ? isHostDomain(domain) : isDnsSubdomain(domain))) found.push(violation(what, domain));
   }
   if (input.injection?.kind === 'revision' && !isDnsLabel(input.injection.revision)) {
     found.push(violation('injection revision', input.injection.revision));
@@ -124,6 +124,8 @@ describe('property: namespaces', () => {
       const mode = input.mtlsMode ?? MtlsMode.STRICT;
       if (mode !== MtlsMode.STRICT && mode !== MtlsMode.PERMISSIVE) found.push(violation('mtlsMode', mode));
       if (input.base.injection?.kind === 'disabled') found.push(violation('injection', 'disabled', ['sidecar injection']));
+      const drHost = `*.${input.base.name ?? input.base.id}.svc.${input.base.clusterDomain ?? 'cluster.local'}`;
+      if ((input.clientTls ?? true) && drHost.length > 253) found.push(violation('DestinationRule host', drHost, ['characters long']));
       if (outcome.kind === 'ok') {
         const kinds = outcome.objects.map((o) => o.kind);
         expect(kinds).toEqual(['Namespace', 'PeerAuthentication', ...(input.clientTls ?? true ? ['DestinationRule'] : []),
@@ -290,6 +292,7 @@ describe('property: namespaces', () => {
       const name = input.name ?? 'allow-nothing';
       if (!isDnsLabel(name)) found.push(violation('name', name));
       if (input.namespace.kind === 'mesh-disabled') found.push(violation('injection', 'disabled', ['sidecar injection disabled']));
+      if (input.namespace.name === 'istio-system') found.push(violation('root namespace', 'istio-system'));
       if (outcome.kind === 'ok') {
         const policy = outcome.objects.find((o) => o.kind === 'AuthorizationPolicy');
         expect(policy).toMatchObject({ metadata: { name, namespace: input.namespace.name }, spec: {} });

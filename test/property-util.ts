@@ -102,6 +102,10 @@ export function attempt(build: () => Chart | Chart[]): Outcome {
         });
         return { kind: 'refusedAtSynth', errors };
       }
+      // The library's synth-time checks throw IstioSecurityError themselves.
+      if (err instanceof IstioSecurityError) {
+        return { kind: 'refusedAtSynth', errors: [{ path: err.constructPath, message: err.message.slice(err.constructPath.length + 2) }] };
+      }
       return refusal(err, 'at synth');
     }
   } finally {
@@ -133,7 +137,11 @@ export function violation(what: string, value: unknown, mention?: string[]): Vio
 function mentions(v: Violation): string[] {
   if (v.mention) return v.mention;
   const value = v.value;
-  if (typeof value === 'string') return value.trim() === '' ? [JSON.stringify(value)] : [JSON.stringify(value), value];
+  if (typeof value === 'string') {
+    // Long values are quoted cut (the first 60 characters, then "…" and the length).
+    if (value.length > 80) return [JSON.stringify(value.slice(0, 60)).slice(0, -1)];
+    return value.trim() === '' ? [JSON.stringify(value)] : [JSON.stringify(value), value];
+  }
   if (typeof value === 'object' && value !== null) return [JSON.stringify(value), String(value)];
   return [String(value)];
 }
@@ -199,6 +207,11 @@ export function isDnsLabel(v: unknown): boolean {
 /** Kubernetes: a DNS-1123 subdomain (Secret names, domains). */
 export function isDnsSubdomain(v: unknown): boolean {
   return typeof v === 'string' && v.length >= 1 && v.length <= 253 && v.split('.').every(isDnsLabel);
+}
+
+/** A domain Service hosts end in (a cluster domain): a DNS subdomain whose last label is not all digits (Istio refuses those hosts). */
+export function isHostDomain(v: unknown): boolean {
+  return isDnsSubdomain(v) && !/(^|\.)[0-9]+$/.test(v as string);
 }
 
 export function isPort(v: unknown): boolean {

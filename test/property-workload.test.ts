@@ -11,7 +11,7 @@ import {
   StrictNamespace, WorkloadIdentity,
 } from '../src';
 import {
-  Violation, announce, attempt, chart, checkProperty, domainArb, enumArb, expectBothOutcomes, idPath, isDnsLabel, isDnsSubdomain,
+  Violation, announce, attempt, chart, checkProperty, domainArb, enumArb, expectBothOutcomes, idPath, isDnsLabel, isDnsSubdomain, isHostDomain,
   isLabelValue, isPort, labelValueArb, mixed, nameArb, optionalDomain, optionalName, portArb, validDomain, validLabel, validPort, violation,
 } from './property-util';
 
@@ -117,7 +117,8 @@ const workloadArb = mixed<WorkloadInput>({
   id: fc.constant<any>('w'),
   name: fc.option(validLabel, { nil: undefined }),
   serviceAccountName: fc.option(validLabel, { nil: undefined }),
-  image: fc.constantFrom<any>('nginx', 'docker.io/kennethreitz/httpbin', 'redis:7.4', 'ghcr.io/a/b@sha256:0123', 'ünïcode/imäge'),
+  image: fc.constantFrom<any>('nginx', 'docker.io/kennethreitz/httpbin', 'redis:7.4', `ghcr.io/a/b@sha256:${'0123'.repeat(16)}`, 'ghcr.io/a/b@sha256:0123', 'ünïcode/imäge',
+    'localhost:5000/team/app:v1.2_3', 'Registry.Example:443/x', 'UPPER/case'),
   ports: fc.option(fc.uniqueArray(fc.record({
     port: validPort,
     containerPort: fc.option(validPort, { nil: undefined }),
@@ -172,6 +173,23 @@ const workloadArb = mixed<WorkloadInput>({
   }), { nil: undefined }),
 });
 
+// The distribution/reference grammar as one regular expression (name at most 255 characters).
+const IMAGE_REFERENCE = new RegExp('^(?:((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?)/)?'
+  + '([a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)'
+  + '(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$');
+
+export function isImageReference(v: unknown): boolean {
+  if (typeof v !== 'string') return false;
+  const m = IMAGE_REFERENCE.exec(v);
+  if (!m) return false;
+  const name = (m[1] ? `${m[1]}/` : '') + m[2];
+  // A first component is a registry only if it looks like one (a dot, a port, localhost, upper case).
+  const first = v.split('/')[0];
+  const isRegistry = v.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
+  if (m[1] && !isRegistry && !/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/.test(m[1])) return false;
+  return name.length <= 255;
+}
+
 /** Normalized ports and their violations, as the Service and the protocol selection need them. */
 export function portViolations(ports: PortInput[]): { found: Violation[]; normalized: { port: any; containerPort: any; protocol: any; name: any }[] } {
   const found: Violation[] = [];
@@ -204,13 +222,18 @@ function workloadViolations(input: WorkloadInput): Violation[] {
   const sa = input.serviceAccountName ?? name;
   if (!isDnsLabel(sa)) found.push(violation('serviceAccountName', sa));
   const trustDomain = input.trustDomain ?? ns.trustDomain;
+  // The namespace reference is checked as a whole where the workload takes it.
+  if (!isDnsSubdomain(ns.trustDomain)) found.push(violation('namespace trustDomain', ns.trustDomain));
   if (!isDnsSubdomain(trustDomain)) found.push(violation('trustDomain', trustDomain));
-  if (!isDnsSubdomain(ns.clusterDomain)) found.push(violation('clusterDomain', ns.clusterDomain));
-  // Kubernetes: an image is required and must not have leading or trailing whitespace.
+  if (!isHostDomain(ns.clusterDomain)) found.push(violation('clusterDomain', ns.clusterDomain));
+  // The kubelet: an image reference ([registry[:port]/]path[:tag][@digest], the distribution grammar).
   if (input.image === '') found.push(violation('image', input.image, ['image is empty']));
-  else if (typeof input.image !== 'string' || input.image !== input.image.trim()) found.push(violation('image', input.image));
+  else if (!isImageReference(input.image)) found.push(violation('image', input.image));
   const badCommand = (input.command ?? []).findIndex((c: unknown) => typeof c !== 'string');
   if (badCommand >= 0) found.push(violation('command entry', input.command![badCommand]));
+  // exec cannot pass NUL, and UTF-8 cannot carry an unpaired surrogate.
+  const unsendable = (input.command ?? []).find((c: unknown) => typeof c === 'string' && (c.includes('\u0000') || /[\uD800-\uDFFF]/u.test(c.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''))));
+  if (badCommand < 0 && unsendable !== undefined) found.push(violation('command entry', unsendable));
   const replicas = input.replicas ?? 1;
   // Kubernetes: replicas is an int32.
   if (!Number.isInteger(replicas) || replicas < 0 || replicas > 2 ** 31 - 1) found.push(violation('replicas', replicas));
@@ -220,6 +243,18 @@ function workloadViolations(input: WorkloadInput): Violation[] {
   found.push(...portFound);
   if (input.sidecar !== undefined && input.sidecar !== null && typeof input.sidecar !== 'boolean') found.push(violation('sidecar', input.sidecar));
   const sidecar = input.sidecar ?? ns.injects;
+  // istio-injection=disabled on a namespace the chart creates wins over the pod's request.
+  if (input.sidecar === true && input.namespace.kind === 'mesh-disabled') found.push(violation('sidecar in a namespace with injection disabled', true, ['injection is disabled']));
+  if (normalized.length > 0 && isDnsLabel(name) && !/^[a-z]/.test(name)) found.push(violation('Service name', name));
+  const host = `${name}.${ns.name}.svc.${ns.clusterDomain}`;
+  if (typeof ns.clusterDomain === 'string' && typeof ns.name === 'string' && host.length > 253) found.push(violation('Service host', host, ['characters long']));
+  // One container port is served with Istio's HTTP filters or with TCP ones, for every Service port that targets it.
+  const httpOf = new Map<unknown, boolean>();
+  for (const p of normalized) {
+    const http = ['http', 'http2', 'grpc', 'grpc-web'].includes(p.protocol);
+    if (httpOf.has(p.containerPort) && httpOf.get(p.containerPort) !== http) found.push(violation('container port protocols', p.containerPort));
+    httpOf.set(p.containerPort, http);
+  }
   const exposed = [...new Set(normalized.map((p) => p.containerPort))];
   const mtls = input.mtls;
   if (mtls) {
@@ -231,21 +266,40 @@ function workloadViolations(input: WorkloadInput): Violation[] {
       if (seen.has(o.port)) found.push(violation('duplicate mtls port override', o.port));
       seen.add(o.port);
     }
-    if (mtls.mode !== undefined && mtls.mode !== MtlsMode.DISABLE && !sidecar) found.push(violation('mtls without sidecar', mtls.mode));
+    // Any mode that is not DISABLE or UNSET needs a sidecar to enforce it (mtls: {} means STRICT).
+    const enforced = [mtls.mode ?? MtlsMode.STRICT, ...(mtls.portOverrides ?? []).map((o: any) => o.mode)]
+      .find((m) => m !== MtlsMode.DISABLE && m !== MtlsMode.UNSET);
+    if (enforced !== undefined && !sidecar) found.push(violation('mtls without sidecar', enforced));
     const policyName = mtls.name ?? name;
     if (!isDnsLabel(policyName)) found.push(violation('mtls name', policyName));
     // A StrictNamespace already emits PeerAuthentication "default" in the namespace.
     if (policyName === 'default' && ns.created && ns.mtlsMode) found.push(violation('PeerAuthentication name', 'default', ['PeerAuthentication "']));
   }
   const clientTls = input.clientTls;
+  // A StrictNamespace's DestinationRule sends ISTIO_MUTUAL to every host of the namespace.
+  const strictNamespace = input.namespace.kind === 'strict' || input.namespace.kind === 'permissive';
+  const ownMode = clientTls ? clientTls.mode ?? ClientTlsMode.ISTIO_MUTUAL : undefined;
+  if (!sidecar && normalized.length > 0 && strictNamespace && ownMode !== ClientTlsMode.DISABLE) {
+    found.push(violation('no sidecar under the namespace ISTIO_MUTUAL rule', 'ISTIO_MUTUAL', ['every call from the mesh would fail']));
+  }
+  const callerTls = ownMode ?? (strictNamespace ? ClientTlsMode.ISTIO_MUTUAL : undefined);
+  const portMode = (port: unknown) => [
+    (mtls?.portOverrides ?? []).find((o: any) => o.port === port)?.mode, mtls ? mtls.mode ?? MtlsMode.STRICT : undefined, ns.mtlsMode,
+  ].find((m) => m !== undefined && m !== MtlsMode.UNSET) ?? MtlsMode.PERMISSIVE;
+  if (callerTls === ClientTlsMode.ISTIO_MUTUAL && sidecar && exposed.some((p) => portMode(p) === MtlsMode.DISABLE)) {
+    found.push(violation('ISTIO_MUTUAL to a DISABLE port', 'DISABLE', ['whose mTLS mode is DISABLE']));
+  }
   if (clientTls) {
     const mode = clientTls.mode ?? ClientTlsMode.ISTIO_MUTUAL;
     if (!CLIENT_TLS_MODES.includes(mode)) found.push(violation('clientTls mode', mode));
     if (normalized.length === 0) found.push(violation('clientTls without ports', 'ports', ['no ports']));
     if (mode === ClientTlsMode.SIMPLE || mode === ClientTlsMode.MUTUAL) found.push(violation('clientTls mode', mode));
     if (mode === ClientTlsMode.ISTIO_MUTUAL && !sidecar) found.push(violation('clientTls ISTIO_MUTUAL without sidecar', mode));
-    const declaredStrict = mtls ? (mtls.mode ?? MtlsMode.STRICT) === MtlsMode.STRICT : ns.mtlsMode === MtlsMode.STRICT;
-    if (mode === ClientTlsMode.DISABLE && sidecar && declaredStrict) found.push(violation('clientTls DISABLE to STRICT', mode));
+    // Each container port's mode: its override, else the workload's mode, else the namespace's (UNSET inherits).
+    const modeOf = (port: unknown) => [
+      (mtls?.portOverrides ?? []).find((o: any) => o.port === port)?.mode, mtls ? mtls.mode ?? MtlsMode.STRICT : undefined, ns.mtlsMode,
+    ].find((m) => m !== undefined && m !== MtlsMode.UNSET) ?? MtlsMode.PERMISSIVE;
+    if (mode === ClientTlsMode.DISABLE && sidecar && exposed.some((p) => modeOf(p) === MtlsMode.STRICT)) found.push(violation('clientTls DISABLE to STRICT', mode));
     const ruleName = clientTls.name ?? name;
     if (!isDnsLabel(ruleName)) found.push(violation('clientTls name', ruleName));
     if (ruleName === 'default' && ns.created && ns.mtlsMode) found.push(violation('DestinationRule name', 'default', ['DestinationRule "']));

@@ -5,9 +5,9 @@ import { Condition } from '../condition';
 import { IstioSecurityError } from '../errors';
 import { MtlsMode } from '../mtls-mode';
 import { AuthorizationPolicySpecRules } from '../../imports/security.istio.io';
-import type { Peer } from '../peer';
+import { Peer } from '../peer';
 import type { WorkloadPort } from '../workload-port';
-import { assertPort, assertUnique, quote } from './validate';
+import { assertInstance, assertList, assertPort, assertStringList, assertUnique, listText, quote } from './validate';
 
 export type AuthzAction = 'ALLOW' | 'DENY';
 
@@ -62,6 +62,17 @@ export interface RuleInput {
 export const HTTP_PROTOCOLS: readonly string[] = [AppProtocol.HTTP, AppProtocol.HTTP2, AppProtocol.GRPC, AppProtocol.GRPC_WEB];
 const METHOD = /^[A-Z][A-Z_-]*$/;
 const TEMPLATE_SEGMENT = /^\{\*\*?\}$/;
+/** A literal path segment of a template (Istio: pkg/config/security/security.go, IsValidLiteral: RFC 3986 pchar). */
+const TEMPLATE_LITERAL = /^[a-zA-Z0-9-._~%!$&'()+,;:@=]+$/;
+/** Characters of a URL path (RFC 3986 pchar and '/'), and '*' for Istio's prefix and suffix matches. */
+const PATH_CHARS = /^[a-zA-Z0-9\-._~%!$&'()*+,;=:@/]*$/;
+/** Longest request line Envoy takes in by default (max_request_headers_kb: 60). */
+const MAX_PATH = 60 * 1024;
+const PATH_FORMS = 'Istio matches a path exactly ("/info"), by prefix ("/api/*"), by suffix ("*.png"), any path ("*"), '
+  + 'or by template ("/users/{*}/info", "/files/{**}")';
+const TEMPLATE_ADVICE = 'is not a valid path template (Istio refuses it): start with "/", use "{*}" for one whole segment and "{**}" only as '
+  + 'the last segment, and only URL characters (no "*") in the other segments, e.g. "/users/{*}/info" or "/files/{**}"; '
+  + 'a literal brace is percent-encoded ("%7B", "%7D").';
 
 /**
  * Checks one rule. `workloadPorts` are the ports of the selected workload when this library
@@ -101,7 +112,7 @@ export function checkRule(scope: IConstruct, action: AuthzAction, input: RuleInp
     const tcpFields = !!peers || !!exceptPeers || when.some((c) => !isRequestKey(c.key));
     ports = checkRequestFieldsOnTcp(scope, action, requestFields, tcpFields, ports, notPorts, workloadPorts);
   }
-  return {
+  const rule = {
     action,
     peers: (peers ?? []).map((p) => p.description),
     exceptPeers: (exceptPeers ?? []).map((p) => p.description),
@@ -120,6 +131,20 @@ export function checkRule(scope: IConstruct, action: AuthzAction, input: RuleInp
     notPorts,
     when,
   };
+  if (action === 'ALLOW' && rule.principals.length === 0 && rule.namespaces.length === 0) {
+    // Every Peer names a principal or a namespace; a rule that names neither would admit anyone.
+    throw new IstioSecurityError(scope, 'the allow rule names no principal and no namespace, so it would let every caller in: name the callers.');
+  }
+  return rule;
+}
+
+/** What makes two rules the same: the action, the callers and the requests, each as a set. */
+export function ruleKey(rule: AuthzRule): string {
+  const set = (values?: readonly (string | number)[]) => (values === undefined ? null : values.map(String).sort());
+  return JSON.stringify([rule.action, set(rule.principals), set(rule.namespaces), set(rule.notPrincipals), set(rule.notNamespaces),
+    set(rule.requestPrincipals), set(rule.notRequestPrincipals), set(rule.hosts), set(rule.methods), set(rule.notMethods), set(rule.paths),
+    set(rule.notPaths), set(rule.ports), set(rule.notPorts), rule.when.map((c) => [c.key, set(c.values), set(c.notValues)])
+      .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))]);
 }
 
 export function renderRule(rule: AuthzRule): AuthorizationPolicySpecRules {
@@ -170,12 +195,12 @@ export function plaintextWarnings(rules: readonly AuthzRule[], allPorts: number[
     }
     for (const [mode, where] of byMode) {
       if (rule.action === 'DENY') {
-        messages.push(`rule ${index + 1} denies ${rule.peers.join(', ')} by mTLS identity on ${where.join(', ')}, where mTLS is ${mode}: `
+        messages.push(`rule ${index + 1} denies ${listText(rule.peers)} by mTLS identity on ${listText(where)}, where mTLS is ${mode}: `
           + 'a plaintext caller has no identity, so the rule does not stop it. Make the port STRICT, or deny with exceptPeers '
           + '(every caller but the named ones, plaintext ones included).');
         continue;
       }
-      const what = `rule ${index + 1} allows ${rule.peers.join(', ')} by mTLS identity on ${where.join(', ')}, where mTLS is ${mode}`;
+      const what = `rule ${index + 1} allows ${listText(rule.peers)} by mTLS identity on ${listText(where)}, where mTLS is ${mode}`;
       messages.push(mode === MtlsMode.DISABLE
         ? `${what}: no caller presents an identity there, so the rule never matches. Enable mTLS on the port, or drop the port from the rule.`
         : `${what}: a plaintext caller has no principal, so this rule cannot match it, while PERMISSIVE still lets plaintext in `
@@ -198,19 +223,17 @@ function nonEmpty(values: string[]): string[] | undefined {
   return values.length > 0 ? values : undefined;
 }
 
-function checkPeers(scope: IConstruct, field: string, peers: Peer[] | undefined): Peer[] | undefined {
-  if (peers === undefined || peers === null) return undefined;
-  if (!Array.isArray(peers)) throw new IstioSecurityError(scope, `${field} ${quote(peers)} is not a list: give a list of Peer values.`);
+function checkPeers(scope: IConstruct, field: string, value: unknown): Peer[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  const peers = assertList(scope, field, value, { example: '[Peer.workload(frontend)]' });
   if (peers.length === 0 && field === 'exceptPeers') {
     throw new IstioSecurityError(scope, 'exceptPeers [] excepts nobody: leave it out, or name the callers to spare.');
   }
-  for (const peer of peers) {
-    if (!peer || typeof (peer as Peer).validate !== 'function') {
-      throw new IstioSecurityError(scope, `${field} entry ${quote(peer)} is not a Peer: use Peer.workload, Peer.serviceAccount, Peer.identity or Peer.namespace.`);
-    }
-    peer.validate(scope);
-  }
-  return peers;
+  // Peers of the library only: a look-alike object could name any principal, or none.
+  const checked = peers.map((peer) => assertInstance(scope, `${field} entry`, peer, Peer,
+    'Peer.workload(w), Peer.serviceAccount(ns, sa), Peer.identity(id) or Peer.namespace(ns)'));
+  for (const peer of checked) peer.validate(scope);
+  return checked;
 }
 
 function isRequestKey(key: string): boolean {
@@ -240,7 +263,7 @@ function checkRequestFieldsOnTcp(scope: IConstruct, action: AuthzAction, fields:
   if (action === 'ALLOW') {
     const opaque = ports ? covered.filter((p) => !isHttp(p)) : covered.every((p) => !isHttp(p)) ? covered : [];
     if (opaque.length > 0) {
-      throw new IstioSecurityError(scope, `${fieldsAre(names)} HTTP-only, but port(s) ${opaque.join(', ')} do not carry HTTP: `
+      throw new IstioSecurityError(scope, `${fieldsAre(names)} HTTP-only, but port(s) ${listText(opaque)} do not carry HTTP: `
         + 'Istio drops such a rule on TCP traffic, so it would let nothing in. Leave them out for TCP ports, '
         + 'or limit the rule to the HTTP ports.');
     }
@@ -253,7 +276,7 @@ function checkRequestFieldsOnTcp(scope: IConstruct, action: AuthzAction, fields:
     const effect = tcpFields
       ? 'it would deny every connection its other fields match there (it denies more than you wrote)'
       : 'it would deny every connection on them';
-    throw new IstioSecurityError(scope, `${fieldsAre(names)} HTTP-only, but port(s) ${opaque.join(', ')} do not carry HTTP, and Istio ignores `
+    throw new IstioSecurityError(scope, `${fieldsAre(names)} HTTP-only, but port(s) ${listText(opaque)} do not carry HTTP, and Istio ignores `
       + `them in a DENY rule on TCP traffic: ${effect}. Limit the rule to the HTTP ports (ports).`);
   }
   return ports;
@@ -264,81 +287,104 @@ function fieldsAre(fields: string[]): string {
   return `${list} are`;
 }
 
-function checkMethods(scope: IConstruct, field: string, methods: string[]): string[] {
-  if (!Array.isArray(methods)) throw new IstioSecurityError(scope, `${field} ${quote(methods)} is not a list of HTTP methods.`);
+function checkMethods(scope: IConstruct, field: string, value: unknown): string[] {
+  const methods = assertStringList(scope, field, value, { example: '["GET", "POST"]' });
   if (methods.length === 0) {
     throw new IstioSecurityError(scope, `${field} [] matches no request: leave ${field} out to match any method.`);
   }
   for (const method of methods) {
-    if (typeof method === 'string' && METHOD.test(method)) continue;
+    if (METHOD.test(method)) continue;
     const hint = method === '*' ? `leave ${field} out to match any method.`
-      : typeof method === 'string' && METHOD.test(method.toUpperCase()) ? `Istio compares methods case-sensitively: use "${method.toUpperCase()}".`
+      : METHOD.test(method.toUpperCase()) ? `Istio compares methods case-sensitively: use "${method.toUpperCase()}".`
         : 'use an HTTP method in upper case, e.g. "GET" or "POST".';
     throw new IstioSecurityError(scope, `method ${quote(method)} is not an HTTP method: ${hint}`);
   }
   assertUnique(scope, 'method', methods);
-  return [...methods];
+  return methods;
 }
 
-function checkPaths(scope: IConstruct, field: string, paths: string[]): string[] {
-  if (!Array.isArray(paths)) throw new IstioSecurityError(scope, `${field} ${quote(paths)} is not a list of URL paths.`);
+function checkPaths(scope: IConstruct, field: string, value: unknown): string[] {
+  const paths = assertStringList(scope, field, value, { example: '["/api/*"]' });
   if (paths.length === 0) {
     throw new IstioSecurityError(scope, `${field} [] matches no request: leave ${field} out to match any path.`);
   }
   for (const path of paths) checkPath(scope, path);
   assertUnique(scope, 'path', paths);
-  return [...paths];
+  return paths;
 }
 
+/**
+ * A path Istio accepts (pkg/config/security/security.go, CheckValidPathTemplate) and that can
+ * match a request path: Istio compares the normalized path exactly, by prefix or suffix, or with a
+ * template; it has no regular expressions.
+ */
 function checkPath(scope: IConstruct, path: string): void {
   const refuse = (why: string) => new IstioSecurityError(scope, `path ${quote(path)} ${why}`);
-  if (typeof path !== 'string' || path === '') {
+  if (path === '') {
     throw refuse('is empty: use an exact path "/info", a prefix "/api/*", a suffix "*.png" or "*" for any path.');
   }
+  if (path.length > MAX_PATH) throw refuse(`is longer than the ${MAX_PATH} characters Envoy takes in a request, so it never matches: use a shorter path.`);
   if (/[\s?#]/.test(path)) {
     throw refuse('contains whitespace, "?" or "#": paths match the URL path only, without query string or fragment; use the path alone, e.g. "/search".');
   }
   if (path === '*') return;
-  if (path.includes('{')) {
+  if (/[[\]\\^|]|\.\*|\.\+|\$$/.test(path)) {
+    throw refuse(`looks like a regular expression, which Istio does not use for paths: ${PATH_FORMS}. Write one of those forms, `
+      + 'e.g. "/api/*" or "/api/{*}/items".');
+  }
+  if (/%(?![0-9A-Fa-f]{2})/.test(path)) throw refuse('has a "%" that does not start a percent-encoded byte (%XX): encode "%" as "%25".');
+  const braces = path.includes('{') || path.includes('}');
+  if (!PATH_CHARS.test(path.replace(/\{\*\*?\}/g, ''))) {
+    throw refuse(braces ? TEMPLATE_ADVICE
+      : 'has characters a URL path cannot carry (non-ASCII, quotes, "<", ">" or "`"): percent-encode them (e.g. "%C3%A9" for "é").');
+  }
+  if (path.split('/').some((s) => s === '.' || s === '..')) {
+    throw refuse('has a "." or ".." segment: Istio normalizes request paths (removing those segments) before it matches, so this never matches; '
+      + 'write the normalized path.');
+  }
+  if (braces) {
     // Path templates: "{*}" matches one segment, "{**}" the rest of the path.
-    const segments = path.split('/');
-    const bad = !path.startsWith('/') || segments.some((s, i) =>
-      (s.includes('{') || s.includes('}') || s.includes('*'))
-      && (!TEMPLATE_SEGMENT.test(s) || (s === '{**}' && i !== segments.length - 1)));
-    if (bad) {
-      throw refuse('is not a valid path template: start with "/", use "{*}" for one whole segment and "{**}" only as the last segment, '
-        + 'e.g. "/users/{*}/info" or "/files/{**}".');
-    }
+    const inner = trimSlashes(path).split('/');
+    const bad = !path.startsWith('/') || inner.some((s, i) =>
+      TEMPLATE_SEGMENT.test(s) ? s === '{**}' && i !== inner.length - 1 : !TEMPLATE_LITERAL.test(s));
+    if (bad) throw refuse(TEMPLATE_ADVICE);
     return;
   }
   const suffix = path.startsWith('*');
   const body = suffix ? path.slice(1) : path.endsWith('*') ? path.slice(0, -1) : path;
   if (body.includes('*')) {
-    throw refuse('has "*" in the middle or at both ends: Istio matches exact paths, a prefix ("/api/*"), a suffix ("*.png"), '
-      + 'any path ("*"), or templates such as "/users/{*}/info".');
+    throw refuse(`has "*" in the middle or at both ends: ${PATH_FORMS}.`);
   }
   if (!suffix && !path.startsWith('/')) {
     throw refuse(`does not start with "/": request paths always do, so it would never match; use "/${path}".`);
   }
 }
 
-function checkPorts(scope: IConstruct, field: string, ports: number[], workloadPorts?: WorkloadPort[]): number[] {
-  if (!Array.isArray(ports)) throw new IstioSecurityError(scope, `${field} ${quote(ports)} is not a list of port numbers.`);
+/** The path without leading and trailing slashes (strings.Trim(path, "/")), in linear time. */
+function trimSlashes(path: string): string {
+  let start = 0;
+  let end = path.length;
+  while (start < end && path[start] === '/') start++;
+  while (end > start && path[end - 1] === '/') end--;
+  return path.slice(start, end);
+}
+
+function checkPorts(scope: IConstruct, field: string, value: unknown, workloadPorts?: WorkloadPort[]): number[] {
+  const ports = assertList(scope, field, value, { example: '[8080]' }) as number[];
   if (ports.length === 0) {
     throw new IstioSecurityError(scope, `${field} [] matches no connection: leave ${field} out to match every port.`);
   }
+  const containerPorts = workloadPorts ? new Set(workloadPorts.map((p) => p.containerPort!)) : undefined;
   for (const port of ports) {
     assertPort(scope, 'port', port);
-    if (!workloadPorts) continue;
-    const containerPorts = unique(workloadPorts.map((p) => p.containerPort));
-    if (containerPorts.includes(port)) continue;
-    const service = workloadPorts.find((p) => p.port === port);
+    if (!containerPorts || containerPorts.has(port)) continue;
+    const service = workloadPorts!.find((p) => p.port === port);
     throw new IstioSecurityError(scope, service
       ? `port ${port} is a Service port: Istio matches the port the workload listens on, so use its container port ${service.containerPort}.`
-      : `port ${port} is not a port the workload serves: use one of its container ports [${containerPorts.join(', ')}].`);
+      : `port ${port} is not a port the workload serves: use one of its container ports [${listText([...containerPorts])}].`);
   }
   assertUnique(scope, 'port', ports);
-  return [...ports];
+  return ports;
 }
 
 function assertDisjoint<T>(scope: IConstruct, field: string, values: T[] | undefined, notValues: T[] | undefined): void {
@@ -376,16 +422,14 @@ function ipOrCidr(value: string): string | undefined {
   return undefined;
 }
 
-function checkConditions(scope: IConstruct, conditions: Condition[]): AuthzCondition[] {
-  if (!Array.isArray(conditions)) throw new IstioSecurityError(scope, `when ${quote(conditions)} is not a list of Condition values.`);
+function checkConditions(scope: IConstruct, value: unknown): AuthzCondition[] {
+  const conditions = assertList(scope, 'when', value, { example: '[Condition.claim("groups", ["admin"])]' });
   if (conditions.length === 0) throw new IstioSecurityError(scope, 'when [] has no condition: leave it out.');
   return conditions.map((c) => checkCondition(scope, c));
 }
 
-function checkCondition(scope: IConstruct, condition: Condition): AuthzCondition {
-  if (!condition || typeof condition !== 'object') {
-    throw new IstioSecurityError(scope, `when entry ${quote(condition)} is not a Condition: use Condition.of, Condition.notOf, Condition.claim, ...`);
-  }
+function checkCondition(scope: IConstruct, value: unknown): AuthzCondition {
+  const condition = assertInstance(scope, 'when entry', value, Condition, 'Condition.of, Condition.notOf, Condition.claim, ...');
   const key = condition.key;
   const mapBase = typeof key === 'string' ? MAP_ATTRIBUTES.find((base) => key.startsWith(`${base}[`)) : undefined;
   let valueCheck: ((value: string) => string | undefined) | undefined;

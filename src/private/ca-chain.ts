@@ -1,20 +1,8 @@
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { IConstruct } from 'constructs';
 import { PemCaCertificatesOptions } from '../ca-certificates';
 import { IstioSecurityError } from '../errors';
-import { assertPemCertificate, assertPemPrivateKey } from './pem';
-
-const BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
-function certificates(scope: IConstruct, what: string, pem: string): X509Certificate[] {
-  return (pem.match(BLOCK) ?? []).map((block, i) => {
-    try {
-      return new X509Certificate(block);
-    } catch (err) {
-      throw new IstioSecurityError(scope, `${what} certificate ${i + 1} cannot be parsed (${(err as Error).message}): give PEM X.509 certificates.`);
-    }
-  });
-}
+import { assertPemCertificates, assertPemKey } from './pem';
 
 /**
  * The checks istiod makes before it uses a plug-in CA, made at synth instead of in a crash loop:
@@ -22,21 +10,16 @@ function certificates(scope: IConstruct, what: string, pem: string): X509Certifi
  * cert-chain, now; the key parses and matches ca-cert). A CA certificate must also be a CA.
  */
 export function checkCaCertificates(scope: IConstruct, pem: PemCaCertificatesOptions, now: Date): void {
-  const [caCert] = certificates(scope, 'caCertificate (ca-cert.pem)', assertPemCertificate(scope, 'caCertificate (ca-cert.pem)', pem.caCertificate));
-  const key = assertPemPrivateKey(scope, 'caPrivateKey (ca-key.pem)', pem.caPrivateKey);
-  const roots = certificates(scope, 'rootCertificate (root-cert.pem)', assertPemCertificate(scope, 'rootCertificate (root-cert.pem)', pem.rootCertificate));
-  const chain = certificates(scope, 'certificateChain (cert-chain.pem)', assertPemCertificate(scope, 'certificateChain (cert-chain.pem)', pem.certificateChain));
+  // Linear in the PEM's length; every block must be an X.509 certificate (the key: one key block).
+  const [caCert] = assertPemCertificates(scope, 'caCertificate (ca-cert.pem)', pem.caCertificate);
+  const key = assertPemKey(scope, 'caPrivateKey (ca-key.pem)', pem.caPrivateKey);
+  const roots = assertPemCertificates(scope, 'rootCertificate (root-cert.pem)', pem.rootCertificate);
+  const chain = assertPemCertificates(scope, 'certificateChain (cert-chain.pem)', pem.certificateChain);
   if (!caCert.ca) {
     throw new IstioSecurityError(scope, `caCertificate (ca-cert.pem) "${caCert.subject.replace(/\n/g, ', ')}" is not a CA certificate (basicConstraints CA:TRUE): `
       + 'istiod signs workload certificates with it; give an intermediate CA certificate.');
   }
-  let matches = false;
-  try {
-    matches = caCert.checkPrivateKey(createPrivateKey(key));
-  } catch (err) {
-    throw new IstioSecurityError(scope, `caPrivateKey (ca-key.pem) cannot be read (${(err as Error).message}): give the CA's unencrypted PEM private key.`);
-  }
-  if (!matches) throw new IstioSecurityError(scope, 'caPrivateKey (ca-key.pem) is not the key of caCertificate (ca-cert.pem): give the key the CA certificate was issued for.');
+  if (!caCert.checkPrivateKey(key)) throw new IstioSecurityError(scope, 'caPrivateKey (ca-key.pem) is not the key of caCertificate (ca-cert.pem): give the key the CA certificate was issued for.');
   const path = [caCert];
   const rootOf = (cert: X509Certificate) => roots.find((r) => r.fingerprint256 === cert.fingerprint256 || issued(cert, r));
   for (let current = caCert; !rootOf(current);) {

@@ -5,14 +5,15 @@ import {
   DestinationRuleSpecTrafficPolicyPortLevelSettingsTlsMode, Gateway, GatewaySpecServersTlsMode, ServiceEntry,
   ServiceEntrySpecResolution, VirtualService,
 } from '../../imports/networking.istio.io';
+import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../../imports/security.istio.io';
 import { EgressGateway } from '../egress-gateway';
 import { EgressModeKind } from '../egress-mode';
 import { IstioSecurityError } from '../errors';
-import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../../imports/security.istio.io';
 import type { IMeshWorkload } from '../mesh-workload-interface';
-import { checkServerPort, gatewayPodsKey } from './gateway-servers';
+import { checkServerPort, gatewayPodsKey, recordServerHost, serverHostHolder } from './gateway-servers';
 import { hostObjectName } from './names';
-import { claimObjectName } from './registry';
+import { assertObjectNameFree, claimObjectName, objectKey, releaseClaim } from './registry';
+import { onRollback } from './transaction';
 
 /** A port the host's ServiceEntry declares. */
 export interface ServiceEntryPortSpec {
@@ -46,6 +47,8 @@ export interface EgressLeg {
   readonly origination?: OriginationTlsSpec;
 }
 
+interface PortHolder { readonly spec: ServiceEntryPortSpec; readonly holder: IConstruct }
+
 /** The workloads that may use a host's routes. */
 export interface RouteClients {
   readonly workloads: IMeshWorkload[];
@@ -54,8 +57,6 @@ export interface RouteClients {
   /** Their namespaces, sorted, each once. */
   readonly namespaces: string[];
 }
-
-interface PortHolder { readonly spec: ServiceEntryPortSpec; readonly holder: IConstruct }
 
 /** What all egress routes of one chart share. */
 interface ChartEgressState {
@@ -80,6 +81,16 @@ function gatewayKey(gateway: EgressGateway): string {
   return `${gateway.host}|${gatewayPodsKey(gateway.selector)}`;
 }
 
+/** Who may use a host, as messages name it. */
+function describeClients(clients: RouteClients | undefined): string {
+  return clients ? `clients [${clients.principals.join(', ')}]` : 'no clients (every workload)';
+}
+
+const clientsKey = (c: RouteClients | undefined) => (c ? c.principals.join(',') : 'every workload');
+
+/** Most ports a ServiceEntry may declare (the CRD's `ports` maxItems). */
+const MAX_SERVICE_ENTRY_PORTS = 256;
+
 export interface EgressHostOptions {
   readonly host: string;
   readonly namespace: string;
@@ -88,33 +99,111 @@ export interface EgressHostOptions {
   readonly kubernetesService: boolean;
 }
 
+/** Everything one route adds to its host's objects, checked before anything is created. */
+export interface EgressPlan {
+  readonly options: EgressHostOptions;
+  readonly ports: readonly ServiceEntryPortSpec[];
+  /** Numbers of `ports` that sidecars call directly (not through the gateway). */
+  readonly directPorts: readonly number[];
+  readonly leg: EgressLeg;
+  /** The workloads that may use the route; undefined for every workload. */
+  readonly clients?: RouteClients;
+}
+
 /**
  * The Istio objects of one external host, shared by every route to it in a chart: the
  * ServiceEntry, the Gateway, the egress gateway's DestinationRule subset, the VirtualService
  * and the origination DestinationRule. Istio wants exactly one VirtualService per host on the
  * `mesh` gateway (IST0109), so routes on different ports of a host add to the same objects.
  * The first route to the host owns them; their specs are rendered lazily from every leg.
+ *
+ * A route first checks its plan (`check`), which changes nothing, then adds it (`add`), which
+ * cannot fail: a refused route leaves the host's objects as they were.
  */
 export class EgressHost {
-  /** The host's objects for `route`: creates them for the first route, checks the others agree. */
-  public static of(route: IConstruct, options: EgressHostOptions): EgressHost {
+  /** Refuses a plan that conflicts with the chart's other routes, naming them; changes nothing. */
+  public static check(route: IConstruct, plan: EgressPlan): void {
     const state = chartState(route);
+    const { options, leg } = plan;
     const existing = state.hosts.get(options.host);
+    const gw = options.gateway;
     if (existing) {
       existing.checkCompatible(route, options);
-      return existing;
+    } else {
+      const name = hostObjectName('', options.host);
+      const clash = state.names.get(name);
+      if (clash !== undefined) {
+        const holder = state.hosts.get(clash)!.owner;
+        throw new IstioSecurityError(route, `hosts "${options.host}" and "${clash}" (routed by ${holder.node.path}) both give the object name "${name}": `
+          + 'route one of them in another chart, or through a host name that differs in more than dots and dashes.');
+      }
+      if (!options.kubernetesService) assertObjectNameFree(route, 'ServiceEntry', options.namespace, name);
+      assertObjectNameFree(route, 'Gateway', options.namespace, name);
+      assertObjectNameFree(route, 'DestinationRule', gw.namespace, hostObjectName('egressgateway-for-', options.host));
+      assertObjectNameFree(route, 'VirtualService', options.namespace, name);
     }
-    const name = hostObjectName('', options.host);
-    const clash = state.names.get(name);
-    if (clash !== undefined) {
-      const holder = state.hosts.get(clash)!.owner;
-      throw new IstioSecurityError(route, `hosts "${options.host}" and "${clash}" (routed by ${holder.node.path}) both give the object name "${name}": `
-        + 'route one of them in another chart, or through a host name that differs in more than dots and dashes.');
+    const declared = new Map(existing ? existing.sePorts : []);
+    for (const spec of plan.ports) checkPort(route, options.host, declared, { spec, holder: route });
+    if (declared.size > MAX_SERVICE_ENTRY_PORTS) {
+      throw new IstioSecurityError(route, `host "${options.host}" would have ${declared.size} ServiceEntry ports, more than the ${MAX_SERVICE_ENTRY_PORTS} `
+        + 'Istio\'s CRD allows: declare fewer directPorts.');
     }
-    const created = new EgressHost(route, options, name);
-    state.hosts.set(options.host, created);
-    state.names.set(name, options.host);
-    return created;
+    for (const number of plan.directPorts) {
+      const routed = existing?.legs.find((l) => l.port === number);
+      if (routed) {
+        throw new IstioSecurityError(route, `directPorts port ${number} of "${options.host}" is routed through the egress gateway by ${routed.route.node.path}: `
+          + 'a port is either routed or called directly; leave it out of directPorts.');
+      }
+    }
+    if (existing?.directPortNumbers.has(leg.port)) {
+      throw new IstioSecurityError(route, `port ${leg.port} of "${options.host}" is declared as a direct port (called without the gateway) by another route: `
+        + 'a port is either routed or called directly; remove it from that route\'s directPorts, or route another port.');
+    }
+    // Who may use the host first: a route naming other clients is refused for that, whatever its ports.
+    if (existing?.clients && clientsKey(existing.clients.value) !== clientsKey(plan.clients)) {
+      throw new IstioSecurityError(route, `host "${options.host}" is routed by ${existing.clients.holder.node.path} with ${describeClients(existing.clients.value)}, `
+        + `but this route names ${describeClients(plan.clients)}: the gateway tells a host's callers apart by SNI, not by port, so every route `
+        + 'of a host names the same clients.');
+    }
+    if (plan.clients && !existing?.clients) assertObjectNameFree(route, 'AuthorizationPolicy', gw.namespace, hostObjectName('egress-clients-', options.host));
+    const twin = serverHostHolder(route, gw.selector, leg.gatewayPort, options.host);
+    if (twin) {
+      throw new IstioSecurityError(route, `gateway port ${leg.gatewayPort} already has a server for "${options.host}" (route ${twin.node.path}) `
+        + 'on the same gateway pods: the gateway could not tell the two routes apart; give this route another gatewayPort.');
+    }
+    const tls = leg.kind === EgressModeKind.TLS_PASSTHROUGH || leg.meshTls;
+    checkServerPort(route, gw.selector, leg.gatewayPort, tls, options.host, 'Give this route another gatewayPort (plain HTTP on 80, TLS on 443).');
+    const sameTarget = leg.origination && existing?.legs.find((other) => other.origination && other.targetPort === leg.targetPort);
+    if (sameTarget) {
+      throw new IstioSecurityError(route, `port ${leg.targetPort} of "${options.host}" already has its TLS origination from `
+        + `${sameTarget.route.node.path}: a host port has one TLS setting; send both app ports through one route, or originate to another targetPort.`);
+    }
+    if (leg.origination && !existing?.originationRuleResource) {
+      assertObjectNameFree(route, 'DestinationRule', gw.namespace, hostObjectName('originate-tls-for-', options.host));
+    }
+  }
+
+  /** Adds a checked plan: creates the host's objects for its first route, then the ports and the legs. */
+  public static add(route: IConstruct, plan: EgressPlan): EgressHost {
+    const state = chartState(route);
+    let host = state.hosts.get(plan.options.host);
+    if (!host) {
+      const name = hostObjectName('', plan.options.host);
+      host = new EgressHost(route, plan.options, name);
+      state.hosts.set(plan.options.host, host);
+      state.names.set(name, plan.options.host);
+      onRollback(route, () => {
+        state.hosts.delete(plan.options.host);
+        state.names.delete(name);
+      });
+    }
+    host.setClients(route, plan.clients);
+    for (const spec of plan.ports) host.declarePort(route, spec);
+    const added = plan.directPorts.filter((n) => !host!.directPortNumbers.has(n));
+    for (const n of added) host.directPortNumbers.add(n);
+    onRollback(route, () => added.forEach((n) => host!.directPortNumbers.delete(n)));
+    host.addLeg(plan.leg);
+    return host;
   }
 
   public readonly host: string;
@@ -129,15 +218,14 @@ export class EgressHost {
   public readonly virtualService: ApiObject;
   private originationRuleResource?: ApiObject;
   private clientPolicyResource?: ApiObject;
-  /** Set by the first route to the host: its clients, or null for every workload. */
+  /** Set by the first route to the host: its clients, or undefined for every workload. */
   private clients?: { readonly value: RouteClients | undefined; readonly holder: IConstruct };
   private readonly legs: EgressLeg[] = [];
   private readonly sePorts = new Map<number, PortHolder>();
-  private readonly options: EgressHostOptions;
+  private readonly directPortNumbers = new Set<number>();
 
   private constructor(owner: IConstruct, options: EgressHostOptions, name: string) {
     this.owner = owner;
-    this.options = options;
     this.host = options.host;
     this.namespace = options.namespace;
     this.gateway = options.gateway;
@@ -150,10 +238,10 @@ export class EgressHost {
         metadata: { name, namespace: this.namespace },
         spec: {
           hosts: [this.host],
+          exportTo: Lazy.any({ produce: () => this.exportTo() }),
           ports: Lazy.any({ produce: () => [...this.sePorts.values()].map((p) => ({ ...p.spec })) }),
           // DNS: the gateway resolves the host itself (Istio refuses wildcard hosts with DNS resolution).
           resolution: ServiceEntrySpecResolution.DNS,
-          exportTo: Lazy.any({ produce: () => this.exportTo() }),
         },
       });
     }
@@ -204,63 +292,40 @@ export class EgressHost {
   }
 
   /**
-   * Records who may use the host's routes. Every route of a host names the same clients: the
-   * gateway tells the host's traffic apart by SNI, not by port.
+   * Records who may use the host's routes (checked by `check`). Every route of a host names the
+   * same clients: the gateway tells the host's traffic apart by SNI, not by port.
    */
-  public setClients(route: IConstruct, clients: RouteClients | undefined): void {
-    if (this.clients) {
-      const key = (c: RouteClients | undefined) => (c ? c.principals.join(',') : 'every workload');
-      if (key(this.clients.value) !== key(clients)) {
-        const describe = (c: RouteClients | undefined) => (c ? `clients [${c.principals.join(', ')}]` : 'no clients (every workload)');
-        throw new IstioSecurityError(route, `host "${this.host}" is routed by ${this.clients.holder.node.path} with ${describe(this.clients.value)}, `
-          + `but this route names ${describe(clients)}: the gateway tells a host's callers apart by SNI, not by port, so every route `
-          + 'of a host names the same clients.');
-      }
-      return;
-    }
+  private setClients(route: IConstruct, clients: RouteClients | undefined): void {
+    if (this.clients) return;
     this.clients = { value: clients, holder: route };
     if (clients) this.clientPolicyResource = this.renderClientPolicy(clients);
+    onRollback(route, () => {
+      this.clients = undefined;
+      if (!this.clientPolicyResource) return;
+      this.owner.node.tryRemoveChild('ClientPolicy');
+      releaseClaim(this.owner, objectKey('AuthorizationPolicy', this.gateway.namespace, hostObjectName('egress-clients-', this.host)), this.owner);
+      this.clientPolicyResource = undefined;
+    });
   }
 
-  /** Declares a port in the host's ServiceEntry; one number has one protocol and one name. */
-  public declarePort(route: IConstruct, spec: ServiceEntryPortSpec): void {
-    if (this.options.kubernetesService) {
-      throw new IstioSecurityError(route, `host "${this.host}" is a Kubernetes Service, so its ports come from the Service `
-        + `and no ServiceEntry is emitted: leave out the port declaration for ${spec.number}.`);
-    }
-    const same = this.sePorts.get(spec.number);
-    if (same) {
-      if (same.spec.protocol !== spec.protocol) {
-        throw new IstioSecurityError(route, `port ${spec.number} of "${this.host}" is declared ${spec.protocol}, but ${same.holder.node.path} `
-          + `declares it ${same.spec.protocol}: one port carries one protocol; use another port for one of them.`);
-      }
-      if (same.spec.name !== spec.name) {
-        throw new IstioSecurityError(route, `port ${spec.number} of "${this.host}" is named "${spec.name}", but ${same.holder.node.path} `
-          + `names it "${same.spec.name}": give the port one name.`);
-      }
-      return;
-    }
-    const named = [...this.sePorts.values()].find((p) => p.spec.name === spec.name);
-    if (named) {
-      throw new IstioSecurityError(route, `ServiceEntry port name "${spec.name}" for port ${spec.number} of "${this.host}" is already `
-        + `used for port ${named.spec.number} by ${named.holder.node.path}: port names must be unique; pick another name.`);
-    }
+  /** Declares a checked port in the host's ServiceEntry. */
+  private declarePort(route: IConstruct, spec: ServiceEntryPortSpec): void {
+    if (this.sePorts.has(spec.number)) return;
     this.sePorts.set(spec.number, { spec, holder: route });
+    onRollback(route, () => this.sePorts.delete(spec.number));
   }
 
-  /** Adds one route's legs; the caller has claimed the route's host and ports. */
-  public addLeg(leg: EgressLeg): void {
+  /** Adds one checked route's legs. */
+  private addLeg(leg: EgressLeg): void {
     const tls = leg.kind === EgressModeKind.TLS_PASSTHROUGH || leg.meshTls;
-    const recordPort = checkServerPort(leg.route, gatewayPodsKey(this.gateway.selector), leg.gatewayPort, tls, this.host,
-      'Give this route another gatewayPort (plain HTTP on 80, TLS on 443).');
-    const sameTarget = leg.origination && this.legs.find((other) => other.origination && other.targetPort === leg.targetPort);
-    if (sameTarget) {
-      throw new IstioSecurityError(leg.route, `port ${leg.targetPort} of "${this.host}" already has its TLS origination from `
-        + `${sameTarget.route.node.path}: a host port has one TLS setting; send both app ports through one route, or originate to another targetPort.`);
-    }
-    recordPort();
+    checkServerPort(leg.route, this.gateway.selector, leg.gatewayPort, tls, this.host, '')();
+    recordServerHost(leg.route, this.gateway.selector, leg.gatewayPort, this.host);
     this.legs.push(leg);
-    if (leg.origination) this.ensureOriginationRule();
+    onRollback(leg.route, () => {
+      const at = this.legs.indexOf(leg);
+      if (at >= 0) this.legs.splice(at, 1);
+    });
+    if (leg.origination) this.ensureOriginationRule(leg.route);
   }
 
   private checkCompatible(route: IConstruct, options: EgressHostOptions): void {
@@ -274,7 +339,7 @@ export class EgressHost {
     }
   }
 
-  private ensureOriginationRule(): void {
+  private ensureOriginationRule(route: IConstruct): void {
     if (this.originationRuleResource) return;
     const gw = this.gateway;
     const name = hostObjectName('originate-tls-for-', this.host);
@@ -292,6 +357,14 @@ export class EgressHost {
         trafficPolicy: { portLevelSettings: Lazy.any({ produce: () => this.renderOriginations() }) },
       },
     });
+    if (route !== this.owner) {
+      // Made on behalf of another route: undone with it.
+      onRollback(route, () => {
+        this.owner.node.tryRemoveChild('OriginationDestinationRule');
+        releaseClaim(this.owner, objectKey('DestinationRule', gw.namespace, name), this.owner);
+        this.originationRuleResource = undefined;
+      });
+    }
   }
 
   private renderServer(leg: EgressLeg): object {
@@ -397,4 +470,31 @@ export class EgressHost {
       };
     });
   }
+}
+
+/** One number has one protocol and one name; one name one number. Adds the port to `declared`. */
+function checkPort(route: IConstruct, host: string, declared: Map<number, PortHolder>, port: PortHolder): void {
+  const spec = port.spec;
+  const same = declared.get(spec.number);
+  if (same) {
+    if (same.spec.protocol !== spec.protocol) {
+      throw new IstioSecurityError(route, `port ${spec.number} of "${host}" is declared ${spec.protocol}, but ${describeHolder(route, same.holder)} `
+        + `declares it ${same.spec.protocol}: one port carries one protocol; use another port for one of them.`);
+    }
+    if (same.spec.name !== spec.name) {
+      throw new IstioSecurityError(route, `port ${spec.number} of "${host}" is named "${spec.name}", but ${describeHolder(route, same.holder)} `
+        + `names it "${same.spec.name}": give the port one name.`);
+    }
+    return;
+  }
+  const named = [...declared.values()].find((p) => p.spec.name === spec.name);
+  if (named) {
+    throw new IstioSecurityError(route, `ServiceEntry port name "${spec.name}" for port ${spec.number} of "${host}" is already `
+      + `used for port ${named.spec.number} by ${describeHolder(route, named.holder)}: port names must be unique; pick another name.`);
+  }
+  declared.set(spec.number, port);
+}
+
+function describeHolder(_route: IConstruct, holder: IConstruct): string {
+  return holder.node.path;
 }

@@ -12,4 +12,8 @@ export interface EgressModeSettings {
   readonly clientCredential?: ClientCredential;
   /** Whether the user chose the gateway port (an HTTP route with clients moves to the TLS port otherwise). */
   readonly gatewayPortGiven?: boolean;
+  /** Whether the caller gave `port` (for origination: messages name the setting to change). */
+  readonly explicitPort?: boolean;
+  /** Whether the caller gave `targetPort`. */
+  readonly explicitTargetPort?: boolean;
 }

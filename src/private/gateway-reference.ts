@@ -1,6 +1,8 @@
 import { IConstruct } from 'constructs';
 import { IstioSecurityError } from '../errors';
-import { assertDnsLabel, assertDnsSubdomain, assertLabels, assertPort, assertUnique } from './validate';
+import {
+  assertComposedHost, assertDnsLabel, assertHostDomain, assertList, assertPort, assertProps, assertSelector, assertUnique, recordedProblem,
+} from './validate';
 
 /** What the egress and ingress gateway references share. */
 export interface GatewayReferenceFacts {
@@ -8,22 +10,31 @@ export interface GatewayReferenceFacts {
   readonly selector: { [key: string]: string };
   readonly serviceName: string;
   readonly clusterDomain: string;
+  readonly host: string;
   readonly ports: ReadonlyArray<{ readonly port: number; readonly targetPort?: number }>;
 }
 
-/** Checks a gateway reference on behalf of the construct that uses it. `what`: "egress gateway". */
+const PORT_KEYS = { port: true, targetPort: true } as const;
+
+/**
+ * Checks a gateway reference on behalf of the construct that uses it. `what`: "egress gateway".
+ * The reference holds its props as given (its factory cannot refuse them): every field is checked
+ * for its type here, and the Service host it composes for its length.
+ */
 export function checkGatewayReference(scope: IConstruct, what: string, gateway: GatewayReferenceFacts, exampleSelector: string): void {
+  const problem = recordedProblem(gateway);
+  if (problem !== undefined) throw new IstioSecurityError(scope, problem);
   assertDnsLabel(scope, `${what} namespace`, gateway.namespace);
   assertDnsLabel(scope, `${what} serviceName`, gateway.serviceName);
-  assertDnsSubdomain(scope, `${what} clusterDomain`, gateway.clusterDomain);
-  if (Object.keys(gateway.selector).length === 0) {
-    throw new IstioSecurityError(scope, `${what} selector {} would select every pod: name the gateway pods' labels, e.g. ${exampleSelector}.`);
-  }
-  assertLabels(scope, `${what} selector`, gateway.selector);
-  if (gateway.ports.length === 0) throw new IstioSecurityError(scope, `${what} has no ports: list the ports its Service exposes.`);
-  for (const p of gateway.ports) {
+  assertHostDomain(scope, `${what} clusterDomain`, gateway.clusterDomain);
+  assertComposedHost(scope, `${what} host`, gateway.host, `${what.split(' ')[0]} gateway serviceName, namespace or clusterDomain`);
+  assertSelector(scope, `${what} selector`, gateway.selector, `would select every pod: name the gateway pods' labels, e.g. ${exampleSelector}.`);
+  const ports = assertList(scope, `${what} ports`, gateway.ports, { example: '[{ port: 443, targetPort: 8443 }]' });
+  if (ports.length === 0) throw new IstioSecurityError(scope, `${what} has no ports: list the ports its Service exposes.`);
+  for (const entry of ports) {
+    const p = assertProps(scope, `${what} ports entry`, entry as { port: number; targetPort?: number }, PORT_KEYS);
     assertPort(scope, `${what} port`, p.port);
-    assertPort(scope, `${what} targetPort`, p.targetPort!);
+    assertPort(scope, `${what} targetPort`, p.targetPort);
   }
   assertUnique(scope, `${what} port`, gateway.ports.map((p) => p.port));
 }

@@ -5,13 +5,19 @@ import { AppProtocol } from '../app-protocol';
 import { IstioSecurityError } from '../errors';
 import type { WorkloadPort } from '../workload-port';
 import { claimObjectName } from './registry';
-import { assertDnsLabel, assertEnumValue, assertPort, assertUnique, quote } from './validate';
+import { KnownKeys, assertDnsLabel, assertEnumValue, assertList, assertPort, assertProps, assertUnique, quote } from './validate';
+
+const WORKLOAD_PORT_KEYS: KnownKeys<WorkloadPort> = { port: true, containerPort: true, protocol: true, name: true };
+/** Protocols Istio serves with its HTTP filters (pkg/config/protocol, Instance.IsHTTP). */
+const HTTP_FAMILY = new Set<string>([AppProtocol.HTTP, AppProtocol.HTTP2, AppProtocol.GRPC, AppProtocol.GRPC_WEB]);
 
 /** Checks Service ports and fills in their defaults (container port, protocol, Istio port name). */
-export function normalizePorts(scope: Construct, ports: WorkloadPort[]): Required<WorkloadPort>[] {
-  if (!Array.isArray(ports)) throw new IstioSecurityError(scope, `ports ${quote(ports)} is not a list: give ports as a list of { port, ... }.`);
+export function normalizePorts(scope: Construct, value: unknown): Required<WorkloadPort>[] {
+  if (value === undefined || value === null) return [];
+  const ports = assertList(scope, 'ports', value, { example: '[{ port: 8000, containerPort: 80 }]' });
   const normalized = ports.map((given) => {
-    const p: WorkloadPort = given && typeof given === 'object' ? given : ({} as WorkloadPort);
+    const p = assertProps(scope, 'ports entry', given as WorkloadPort, WORKLOAD_PORT_KEYS);
+    if (given === undefined || given === null) throw new IstioSecurityError(scope, `ports entry ${quote(given)} is not a port: give { port, ... }.`);
     const port = assertPort(scope, 'port', p.port);
     const containerPort = assertPort(scope, 'containerPort', p.containerPort ?? p.port);
     const protocol = assertEnumValue(scope, 'port protocol', p.protocol ?? AppProtocol.HTTP, AppProtocol);
@@ -25,6 +31,16 @@ export function normalizePorts(scope: Construct, ports: WorkloadPort[]): Require
   });
   assertUnique(scope, 'port name', normalized.map((p) => p.name));
   assertUnique(scope, 'service port', normalized.map((p) => p.port));
+  // The sidecar builds one inbound listener per container port: HTTP filters or TCP ones, not both.
+  const protocolOf = new Map<number, AppProtocol>();
+  for (const p of normalized) {
+    const other = protocolOf.get(p.containerPort);
+    if (other !== undefined && HTTP_FAMILY.has(other) !== HTTP_FAMILY.has(p.protocol)) {
+      throw new IstioSecurityError(scope, `container port ${p.containerPort} is served as ${other} and as ${p.protocol}: `
+        + 'the sidecar gives one container port one protocol; use one protocol for both Service ports, or another container port.');
+    }
+    protocolOf.set(p.containerPort, p.protocol);
+  }
   return normalized;
 }
 

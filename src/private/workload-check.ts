@@ -1,9 +1,10 @@
 import { Construct, IConstruct } from 'constructs';
 import { IstioSecurityError } from '../errors';
+import { WorkloadIdentity } from '../identity';
 import type { IMeshWorkload } from '../mesh-workload-interface';
 import type { MtlsMode } from '../mtls-mode';
 import type { WorkloadPort } from '../workload-port';
-import { assertDnsLabel, assertLabels, assertPort, quote } from './validate';
+import { assertDnsLabel, assertDnsSubdomain, assertLabels, assertPort, quote } from './validate';
 
 /** What the library's own workload constructs know beyond IMeshWorkload. */
 export interface WorkloadTraits {
@@ -44,9 +45,31 @@ function describe(value: unknown): string {
   return `${name && name !== 'Object' ? name : 'an object'}${path}`;
 }
 
+/** What `value` lacks to be an IMeshWorkload; empty when it has every member (of the right type). */
+function missingMembers(value: unknown): string[] {
+  const w = value as any;
+  if (!w || typeof w !== 'object' || !Construct.isConstruct(value)) return ['a construct'];
+  const missing: string[] = [];
+  if (typeof w.namespace !== 'string') missing.push('namespace');
+  if (!w.selectorLabels || typeof w.selectorLabels !== 'object') missing.push('selectorLabels');
+  if (!(w.identity instanceof WorkloadIdentity)) missing.push('identity');
+  if (typeof w.sidecar !== 'boolean') missing.push('sidecar');
+  if (!Array.isArray(w.containerPorts)) missing.push('containerPorts');
+  return missing;
+}
+
+/** Whether `value` has the members of an IMeshWorkload (not yet whether their values are valid). */
+export function looksLikeMeshWorkload(value: unknown): value is IMeshWorkload {
+  return missingMembers(value).length === 0;
+}
+
+/** Most container ports a workload may declare (Kubernetes has no limit; beyond this it is a mistake). */
+const MAX_CONTAINER_PORTS = 1024;
+
 /**
  * Checks that `value` is a workload the library can name in policies (an IMeshWorkload), for
- * callers that bypass the type checker: a clear refusal instead of a TypeError further down.
+ * callers that bypass the type checker: a clear refusal instead of a TypeError further down. The
+ * identity must be one of the workload's own namespace: pods run only as accounts of their namespace.
  */
 export function assertMeshWorkload(scope: IConstruct, what: string, value: unknown): IMeshWorkload {
   const w = value as any;
@@ -54,15 +77,7 @@ export function assertMeshWorkload(scope: IConstruct, what: string, value: unkno
     throw new IstioSecurityError(scope, `${what} ${describe(value)} is a cdk8s-plus workload, not a mesh workload: `
       + 'adopt it first with AdoptedWorkload.fromWorkload(workload, { ... }) and pass that.');
   }
-  const missing: string[] = [];
-  if (!w || typeof w !== 'object' || !Construct.isConstruct(value)) missing.push('a construct');
-  else {
-    if (typeof w.namespace !== 'string') missing.push('namespace');
-    if (!w.selectorLabels || typeof w.selectorLabels !== 'object') missing.push('selectorLabels');
-    if (!w.identity || typeof w.identity.principal !== 'string') missing.push('identity');
-    if (typeof w.sidecar !== 'boolean') missing.push('sidecar');
-    if (!Array.isArray(w.containerPorts)) missing.push('containerPorts');
-  }
+  const missing = missingMembers(value);
   if (missing.length > 0) {
     throw new IstioSecurityError(scope, `${what} ${describe(value)} is not a mesh workload (it lacks ${missing.join(', ')}): `
       + 'pass a MeshWorkload, a MeshService, or an AdoptedWorkload (AdoptedWorkload.fromWorkload for a cdk8s-plus workload, '
@@ -74,6 +89,17 @@ export function assertMeshWorkload(scope: IConstruct, what: string, value: unkno
     throw new IstioSecurityError(scope, `${what} ${workload.node.path} has no selector labels, so no policy could single out its pods: give its pods labels.`);
   }
   assertLabels(scope, `${what} selector`, workload.selectorLabels);
-  for (const port of workload.containerPorts) assertPort(scope, `${what} container port`, port);
+  const identity = workload.identity;
+  assertDnsSubdomain(scope, `${what} identity trust domain`, identity.trustDomain);
+  assertDnsSubdomain(scope, `${what} identity service account`, identity.serviceAccount);
+  if (identity.namespace !== workload.namespace) {
+    throw new IstioSecurityError(scope, `${what} ${workload.node.path} runs in namespace "${workload.namespace}" but claims identity ${identity.principal}: `
+      + 'pods run only as service accounts of their own namespace; give an identity of that namespace.');
+  }
+  const ports = workload.containerPorts;
+  if (ports.length > MAX_CONTAINER_PORTS) {
+    throw new IstioSecurityError(scope, `${what} ${workload.node.path} declares ${ports.length} container ports, more than ${MAX_CONTAINER_PORTS}: declare the ports it serves.`);
+  }
+  for (const port of ports) assertPort(scope, `${what} container port`, port);
   return workload;
 }
