@@ -7,8 +7,13 @@ import { SIDECAR_INJECT } from './mesh-workload';
 import { IMeshWorkload } from './mesh-workload-interface';
 import { MtlsMode } from './mtls-mode';
 import { Peer } from './peer';
-import { AllowOptions, WorkloadAuthorization } from './workload-authorization';
-import { assertDnsLabel, assertDnsSubdomain, assertLabels, assertPort, assertRequired, assertUnique, quote } from './private/validate';
+import { AllowOptions, AuthorizationAction, WorkloadAuthorization } from './workload-authorization';
+import { NamespaceFacts, namespaceFacts } from './private/namespace-facts';
+import { assertNoMutualForAll, checkSidecar } from './private/sidecar-checks';
+import { rollback } from './private/transaction';
+import {
+  KnownKeys, assertDnsLabel, assertLabels, assertPort, assertProps, assertRequired, assertSelector, assertUnique, optionalList, quote,
+} from './private/validate';
 import { registerWorkloadTraits } from './private/workload-check';
 
 /** How a cdk8s-plus workload joins the mesh's policies. */
@@ -58,12 +63,19 @@ export interface SelectedPodsProps {
 
 interface AdoptedFacts {
   readonly name: string;
-  readonly namespace: IMeshNamespace;
+  readonly namespace: NamespaceFacts;
   readonly selectorLabels: { [key: string]: string };
   readonly serviceAccountName: string;
   readonly sidecar: boolean;
   readonly containerPorts: () => number[];
+  /** What to change on the adopted workload once every check passed. */
+  readonly commit?: () => void;
 }
+
+const ADOPT_OPTIONS: KnownKeys<AdoptWorkloadOptions> = { namespace: true, sidecar: true };
+const SELECTED_PODS_PROPS: KnownKeys<SelectedPodsProps> = {
+  namespace: true, selector: true, serviceAccountName: true, sidecar: true, containerPorts: true, name: true,
+};
 
 /** Child id of the adapter `AdoptedWorkload.fromWorkload` puts under a cdk8s-plus workload. */
 const ADAPTER_ID = 'MeshWorkload';
@@ -88,7 +100,8 @@ export class AdoptedWorkload extends Construct implements IMeshWorkload {
     }
     const existing = workload.node.tryFindChild(ADAPTER_ID);
     if (existing instanceof AdoptedWorkload) {
-      if (options.sidecar !== undefined && options.sidecar !== existing.sidecar) {
+      const o = assertProps(existing, 'adopt options', options, ADOPT_OPTIONS);
+      if (o.sidecar !== undefined && o.sidecar !== null && o.sidecar !== existing.sidecar) {
         throw new IstioSecurityError(existing, `is already adopted with sidecar ${existing.sidecar}: adopt it once, with one sidecar setting.`);
       }
       return existing;
@@ -109,21 +122,27 @@ export class AdoptedWorkload extends Construct implements IMeshWorkload {
   public readonly serviceAccountName: string;
   public readonly identity: WorkloadIdentity;
   public readonly sidecar: boolean;
-  private readonly meshNamespace: IMeshNamespace;
+  private readonly meshNamespace: NamespaceFacts;
   private readonly ports: () => number[];
 
   private constructor(scope: Construct, id: string, read: (self: Construct) => AdoptedFacts) {
     super(scope, id);
-    const facts = read(this);
-    this.name = facts.name;
-    this.meshNamespace = facts.namespace;
-    this.namespace = facts.namespace.name;
-    this.selectorLabels = facts.selectorLabels;
-    this.serviceAccountName = facts.serviceAccountName;
-    this.sidecar = facts.sidecar;
-    this.ports = facts.containerPorts;
-    this.identity = WorkloadIdentity.of(facts.namespace.trustDomain, this.namespace, this.serviceAccountName);
-    registerWorkloadTraits(this, { mtlsModeForPort: (port) => this.mtlsModeForPort(port), portsMayBeUndeclared: true });
+    try {
+      const facts = read(this);
+      this.name = assertDnsLabel(this, 'name', facts.name);
+      this.meshNamespace = facts.namespace;
+      this.namespace = facts.namespace.name;
+      this.selectorLabels = facts.selectorLabels;
+      this.serviceAccountName = facts.serviceAccountName;
+      this.sidecar = facts.sidecar;
+      this.ports = facts.containerPorts;
+      this.identity = WorkloadIdentity.of(facts.namespace.trustDomain, this.namespace, this.serviceAccountName);
+      if (!this.sidecar && this.ports().length > 0) assertNoMutualForAll(this, facts.namespace);
+      facts.commit?.();
+      registerWorkloadTraits(this, { mtlsModeForPort: (port) => this.mtlsModeForPort(port), portsMayBeUndeclared: true });
+    } catch (error) {
+      throw rollback(this, error);
+    }
   }
 
   /** The container ports the pods declare (read when asked, so ports added later count). */
@@ -138,7 +157,7 @@ export class AdoptedWorkload extends Construct implements IMeshWorkload {
 
   /** Lets any of `peers` call these pods; adds one rule. */
   public allowPeers(peers: Peer[], options: AllowOptions = {}): void {
-    WorkloadAuthorization.of(this).allow(peers, options);
+    WorkloadAuthorization._ruleOn(this, AuthorizationAction.ALLOW, (policy) => policy.allow(peers, options));
   }
 
   /** The namespace's mTLS mode as this app knows it (PERMISSIVE when unknown). */
@@ -148,37 +167,17 @@ export class AdoptedWorkload extends Construct implements IMeshWorkload {
   }
 }
 
-/** `istio-injection: disabled` on a namespace this app creates: no pod there gets a sidecar. */
-function injectionDisabled(namespace: IMeshNamespace): boolean {
-  return namespace instanceof MeshNamespace && !namespace.sidecarInjection;
-}
-
-function checkSidecarOption(scope: IConstruct, sidecar: unknown, namespace: IMeshNamespace): void {
-  if (sidecar !== undefined && sidecar !== null && typeof sidecar !== 'boolean') {
-    throw new IstioSecurityError(scope, `sidecar ${quote(sidecar)} is not a boolean: use true, false, or leave it out.`);
-  }
-  if (sidecar === true && injectionDisabled(namespace)) {
-    throw new IstioSecurityError(scope, `sidecar true in namespace "${namespace.name}", which disables injection (istio-injection: disabled wins over pod labels): `
-      + 'enable injection in the namespace, or leave sidecar out.');
-  }
-}
-
-function checkNamespace(scope: IConstruct, namespace: IMeshNamespace): void {
-  assertDnsLabel(scope, 'namespace', namespace.name);
-  assertDnsSubdomain(scope, 'namespace trust domain', namespace.trustDomain);
-}
-
 function adoptKplus(scope: Construct, workload: kplus.Workload, options: AdoptWorkloadOptions): AdoptedFacts {
+  const o = assertProps(scope, 'adopt options', options, ADOPT_OPTIONS);
   const what = `${workload.constructor.name} ${workload.node.path}`;
   const declared = workload.metadata.namespace;
   if (!declared) {
     throw new IstioSecurityError(scope, `${what} has no metadata.namespace, so it lands in whatever namespace kubectl uses and policies `
       + 'cannot name it: set metadata.namespace on it.');
   }
-  const namespace = options.namespace ?? MeshNamespace.fromName(declared);
-  checkNamespace(scope, namespace);
+  const namespace = namespaceFacts(scope, 'namespace', o.namespace ?? MeshNamespace.fromName(declared));
   if (namespace.name !== declared) {
-    throw new IstioSecurityError(scope, `namespace "${namespace.name}" is not the namespace "${declared}" of ${what}: pass the workload's own namespace.`);
+    throw new IstioSecurityError(scope, `namespace "${namespace.name}" is not the namespace ${quote(declared)} of ${what}: pass the workload's own namespace.`);
   }
   // A Job has no selector of its own (Kubernetes generates one): its pod labels name its pods.
   const podLabels = { ...workload.podMetadata.toJson().labels };
@@ -189,58 +188,72 @@ function adoptKplus(scope: Construct, workload: kplus.Workload, options: AdoptWo
       + 'give it some with select(kplus.LabelSelector.of({ labels })), or keep cdk8s-plus\'s default selection (select: true).');
   }
   assertLabels(scope, 'selector', selectorLabels);
-  checkSidecarOption(scope, options.sidecar, namespace);
+  const given = o.sidecar === undefined || o.sidecar === null ? undefined : checkSidecar(scope, o.sidecar, namespace);
   const label = workload.podMetadata.getLabel(SIDECAR_INJECT);
   const annotation = workload.podMetadata.toJson().annotations?.[SIDECAR_INJECT];
+  // Istio's injector reads only "true" and "false" (pkg/kube/inject/inject.go injectRequired); the
+  // webhooks' object selectors compare the exact text: anything else is a trap.
+  for (const [where, value] of [['label', label], ['annotation', annotation]] as const) {
+    if (value !== undefined && value !== 'true' && value !== 'false') {
+      throw new IstioSecurityError(scope, `${what}'s pod ${where} ${SIDECAR_INJECT}: ${quote(value)} is neither "true" nor "false": Istio's injector `
+        + 'ignores other values and falls back to the namespace\'s default, so whether the pods get a sidecar is not what the value seems to say. '
+        + 'Set it to "true" or "false".');
+    }
+  }
   let sidecar: boolean;
-  if (options.sidecar !== undefined) {
-    if (label !== undefined && label !== String(options.sidecar)) {
-      throw new IstioSecurityError(scope, `${what}'s pods are labelled ${SIDECAR_INJECT}: "${label}", but sidecar is ${options.sidecar}: `
+  let commit: (() => void) | undefined;
+  if (given !== undefined) {
+    if (label !== undefined && label !== String(given)) {
+      throw new IstioSecurityError(scope, `${what}'s pods are labelled ${SIDECAR_INJECT}: ${quote(label)}, but sidecar is ${given}: `
         + 'leave sidecar out to keep the label, or change the label.');
     }
-    // The label is what the injection webhook selects on.
-    if (label === undefined) workload.podMetadata.addLabel(SIDECAR_INJECT, String(options.sidecar));
-    sidecar = options.sidecar;
-  } else if (injectionDisabled(namespace)) {
+    // The label is what the injection webhook selects on; set once every check passed.
+    if (label === undefined) commit = () => workload.podMetadata.addLabel(SIDECAR_INJECT, String(given));
+    sidecar = given;
+  } else if (namespace.construct && !namespace.sidecarInjection) {
+    // `istio-injection: disabled` on a namespace this app creates: no pod there gets a sidecar.
     sidecar = false;
-  } else if (label === 'true' || label === 'false') {
+  } else if (label !== undefined) {
+    // The label wins over the annotation.
     sidecar = label === 'true';
   } else {
     sidecar = annotation !== 'false' && namespace.sidecarInjection;
   }
+  if (sidecar && namespace.construct && !namespace.sidecarInjection) {
+    throw new IstioSecurityError(scope, `${what}'s pods ask for a sidecar, but namespace "${namespace.name}" (${namespace.construct.node.path}) disables injection, `
+      + 'which wins over pod labels: enable injection in the namespace, or drop the label.');
+  }
+  const serviceAccountName = assertDnsLabel(scope, 'service account name', workload.serviceAccount?.name ?? 'default');
   const name = workload.metadata.name ?? selectorLabels.app ?? workload.node.id.toLowerCase();
   return {
     name,
     namespace,
     selectorLabels,
-    serviceAccountName: workload.serviceAccount?.name ?? 'default',
+    serviceAccountName,
     sidecar,
     containerPorts: () => [...new Set(workload.containers.flatMap((c) => c.ports.map((p) => p.number)))],
+    commit,
   };
 }
 
 function selectedPods(scope: Construct, id: string, props: SelectedPodsProps): AdoptedFacts {
-  assertRequired(scope, props, ['namespace', 'selector']);
-  checkNamespace(scope, props.namespace);
-  const selector = props.selector;
-  if (typeof selector !== 'object' || Object.keys(selector).length === 0) {
-    throw new IstioSecurityError(scope, `selector ${quote(JSON.stringify(selector))} names no pod labels, so no policy could single out the pods: `
-      + 'name their labels, e.g. { app: "httpbin" }.');
-  }
-  assertLabels(scope, 'selector', selector);
-  const serviceAccountName = assertDnsLabel(scope, 'serviceAccountName', props.serviceAccountName ?? 'default');
-  checkSidecarOption(scope, props.sidecar, props.namespace);
-  const ports = props.containerPorts ?? [];
-  if (!Array.isArray(ports)) throw new IstioSecurityError(scope, `containerPorts ${quote(ports)} is not a list of port numbers.`);
-  ports.forEach((p) => assertPort(scope, 'container port', p));
+  const p = assertProps(scope, 'props', props, SELECTED_PODS_PROPS);
+  assertRequired(scope, p, ['namespace', 'selector']);
+  const namespace = namespaceFacts(scope, 'namespace', p.namespace);
+  const selector = assertSelector(scope, 'selector', p.selector, 'names no pod labels, so no policy could single out the pods: '
+    + 'name their labels, e.g. { app: "httpbin" }.');
+  const serviceAccountName = assertDnsLabel(scope, 'serviceAccountName', p.serviceAccountName ?? 'default');
+  const sidecar = checkSidecar(scope, p.sidecar, namespace);
+  const ports = (optionalList(scope, 'containerPorts', p.containerPorts, { maxItems: 1024, example: '[8080]' }) ?? []) as number[];
+  ports.forEach((port) => assertPort(scope, 'container port', port));
   assertUnique(scope, 'container port', ports);
-  const name = assertDnsLabel(scope, 'name', props.name ?? selector.app ?? id.toLowerCase());
+  const name = assertDnsLabel(scope, 'name', p.name ?? selector.app ?? id.toLowerCase());
   return {
     name,
-    namespace: props.namespace,
-    selectorLabels: { ...selector },
+    namespace,
+    selectorLabels: selector,
     serviceAccountName,
-    sidecar: injectionDisabled(props.namespace) ? false : props.sidecar ?? props.namespace.sidecarInjection,
+    sidecar,
     containerPorts: () => [...ports],
   };
 }

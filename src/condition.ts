@@ -1,3 +1,5 @@
+import { asText } from './private/validate';
+
 /**
  * A `when` condition of an authorization rule: an attribute of the connection or the request and
  * the values it must (or must not) have. Only the attributes Istio supports are accepted; those
@@ -22,17 +24,17 @@ export class Condition {
 
   /** The JWT claim `claim` of the request has one of `values` (`request.auth.claims[<claim>]`). */
   public static claim(claim: string, values: string[]): Condition {
-    return Condition.of(`request.auth.claims[${claim}]`, values);
+    return Condition.of(`request.auth.claims[${asText(claim)}]`, values);
   }
 
   /** The JWT claim `claim` has none of `values`: also true for a request without a token. */
   public static notClaim(claim: string, values: string[]): Condition {
-    return Condition.notOf(`request.auth.claims[${claim}]`, values);
+    return Condition.notOf(`request.auth.claims[${asText(claim)}]`, values);
   }
 
   /** The request header `name` has one of `values` (`request.headers[<name>]`). */
   public static header(name: string, values: string[]): Condition {
-    return Condition.of(`request.headers[${name}]`, values);
+    return Condition.of(`request.headers[${asText(name)}]`, values);
   }
 
   /** The caller's address (the peer of the connection) is in one of `cidrs` (`source.ip`). */

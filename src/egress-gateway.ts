@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { DEFAULT_CLUSTER_DOMAIN } from './mesh-namespace';
-import { checkGatewayReference } from './private/gateway-reference';
+import { checkGatewayReference, copyGatewayPorts, findGatewayPort } from './private/gateway-reference';
 import { KnownKeys, isRecord, readOptions, recordProblem } from './private/validate';
 
 /** A port of the egress gateway's Service. */
@@ -68,10 +68,7 @@ export class EgressGateway {
     this.selector = isRecord(p.selector) ? { ...p.selector } : p.selector ?? { istio: 'egressgateway' };
     this.serviceName = p.serviceName ?? 'istio-egressgateway';
     this.clusterDomain = p.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
-    const ports = p.ports ?? [{ port: 80, targetPort: 8080 }, { port: 443, targetPort: 8443 }];
-    this.ports = Array.isArray(ports)
-      ? ports.map((entry) => isRecord(entry) ? { ...entry, targetPort: (entry as EgressGatewayPort).targetPort ?? (entry as EgressGatewayPort).port } : entry)
-      : ports;
+    this.ports = copyGatewayPorts(p.ports ?? [{ port: 80, targetPort: 8080 }, { port: 443, targetPort: 8443 }]);
   }
 
   /** The gateway Service's host, e.g. `istio-egressgateway.istio-system.svc.cluster.local`. */
@@ -81,7 +78,7 @@ export class EgressGateway {
 
   /** Whether the gateway's Service exposes `port`. */
   public exposes(port: number): boolean {
-    return Array.isArray(this.ports) && this.ports.some((p) => isRecord(p) && p.port === port);
+    return findGatewayPort(this.ports, port) !== undefined;
   }
 
   /** Checks the reference on behalf of the construct that uses it. */

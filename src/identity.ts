@@ -1,4 +1,4 @@
-import { quote } from './private/validate';
+import { asText } from './private/validate';
 
 /**
  * The identity Istio issues to a workload: its Kubernetes service account, written as a SPIFFE ID.
@@ -22,15 +22,10 @@ export class WorkloadIdentity {
 
   /** The principal as AuthorizationPolicy `source.principals` expects it: the SPIFFE ID without `spiffe://`. */
   public get principal(): string {
-    return `${text(this.trustDomain)}/ns/${text(this.namespace)}/sa/${text(this.serviceAccount)}`;
+    return `${asText(this.trustDomain)}/ns/${asText(this.namespace)}/sa/${asText(this.serviceAccount)}`;
   }
 
   public toString(): string {
     return this.spiffeId;
   }
-}
-
-/** A part as given, or (for callers that pass something else) a printable stand-in; the peer that uses the identity refuses it. */
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : quote(value);
 }

@@ -2,8 +2,8 @@ import { IConstruct } from 'constructs';
 import { WorkloadIdentity } from './identity';
 import { DEFAULT_CLUSTER_DOMAIN, DEFAULT_TRUST_DOMAIN } from './mesh-namespace';
 import { Peer } from './peer';
-import { checkGatewayReference } from './private/gateway-reference';
-import { assertDnsLabel, assertDnsSubdomain } from './private/validate';
+import { checkGatewayReference, copyGatewayPorts, findGatewayPort } from './private/gateway-reference';
+import { KnownKeys, assertDnsLabel, assertDnsSubdomain, isRecord, readOptions, recordProblem } from './private/validate';
 
 /** A port of the ingress gateway's Service. */
 export interface IngressGatewayPort {
@@ -55,6 +55,10 @@ export interface IngressGatewayProps {
   readonly ports?: IngressGatewayPort[];
 }
 
+const INGRESS_GATEWAY_PROPS: KnownKeys<IngressGatewayProps> = {
+  namespace: true, selector: true, serviceName: true, serviceAccountName: true, trustDomain: true, clusterDomain: true, ports: true,
+};
+
 /**
  * The ingress gateway that calls from outside the mesh come in through: a reference to a gateway
  * installed with Istio. It is a proxy with an identity of its own (its service account), which
@@ -74,15 +78,17 @@ export class IngressGateway {
   public readonly clusterDomain: string;
   public readonly ports: IngressGatewayPort[];
 
-  private constructor(props: IngressGatewayProps) {
-    this.namespace = props.namespace ?? 'istio-system';
-    this.selector = { ...(props.selector ?? { istio: 'ingressgateway' }) };
-    this.serviceName = props.serviceName ?? 'istio-ingressgateway';
-    this.serviceAccountName = props.serviceAccountName ?? 'istio-ingressgateway-service-account';
-    this.trustDomain = props.trustDomain ?? DEFAULT_TRUST_DOMAIN;
-    this.clusterDomain = props.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
-    this.ports = (props.ports ?? [{ port: 80, targetPort: 8080 }, { port: 443, targetPort: 8443 }])
-      .map((p) => ({ port: p.port, targetPort: p.targetPort ?? p.port }));
+  private constructor(props: IngressGatewayProps | undefined | null) {
+    const { options: p, problem } = readOptions('IngressGateway.istio', props, INGRESS_GATEWAY_PROPS, '{ namespace: "istio-ingress" }');
+    if (problem !== undefined) recordProblem(this, problem);
+    // Values are kept as given (copied, so later changes by the caller do not reach the output); validate checks them.
+    this.namespace = p.namespace ?? 'istio-system';
+    this.selector = isRecord(p.selector) ? { ...p.selector } : p.selector ?? { istio: 'ingressgateway' };
+    this.serviceName = p.serviceName ?? 'istio-ingressgateway';
+    this.serviceAccountName = p.serviceAccountName ?? 'istio-ingressgateway-service-account';
+    this.trustDomain = p.trustDomain ?? DEFAULT_TRUST_DOMAIN;
+    this.clusterDomain = p.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
+    this.ports = copyGatewayPorts(p.ports ?? [{ port: 80, targetPort: 8080 }, { port: 443, targetPort: 8443 }]);
   }
 
   /** The gateway Service's host, e.g. `istio-ingressgateway.istio-system.svc.cluster.local`. */
@@ -102,12 +108,12 @@ export class IngressGateway {
 
   /** Whether the gateway's Service exposes `port`. */
   public exposes(port: number): boolean {
-    return this.ports.some((p) => p.port === port);
+    return findGatewayPort(this.ports, port) !== undefined;
   }
 
   /** The pod port behind Service port `port` (undefined when the Service does not expose it). */
   public targetPortOf(port: number): number | undefined {
-    return this.ports.find((p) => p.port === port)?.targetPort;
+    return findGatewayPort(this.ports, port)?.targetPort;
   }
 
   /** Checks the reference on behalf of the construct that uses it. */

@@ -18,9 +18,9 @@ import { IngressAdmission, isDefaultDeny, registerAdmission, registerIngressServ
 import { boundedName, hostObjectName } from './private/names';
 import { claim, holderOf, objectKey } from './private/registry';
 import { rollback } from './private/transaction';
-import { assertDnsLabel, assertEnumValue, assertPort, assertRequired, assertUnique, quote } from './private/validate';
+import { KnownKeys, assertDnsLabel, assertEnumValue, assertPort, assertProps, assertRequired, assertUnique, quote, recordedProblem } from './private/validate';
 import { show } from './private/show';
-import { warnAtSynth } from './private/warnings';
+import { refuseAtSynth, warnAtSynth } from './private/warnings';
 import { assertMeshWorkload, workloadTraits } from './private/workload-check';
 import { WorkloadAuthorization } from './workload-authorization';
 import { WorkloadPort } from './workload-port';
@@ -106,6 +106,9 @@ const PROTOCOL: Record<IngressTlsMode, string> = {
 };
 
 const GATEWAY_CERTIFICATE = { what: 'gateway certificate', factory: 'GatewayCertificate' };
+const INGRESS_ROUTE_PROPS: KnownKeys<IngressRouteProps> = {
+  ingressGateway: true, hosts: true, workload: true, service: true, port: true, tls: true, namespace: true, name: true,
+};
 const FINGERPRINT = /^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/;
 const SPKI = /^[A-Za-z0-9+/]{43}=$/;
 
@@ -157,26 +160,29 @@ export class IngressRoute extends Construct {
     super(scope, id);
     // A refused route leaves nothing behind: not even itself, so the same id can be used again.
     try {
-      assertRequired(this, props, ['ingressGateway', 'hosts', 'workload', 'tls']);
-      const gateway = props.ingressGateway;
+      const p = assertProps(this, 'props', props, INGRESS_ROUTE_PROPS);
+      assertRequired(this, p, ['ingressGateway', 'hosts', 'workload', 'tls']);
+      const gateway = p.ingressGateway;
       if (!(gateway instanceof IngressGateway)) {
         throw new IstioSecurityError(this, `ingressGateway ${quote(gateway)} is not an IngressGateway: use IngressGateway.istio(...).`);
       }
       gateway.validate(this);
-      const tls = props.tls;
+      const tls = p.tls;
       if (!(tls instanceof IngressTls)) {
         throw new IstioSecurityError(this, `tls ${quote(tls)} is not an IngressTls: use IngressTls.simple, .mutual, .passthrough or .plainHttp.`);
       }
+      const tlsProblem = recordedProblem(tls);
+      if (tlsProblem !== undefined) throw new IstioSecurityError(this, tlsProblem);
       const mode = assertEnumValue(this, 'tls mode', tls.mode, IngressTlsMode);
       const gatewayPort = checkGatewayPort(this, gateway, 'gatewayPort', tls.gatewayPort);
-      const hosts = checkHosts(this, props.hosts, gateway.clusterDomain);
-      const workload = assertMeshWorkload(this, 'workload', props.workload);
-      const target = targetOf(this, workload, props.port, props.service, gateway.clusterDomain);
+      const hosts = checkHosts(this, p.hosts, gateway.clusterDomain);
+      const workload = assertMeshWorkload(this, 'workload', p.workload);
+      const target = targetOf(this, workload, p.port, p.service, gateway.clusterDomain);
       checkProtocol(this, mode, workload, target);
       const settings = tls._settings;
       const redirectPort = checkSettings(this, mode, gateway, gatewayPort, settings);
-      const namespace = assertDnsLabel(this, 'namespace', props.namespace ?? workload.namespace);
-      const name = assertDnsLabel(this, 'name', props.name ?? defaultName(hosts[0], mode, gatewayPort));
+      const namespace = assertDnsLabel(this, 'namespace', p.namespace ?? workload.namespace);
+      const name = assertDnsLabel(this, 'name', p.name ?? defaultName(hosts[0], mode, gatewayPort));
 
       // Every conflict is found before anything is claimed or created.
       const pods = gatewayPodsKey(gateway.selector);
@@ -262,7 +268,7 @@ export class IngressRoute extends Construct {
         if (allow) allow._admitIngress(admission);
         else if (isDefaultDeny(workload, workload.namespace)) WorkloadAuthorization.of(workload)._admitIngress(admission);
       }
-      this.node.addValidation({ validate: () => this.gatewayRefusals() });
+      refuseAtSynth(this, () => this.gatewayRefusals());
       warnAbout(this, mode, hosts, gatewayPort);
     } catch (err) {
       throw rollback(this, err);

@@ -1,4 +1,5 @@
 import { GatewayCertificate } from './gateway-certificate';
+import { KnownKeys, readOptions, recordProblem } from './private/validate';
 
 /** What the ingress gateway does with the TLS of calls from outside (see IngressTls). */
 export enum IngressTlsMode {
@@ -89,6 +90,11 @@ export interface IngressTlsSettings {
   readonly spkiHashes?: string[];
 }
 
+const PLAIN_HTTP_OPTIONS: KnownKeys<PlainHttpIngressOptions> = { acknowledgePlaintext: true, gatewayPort: true };
+const TERMINATION_OPTIONS: KnownKeys<TlsTerminationOptions> = { certificate: true, gatewayPort: true, httpsRedirect: true, redirectPort: true };
+const MUTUAL_OPTIONS: KnownKeys<MutualTlsIngressOptions> = { ...TERMINATION_OPTIONS, subjectAltNames: true, certificateHashes: true, spkiHashes: true };
+const PASSTHROUGH_OPTIONS: KnownKeys<PassthroughIngressOptions> = { gatewayPort: true };
+
 /**
  * How an IngressRoute takes calls from outside the mesh at the ingress gateway: plain HTTP
  * (only on explicit opt-in), TLS terminated with a certificate (SIMPLE), mutual TLS with client
@@ -97,12 +103,14 @@ export interface IngressTlsSettings {
 export class IngressTls {
   /** Plain HTTP on the gateway's port 80: only with `acknowledgePlaintext: true`, and with a synth-time warning. */
   public static plainHttp(options: PlainHttpIngressOptions): IngressTls {
-    return new IngressTls(IngressTlsMode.NONE, options?.gatewayPort ?? 80, { acknowledgePlaintext: options?.acknowledgePlaintext });
+    const { options: o, problem } = readOptions('IngressTls.plainHttp', options, PLAIN_HTTP_OPTIONS, '{ acknowledgePlaintext: true }', true);
+    return IngressTls.make(IngressTlsMode.NONE, o.gatewayPort ?? 80, { acknowledgePlaintext: o.acknowledgePlaintext }, problem);
   }
 
   /** TLS terminated at the gateway's port 443 with `certificate`; the gateway sends HTTP on to the workload. */
   public static simple(options: TlsTerminationOptions): IngressTls {
-    return new IngressTls(IngressTlsMode.SIMPLE, options?.gatewayPort ?? 443, IngressTls.termination(options));
+    const { options: o, problem } = readOptions('IngressTls.simple', options, TERMINATION_OPTIONS, '{ certificate }', true);
+    return IngressTls.make(IngressTlsMode.SIMPLE, o.gatewayPort ?? 443, IngressTls.termination(o), problem);
   }
 
   /**
@@ -110,12 +118,13 @@ export class IngressTls {
    * signed by the CA in the certificate Secret's `ca.crt` (or in a Secret `<name>-cacert`).
    */
   public static mutual(options: MutualTlsIngressOptions): IngressTls {
-    return new IngressTls(IngressTlsMode.MUTUAL, options?.gatewayPort ?? 443, {
-      ...IngressTls.termination(options),
-      subjectAltNames: options?.subjectAltNames,
-      certificateHashes: options?.certificateHashes,
-      spkiHashes: options?.spkiHashes,
-    });
+    const { options: o, problem } = readOptions('IngressTls.mutual', options, MUTUAL_OPTIONS, '{ certificate }', true);
+    return IngressTls.make(IngressTlsMode.MUTUAL, o.gatewayPort ?? 443, {
+      ...IngressTls.termination(o),
+      subjectAltNames: o.subjectAltNames,
+      certificateHashes: o.certificateHashes,
+      spkiHashes: o.spkiHashes,
+    }, problem);
   }
 
   /**
@@ -123,15 +132,22 @@ export class IngressTls {
    * workload port that speaks TLS itself. The gateway sees neither requests nor certificates.
    */
   public static passthrough(options: PassthroughIngressOptions = {}): IngressTls {
-    return new IngressTls(IngressTlsMode.PASSTHROUGH, options?.gatewayPort ?? 443, {});
+    const { options: o, problem } = readOptions('IngressTls.passthrough', options, PASSTHROUGH_OPTIONS, '{ gatewayPort: 443 }');
+    return IngressTls.make(IngressTlsMode.PASSTHROUGH, o.gatewayPort ?? 443, {}, problem);
   }
 
   private static termination(options: TlsTerminationOptions): IngressTlsSettings {
     return {
-      certificate: options?.certificate,
-      httpsRedirect: options?.httpsRedirect,
-      redirectPort: options?.redirectPort ?? 80,
+      certificate: options.certificate,
+      httpsRedirect: options.httpsRedirect,
+      redirectPort: options.redirectPort ?? 80,
     };
+  }
+
+  private static make(mode: IngressTlsMode, gatewayPort: number, settings: IngressTlsSettings, problem: string | undefined): IngressTls {
+    const tls = new IngressTls(mode, gatewayPort, settings);
+    if (problem !== undefined) recordProblem(tls, problem);
+    return tls;
   }
 
   /** What the gateway does with the client's TLS. */

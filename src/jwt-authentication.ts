@@ -11,9 +11,9 @@ import { gatewayPodsKey } from './private/gateway-servers';
 import { ingressServers, registerWorkloadPolicy } from './private/ingress-admission';
 import { boundedName } from './private/names';
 import { claimObjectName, holderOf, objectKey } from './private/registry';
-import { assertDnsLabel, assertUnique, quote } from './private/validate';
+import { KnownKeys, assertDnsLabel, assertProps, assertUnique, quote, recordedProblem } from './private/validate';
 import { show } from './private/show';
-import { warnAtSynth } from './private/warnings';
+import { refuseAtSynth, warnAtSynth } from './private/warnings';
 import { assertMeshWorkload, workloadTraits } from './private/workload-check';
 import { WorkloadPort } from './workload-port';
 
@@ -116,7 +116,7 @@ export class JwtAuthentication extends Construct {
     super(scope, id);
     // A refused construct leaves nothing behind: not even itself, so the same id can be used again.
     try {
-      const p = props ?? ({} as JwtAuthenticationProps);
+      const p = assertProps(this, 'props', props, JWT_AUTHENTICATION_PROPS);
       const workload = p.workload;
       const gateway = p.ingressGateway;
       if ((workload === undefined || workload === null) === (gateway === undefined || gateway === null)) {
@@ -180,7 +180,7 @@ export class JwtAuthentication extends Construct {
             rules: () => this.rules.map((r) => JSON.parse(JSON.stringify(renderRule(r)))),
           });
         }
-        this.node.addValidation({ validate: () => this.validateRequirements() });
+        refuseAtSynth(this, () => this.validateRequirements());
       } else {
         warnAtSynth(this, `RequestAuthentication "${this.namespace}/${this.name}" has no requirement (tokenOptional): requests with an invalid `
           + 'token are refused, but requests without a token pass. Call requireToken to refuse them.');
@@ -204,7 +204,7 @@ export class JwtAuthentication extends Construct {
     if (this.tokenOptional) {
       throw new IstioSecurityError(this, 'requireToken on a JwtAuthentication with tokenOptional: true: drop tokenOptional to require tokens.');
     }
-    const o = options ?? {};
+    const o = assertProps(this, 'requireToken options', options, REQUIREMENT_OPTIONS);
     const claims = checkClaims(this, o.claims);
     const ports = o.ports ?? this.defaultPorts();
     const where = { paths: o.paths, methods: o.methods, hosts: checkRequestHosts(this, o.hosts), ports };
@@ -245,6 +245,9 @@ export class JwtAuthentication extends Construct {
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+const JWT_AUTHENTICATION_PROPS: KnownKeys<JwtAuthenticationProps> = { workload: true, ingressGateway: true, issuers: true, name: true, tokenOptional: true };
+const REQUIREMENT_OPTIONS: KnownKeys<JwtRequirementOptions> = { paths: true, methods: true, hosts: true, claims: true, ports: true };
+
 function checkIssuers(scope: IConstruct, issuers: JwtIssuer[]): JwtIssuer[] {
   if (!Array.isArray(issuers) || issuers.length === 0) {
     throw new IstioSecurityError(scope, `issuers ${show(issuers)} is empty: name at least one JwtIssuer whose tokens are accepted.`);
@@ -258,6 +261,8 @@ function checkIssuer(scope: IConstruct, issuer: JwtIssuer): void {
   if (!(issuer instanceof JwtIssuer)) {
     throw new IstioSecurityError(scope, `issuers entry ${quote(issuer)} is not a JwtIssuer: use JwtIssuer.fromJwksUri or JwtIssuer.fromInlineJwks.`);
   }
+  const problem = recordedProblem(issuer);
+  if (problem !== undefined) throw new IstioSecurityError(scope, problem);
   const iss = issuer.issuer;
   if (typeof iss !== 'string' || iss === '' || /[\s*]/.test(iss)) {
     throw new IstioSecurityError(scope, `issuer ${quote(iss)} is empty, has whitespace or "*": give the exact "iss" of the tokens, e.g. "https://auth.example.com".`);

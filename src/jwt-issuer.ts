@@ -1,3 +1,5 @@
+import { KnownKeys, readOptions, recordProblem } from './private/validate';
+
 /** A request header a token is read from. */
 export interface JwtHeader {
   /** Header name, e.g. `x-jwt-assertion`. */
@@ -43,6 +45,10 @@ export interface JwtIssuerOptions {
   readonly outputPayloadToHeader?: string;
 }
 
+const JWT_ISSUER_OPTIONS: KnownKeys<JwtIssuerOptions> = {
+  audiences: true, fromHeaders: true, fromParams: true, fromCookies: true, forwardOriginalToken: true, outputPayloadToHeader: true,
+};
+
 /**
  * An issuer of end-user tokens (JWT) and the keys that verify them: a `jwtRules` entry of a
  * RequestAuthentication. Use it with `JwtAuthentication` to require a token.
@@ -73,7 +79,9 @@ export class JwtIssuer {
     this.issuer = issuer;
     this.jwksUri = jwksUri;
     this.jwks = jwks;
-    this.options = options ?? {};
+    const { options: copy, problem } = readOptions('JwtIssuer options', options, JWT_ISSUER_OPTIONS, '{ audiences: ["api"] }');
+    this.options = copy;
+    if (problem !== undefined) recordProblem(this, problem);
   }
 
   /** The request principals of this issuer's tokens, as AuthorizationPolicy `requestPrincipals` names them (`<issuer>/*`). */

@@ -2,8 +2,13 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { WorkloadIdentity } from './identity';
 import { IMeshNamespace } from './mesh-namespace';
+import { namespaceFacts, snapshotNamespace } from './private/namespace-facts';
 import { claimObjectName } from './private/registry';
-import { assertDnsLabel, assertDnsSubdomain, assertLabels, assertRequired } from './private/validate';
+import { rollback } from './private/transaction';
+import {
+  KnownKeys, asText, assertDnsLabel, assertDnsSubdomain, assertLabels, assertProps, assertRequired, quote, readOptions, recordProblem,
+  recordedProblem,
+} from './private/validate';
 
 /**
  * A Kubernetes service account, and so an Istio identity, that workloads run as.
@@ -59,11 +64,22 @@ export class MeshServiceAccount extends Construct implements IMeshServiceAccount
    * account: nothing is emitted.
    */
   public static fromName(namespace: IMeshNamespace, name: string, options: MeshServiceAccountReferenceOptions = {}): IMeshServiceAccount {
-    return {
-      name,
-      namespace: namespace.name,
-      identity: WorkloadIdentity.of(options.trustDomain ?? namespace.trustDomain, namespace.name, name),
+    // Read once, as given: the workload that runs as the account checks it.
+    const ns = snapshotNamespace(namespace) as Partial<IMeshNamespace> | undefined;
+    const { options: o, problem } = readOptions('MeshServiceAccount.fromName', options, REFERENCE_OPTIONS, '{ trustDomain: "cluster.local" }');
+    const readable = typeof ns === 'object' && ns !== null;
+    const namespaceName = readable ? ns.name : undefined;
+    const trustDomain = o.trustDomain ?? (readable ? ns.trustDomain : undefined);
+    const reference: IMeshServiceAccount = {
+      name: asText(name),
+      namespace: asText(namespaceName),
+      identity: WorkloadIdentity.of(asText(trustDomain), asText(namespaceName), asText(name)),
     };
+    const nsProblem = recordedProblem(ns);
+    if (nsProblem !== undefined) recordProblem(reference, nsProblem);
+    else if (!readable) recordProblem(reference, `namespace ${quote(namespace)} is not a namespace: pass a MeshNamespace or MeshNamespace.fromName(name).`);
+    if (problem !== undefined) recordProblem(reference, problem);
+    return reference;
   }
 
   public readonly name: string;
@@ -74,20 +90,28 @@ export class MeshServiceAccount extends Construct implements IMeshServiceAccount
 
   public constructor(scope: Construct, id: string, props: MeshServiceAccountProps) {
     super(scope, id);
-    assertRequired(this, props, ['namespace']);
-    this.namespace = assertDnsLabel(this, 'namespace', props.namespace.name);
-    this.name = assertDnsLabel(this, 'service account name', props.name ?? id);
-    const trustDomain = assertDnsSubdomain(this, 'trustDomain', props.trustDomain ?? props.namespace.trustDomain);
-    if (props.labels) assertLabels(this, 'labels', props.labels);
-    this.identity = WorkloadIdentity.of(trustDomain, this.namespace, this.name);
-    claimObjectName(this, 'ServiceAccount', this.namespace, this.name, SHARE_HINT);
-    this.resource = new kplus.ServiceAccount(this, 'Resource', {
-      metadata: { name: this.name, namespace: this.namespace, labels: props.labels },
-    });
+    try {
+      const p = assertProps(this, 'props', props, ACCOUNT_PROPS);
+      assertRequired(this, p, ['namespace']);
+      const ns = namespaceFacts(this, 'namespace', p.namespace);
+      this.namespace = ns.name;
+      this.name = assertDnsLabel(this, 'service account name', p.name ?? id);
+      const trustDomain = assertDnsSubdomain(this, 'trustDomain', p.trustDomain ?? ns.trustDomain);
+      const labels = p.labels === undefined || p.labels === null ? undefined : assertLabels(this, 'labels', p.labels);
+      this.identity = WorkloadIdentity.of(trustDomain, this.namespace, this.name);
+      claimObjectName(this, 'ServiceAccount', this.namespace, this.name, SHARE_HINT);
+      this.resource = new kplus.ServiceAccount(this, 'Resource', {
+        metadata: { name: this.name, namespace: this.namespace, labels },
+      });
+    } catch (error) {
+      throw rollback(this, error);
+    }
   }
 }
 
-/** Why a second account of one name is refused, and how to share one. */
+const ACCOUNT_PROPS: KnownKeys<MeshServiceAccountProps> = { namespace: true, name: true, trustDomain: true, labels: true };
+const REFERENCE_OPTIONS: KnownKeys<MeshServiceAccountReferenceOptions> = { trustDomain: true };
+
 const SHARE_HINT = 'one name is one identity: to let several workloads run as it, create it once '
   + '(new MeshServiceAccount(scope, id, { namespace, name })) and pass it as serviceAccount to each of them, '
   + 'or give this workload its own serviceAccountName.';

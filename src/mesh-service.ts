@@ -12,13 +12,20 @@ import { IMeshWorkload } from './mesh-workload-interface';
 import { MtlsMode } from './mtls-mode';
 import { Peer } from './peer';
 import { StrictNamespace } from './strict-namespace';
-import { WorkloadAuthorization, AllowOptions } from './workload-authorization';
+import { AllowOptions, AuthorizationAction, WorkloadAuthorization } from './workload-authorization';
 import { WorkloadContainerOptions } from './workload-container';
 import { WorkloadPort } from './workload-port';
 import { checkMeshClientTls } from './private/destination-rules';
 import { claim, claimObjectName, meshHostKey } from './private/registry';
 import { containerPortsOf, normalizePorts, renderService } from './private/service';
-import { assertDnsLabel, assertEnumValue, assertRequired, quote } from './private/validate';
+import { NamespaceFacts, namespaceFacts } from './private/namespace-facts';
+import { checkServiceAccount } from './private/service-account';
+import { assertNoMutualForAll, checkSidecar } from './private/sidecar-checks';
+import { rollback } from './private/transaction';
+import {
+  KnownKeys, assertComposedHost, assertDnsLabel, assertEnumValue, assertLabelValue, assertProps, assertRequired, assertServiceName, isRecord, optionalBoolean, quote,
+} from './private/validate';
+import { refuseAtSynth } from './private/warnings';
 import { registerWorkloadTraits } from './private/workload-check';
 
 export interface MeshServiceProps {
@@ -100,38 +107,58 @@ export class MeshService extends Construct implements IMeshWorkload {
   public readonly service: kplus.Service;
   /** The DestinationRule for the host, when `subsets` or `clientTls` is set. */
   public readonly destinationRule?: ApiObject;
-  private readonly meshNamespace: IMeshNamespace;
+  /** @internal The TLS mode the service's clientTls gives its DestinationRule, if any. */
+  public readonly _clientTlsMode?: ClientTlsMode;
+  private readonly meshNamespace: NamespaceFacts;
   private readonly versionWorkloads = new Map<string, MeshWorkload>();
 
   public constructor(scope: Construct, id: string, props: MeshServiceProps) {
     super(scope, id);
-    assertRequired(this, props, ['namespace', 'ports']);
-    this.meshNamespace = props.namespace;
-    this.namespace = assertDnsLabel(this, 'namespace', props.namespace.name);
-    this.name = assertDnsLabel(this, 'service name', props.name ?? id);
-    const ports = normalizePorts(this, props.ports);
-    if (ports.length === 0) throw new IstioSecurityError(this, 'ports [] gives the Service nothing to expose: list the ports every version serves.');
-    this.ports = ports;
-    if (props.sidecar !== undefined && props.sidecar !== null && typeof props.sidecar !== 'boolean') {
-      throw new IstioSecurityError(this, `sidecar ${quote(props.sidecar)} is not a boolean: use true, false, or leave it out for the namespace's setting.`);
+    try {
+      const p = assertProps(this, 'props', props, MESH_SERVICE_PROPS);
+      assertRequired(this, p, ['namespace', 'ports']);
+      const ns = namespaceFacts(this, 'namespace', p.namespace);
+      this.meshNamespace = ns;
+      this.namespace = ns.name;
+      this.name = assertDnsLabel(this, 'service name', p.name ?? id);
+      assertServiceName(this, 'service name', this.name);
+      // Every version is a Deployment "<name>-<version>", a DNS label of at most 63 characters.
+      if (this.name.length > 61) {
+        throw new IstioSecurityError(this, `service name ${quote(this.name)} has ${this.name.length} characters: each version's Deployment is `
+          + 'named "<name>-<version>" (at most 63), so use a name of at most 61 characters, shorter by the longest version name plus one.');
+      }
+      this.host = assertComposedHost(this, 'Service host', `${this.name}.${this.namespace}.svc.${ns.clusterDomain}`,
+        'service name, namespace name or cluster domain');
+      const ports = normalizePorts(this, p.ports);
+      if (ports.length === 0) throw new IstioSecurityError(this, 'ports [] gives the Service nothing to expose: list the ports every version serves.');
+      this.ports = ports;
+      this.sidecar = checkSidecar(this, p.sidecar, ns);
+      const subsets = optionalBoolean(this, 'subsets', p.subsets, false);
+      const clientTls = checkServiceClientTls(this, p.clientTls, ns, this.sidecar, ports);
+      if (!this.sidecar && clientTls.given !== ClientTlsMode.DISABLE) assertNoMutualForAll(this, ns);
+      this._clientTlsMode = clientTls.given;
+      this.selectorLabels = { app: this.name };
+      const account = p.serviceAccount === undefined || p.serviceAccount === null ? undefined
+        : checkServiceAccount(this, 'serviceAccount', p.serviceAccount, this.namespace);
+      if (account && p.serviceAccountName !== undefined && p.serviceAccountName !== null) {
+        throw new IstioSecurityError(this, 'give either serviceAccount or serviceAccountName, not both: serviceAccount already names the account.');
+      }
+      const accountName = account ? undefined : assertDnsLabel(this, 'serviceAccountName', p.serviceAccountName ?? this.name);
+      claim(this, meshHostKey(this.host), (holder) => `host "${this.host}" is already the Service of ${holder.node.path}: give one of them another name or namespace.`);
+      this.serviceAccount = account ?? new MeshServiceAccount(this, 'ServiceAccount', { namespace: p.namespace, name: accountName });
+      this.identity = this.serviceAccount.identity;
+      this.service = renderService(this, 'Resource', { name: this.name, namespace: this.namespace, selector: this.selectorLabels, ports });
+      if (subsets || p.clientTls !== undefined && p.clientTls !== null) this.destinationRule = this.renderDestinationRule(clientTls, subsets);
+      registerWorkloadTraits(this, {
+        servicePorts: () => this.ports,
+        mtlsModeForPort: (port) => this.mtlsModeForPort(port),
+        portsMayBeUndeclared: false,
+      });
+      refuseAtSynth(this, () => (this.versionWorkloads.size > 0 ? [] : [`service ${this.node.path} has no versions, so its Service selects no pods: `
+        + 'add one with addVersion("v1", { image }).']));
+    } catch (error) {
+      throw rollback(this, error);
     }
-    this.sidecar = props.sidecar ?? props.namespace.sidecarInjection;
-    this.host = `${this.name}.${this.namespace}.svc.${props.namespace.clusterDomain}`;
-    this.selectorLabels = { app: this.name };
-    this.serviceAccount = resolveAccount(this, props);
-    this.identity = this.serviceAccount.identity;
-    claim(this, meshHostKey(this.host), (holder) => `host "${this.host}" is already the Service of ${holder.node.path}.`);
-    this.service = renderService(this, 'Resource', { name: this.name, namespace: this.namespace, selector: this.selectorLabels, ports });
-    if (props.subsets || props.clientTls) this.destinationRule = this.renderDestinationRule(props);
-    registerWorkloadTraits(this, {
-      servicePorts: () => this.ports,
-      mtlsModeForPort: (port) => this.mtlsModeForPort(port),
-      portsMayBeUndeclared: false,
-    });
-    this.node.addValidation({
-      validate: () => (this.versionWorkloads.size > 0 ? [] : [`service ${this.node.path} has no versions, so its Service selects no pods: `
-        + 'add one with addVersion("v1", { image }).']),
-    });
   }
 
   /** Container ports behind the Service ports. */
@@ -149,6 +176,12 @@ export class MeshService extends Construct implements IMeshWorkload {
    * the service's account. `version` becomes part of the Deployment name and of the subset name.
    */
   public addVersion(version: string, options: ServiceVersionOptions): MeshWorkload {
+    // The version names a child construct, a Deployment and a subset: checked before any of them.
+    assertLabelValue(this, 'version', version);
+    assertDnsLabel(this, 'version', version);
+    if (!isRecord(options)) {
+      throw new IstioSecurityError(this, `addVersion options ${quote(options)} are not an object: pass the version's container, e.g. { image: "nginx:1.27" }.`);
+    }
     this.checkNewVersion(this, version);
     return new MeshWorkload(this, `Version-${version}`, {
       ...options,
@@ -168,7 +201,7 @@ export class MeshService extends Construct implements IMeshWorkload {
 
   /** Lets any of `peers` call every version; adds one rule. */
   public allowPeers(peers: Peer[], options: AllowOptions = {}): void {
-    WorkloadAuthorization.of(this).allow(peers, options);
+    WorkloadAuthorization._ruleOn(this, AuthorizationAction.ALLOW, (policy) => policy.allow(peers, options));
   }
 
   /** The weakest mTLS mode a version accepts on a container port, as far as this app declares it. */
@@ -195,22 +228,16 @@ export class MeshService extends Construct implements IMeshWorkload {
     }
   }
 
-  private renderDestinationRule(props: MeshServiceProps): ApiObject {
-    const given = props.clientTls?.mode;
-    if (given !== undefined) assertEnumValue(this, 'clientTls mode', given, ClientTlsMode);
-    const strict = this.meshNamespace.mtlsMode === MtlsMode.STRICT;
-    // A host-specific rule replaces the namespace's `*.<ns>.svc` rule: keep its TLS mode.
-    const inherited = this.meshNamespace instanceof StrictNamespace && this.meshNamespace.destinationRule ? ClientTlsMode.ISTIO_MUTUAL : undefined;
-    const mode = given ?? inherited;
-    if (mode !== undefined) checkMeshClientTls(this, mode, { sidecar: this.sidecar, strict, hasPorts: true });
-    const name = assertDnsLabel(this, 'clientTls name', props.clientTls?.name ?? this.name);
+  private renderDestinationRule(clientTls: CheckedClientTls | undefined, subsets: boolean): ApiObject {
+    const name = clientTls?.name ?? this.name;
     claimObjectName(this, 'DestinationRule', this.namespace, name);
+    const mode = clientTls?.mode;
     return new DestinationRule(this, 'DestinationRule', {
       metadata: { name, namespace: this.namespace },
       spec: {
         host: this.host,
         trafficPolicy: mode ? { tls: { mode: mode as string as DestinationRuleSpecTrafficPolicyTlsMode } } : undefined,
-        subsets: props.subsets
+        subsets: subsets
           // Without a traffic policy of their own, subsets inherit the rule's TLS mode.
           ? Lazy.any({ produce: () => [...this.versionWorkloads.keys()].map((version) => ({ name: version, labels: { version } })) })
           : undefined,
@@ -219,16 +246,28 @@ export class MeshService extends Construct implements IMeshWorkload {
   }
 }
 
-function resolveAccount(service: MeshService, props: MeshServiceProps): IMeshServiceAccount {
-  if (props.serviceAccount) {
-    if (props.serviceAccountName !== undefined) {
-      throw new IstioSecurityError(service, 'give either serviceAccount or serviceAccountName, not both: serviceAccount already names the account.');
-    }
-    if (props.serviceAccount.namespace !== service.namespace) {
-      throw new IstioSecurityError(service, `serviceAccount "${props.serviceAccount.namespace}/${props.serviceAccount.name}" is in another namespace: `
-        + `pods run only as accounts of their own namespace "${service.namespace}".`);
-    }
-    return props.serviceAccount;
-  }
-  return new MeshServiceAccount(service, 'ServiceAccount', { namespace: props.namespace, name: props.serviceAccountName ?? service.name });
+interface CheckedClientTls {
+  /** The rule's mode: the given one, else the StrictNamespace's. */
+  readonly mode?: ClientTlsMode;
+  readonly given?: ClientTlsMode;
+  readonly name: string;
+}
+
+const CLIENT_TLS_KEYS: KnownKeys<WorkloadClientTlsOptions> = { mode: true, name: true };
+const MESH_SERVICE_PROPS: KnownKeys<MeshServiceProps> = {
+  namespace: true, name: true, ports: true, serviceAccount: true, serviceAccountName: true, sidecar: true, subsets: true, clientTls: true,
+};
+
+/**
+ * The client TLS of the service's DestinationRule: the given mode, else the StrictNamespace's
+ * (a host-specific rule replaces the namespace's `*.<ns>.svc` rule, so it keeps its mode).
+ */
+function checkServiceClientTls(service: MeshService, value: unknown, ns: NamespaceFacts, sidecar: boolean,
+  ports: readonly WorkloadPort[]): CheckedClientTls {
+  const o = assertProps(service, 'clientTls', value as WorkloadClientTlsOptions, CLIENT_TLS_KEYS);
+  const given = o.mode === undefined || o.mode === null ? undefined : assertEnumValue(service, 'clientTls mode', o.mode, ClientTlsMode);
+  const inherited = ns.construct instanceof StrictNamespace && ns.construct.destinationRule ? ClientTlsMode.ISTIO_MUTUAL : undefined;
+  const mode = given ?? inherited;
+  if (given !== undefined) checkMeshClientTls(service, given, { sidecar, strict: ns.mtlsMode === MtlsMode.STRICT, hasPorts: ports.length > 0 });
+  return { mode, given, name: assertDnsLabel(service, 'clientTls name', o.name ?? service.name) };
 }

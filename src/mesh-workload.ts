@@ -21,10 +21,12 @@ import { NamespaceFacts, namespaceFacts } from './private/namespace-facts';
 import { portMtls } from './private/port-mtls';
 import { claim, claimObjectName, holderOf, meshHostKey } from './private/registry';
 import { containerPortsOf, normalizePorts, renderService } from './private/service';
+import { checkServiceAccount } from './private/service-account';
+import { assertNoMutualForAll, checkSidecar } from './private/sidecar-checks';
 import { rollback } from './private/transaction';
 import {
   KnownKeys, assertComposedHost, assertDnsLabel, assertDnsSubdomain, assertEnumValue, assertLabelValue, assertList, assertPort, assertProps,
-  assertRequired, assertServiceName, assertUnique, listText, optionalBoolean, quote,
+  assertRequired, assertServiceName, assertUnique, listText, quote,
 } from './private/validate';
 import { registerWorkloadTraits } from './private/workload-check';
 // Type-only: mesh-service.ts imports this file at run time.
@@ -216,15 +218,15 @@ export class MeshWorkload extends Construct implements IMeshWorkload {
       }
       this.mtlsOptions = checkMtls(this, p.mtls, this.ports);
       const clientTls = meshService ? undefined : checkClientTls(this, p.clientTls, this.ports);
-      if (!meshService) {
-        if (!this.sidecar && this.ports.length > 0 && clientTls?.mode !== ClientTlsMode.DISABLE) assertNoMutualForAll(this, ns);
-        // The TLS callers use for the host: the workload's own rule, else its StrictNamespace's ISTIO_MUTUAL rule.
-        const callerTls = clientTls?.mode ?? (ns.construct instanceof StrictNamespace && ns.construct.destinationRule ? ClientTlsMode.ISTIO_MUTUAL : undefined);
-        if (callerTls !== undefined && this.sidecar) {
-          assertClientTlsFits(this, callerTls, clientTls !== undefined);
-          // A MeshWideMtls may be declared after the workload: check again at synth.
-          this.node.addValidation({ validate: () => { assertClientTlsFits(this, callerTls, clientTls !== undefined); return []; } });
-        }
+      if (!meshService && !this.sidecar && this.ports.length > 0 && clientTls?.mode !== ClientTlsMode.DISABLE) assertNoMutualForAll(this, ns);
+      // The TLS callers use for the host: the workload's (or its service's) own rule, else its StrictNamespace's ISTIO_MUTUAL rule.
+      const ownTls = meshService ? meshService._clientTlsMode : clientTls?.mode;
+      const callerTls = ownTls ?? (ns.construct instanceof StrictNamespace && ns.construct.destinationRule ? ClientTlsMode.ISTIO_MUTUAL : undefined);
+      if (callerTls !== undefined && this.sidecar) {
+        const source = { own: ownTls !== undefined, holder: meshService ? `the MeshService ${meshService.node.path}` : 'the workload' };
+        assertClientTlsFits(this, callerTls, source);
+        // A MeshWideMtls may be declared after the workload: check again at synth.
+        this.node.addValidation({ validate: () => { assertClientTlsFits(this, callerTls, source); return []; } });
       }
       const container = containerProps(this, meshService?.name ?? this.name, p, this.containerPorts, this.sidecar);
       claimObjectName(this, 'Deployment', this.namespace, this.name);
@@ -336,18 +338,18 @@ function checkVersionProps(workload: MeshWorkload, service: MeshService, props: 
   const taken: [string, unknown][] = [['ports', props.ports], ['serviceAccountName', props.serviceAccountName],
     ['trustDomain', props.trustDomain], ['clientTls', props.clientTls]];
   for (const [what, value] of taken) {
-    if (value !== undefined) {
+    if (value !== undefined && value !== null) {
       throw new IstioSecurityError(workload, `${what} is set on a version of service ${service.node.path}: versions share the service's `
         + `${what === 'clientTls' ? 'DestinationRule (set clientTls on the MeshService)' : what === 'ports' ? 'ports' : 'account'}; leave ${what} out here.`);
     }
   }
-  if (props.serviceAccount !== undefined && props.serviceAccount !== service.serviceAccount) {
-    throw new IstioSecurityError(workload, `serviceAccount "${props.serviceAccount.name}" differs from the account "${service.serviceAccount.name}" of service `
+  if (props.serviceAccount !== undefined && props.serviceAccount !== null && props.serviceAccount !== service.serviceAccount) {
+    throw new IstioSecurityError(workload, `serviceAccount ${quote((props.serviceAccount as any)?.name)} differs from the account "${service.serviceAccount.name}" of service `
       + `${service.node.path}: every version runs as the service's account, so that policies naming the service hold for all of them. `
       + 'Declare another MeshService for pods with another identity.');
   }
-  if (props.sidecar !== undefined && props.sidecar !== service.sidecar) {
-    throw new IstioSecurityError(workload, `sidecar ${props.sidecar} differs from service ${service.node.path} (${service.sidecar}): `
+  if (props.sidecar !== undefined && props.sidecar !== null && props.sidecar !== service.sidecar) {
+    throw new IstioSecurityError(workload, `sidecar ${quote(props.sidecar)} differs from service ${service.node.path} (${service.sidecar}): `
       + 'set sidecar on the MeshService, for every version.');
   }
 }
@@ -364,26 +366,7 @@ function ownAccount(workload: MeshWorkload, props: MeshWorkloadProps): IMeshServ
   if (props.serviceAccountName !== undefined || props.trustDomain !== undefined) {
     throw new IstioSecurityError(workload, 'serviceAccount is given, so serviceAccountName and trustDomain come from it: leave them out.');
   }
-  if (typeof given.name !== 'string' || typeof given.namespace !== 'string' || !given.identity) {
-    throw new IstioSecurityError(workload, `serviceAccount ${quote(given)} is not a service account: pass a MeshServiceAccount or MeshServiceAccount.fromName(...).`);
-  }
-  if (given.namespace !== workload.namespace) {
-    throw new IstioSecurityError(workload, `serviceAccount "${given.namespace}/${given.name}" is in another namespace: `
-      + `pods run only as accounts of their own namespace "${workload.namespace}".`);
-  }
-  return given;
-}
-
-/** Whether the pod gets a sidecar: `sidecar`, else the namespace's setting. */
-function checkSidecar(workload: Construct, value: unknown, ns: NamespaceFacts): boolean {
-  const sidecar = optionalBoolean(workload, 'sidecar', value, ns.sidecarInjection);
-  // `istio-injection: disabled` on the namespace wins over the pod's request.
-  if (sidecar && ns.construct && !ns.sidecarInjection) {
-    throw new IstioSecurityError(workload, `sidecar true in namespace "${ns.name}" (${ns.construct.node.path}), whose injection is disabled: `
-      + 'istio-injection=disabled wins over the pod\'s request, so the pod would run without a sidecar. Enable injection in the namespace, '
-      + 'or leave sidecar out.');
-  }
-  return sidecar;
+  return checkServiceAccount(workload, 'serviceAccount', given, workload.namespace);
 }
 
 /** The mode a container port gets, from the most specific policy the app declares. */
@@ -447,7 +430,7 @@ function checkClientTls(workload: MeshWorkload, value: unknown, ports: WorkloadP
  * The client TLS every caller uses for the host must fit every container port: plaintext
  * (DISABLE) is rejected by a STRICT port, and ISTIO_MUTUAL is not terminated by a DISABLE port.
  */
-function assertClientTlsFits(workload: MeshWorkload, mode: ClientTlsMode, own: boolean): void {
+function assertClientTlsFits(workload: MeshWorkload, mode: ClientTlsMode, source: { own: boolean; holder: string }): void {
   const ports = containerPortsOf(workload.ports);
   const misfit = mode === ClientTlsMode.DISABLE ? MtlsMode.STRICT : mode === ClientTlsMode.ISTIO_MUTUAL ? MtlsMode.DISABLE : undefined;
   const bad = ports.filter((port) => workload.mtlsModeForPort(port) === misfit);
@@ -460,22 +443,10 @@ function assertClientTlsFits(workload: MeshWorkload, mode: ClientTlsMode, own: b
     throw new IstioSecurityError(workload, `clientTls DISABLE sends plaintext to container port(s) ${listText(bad)}, whose mTLS mode is STRICT, `
       + `so every call there is rejected: use ISTIO_MUTUAL, or ${fix}.`);
   }
-  const source = own ? 'clientTls ISTIO_MUTUAL' : `the ISTIO_MUTUAL DestinationRule of StrictNamespace ${workload._namespaceFacts.construct?.node.path}`;
+  const from = source.own ? `clientTls ISTIO_MUTUAL of ${source.holder}` : `the ISTIO_MUTUAL DestinationRule of StrictNamespace ${workload._namespaceFacts.construct?.node.path}`;
   const fix = overridden.length > 0 ? `set the mtls port override of port(s) ${listText(overridden)} to PERMISSIVE` : 'set mtls mode PERMISSIVE';
-  throw new IstioSecurityError(workload, `${source} sends mutual TLS to container port(s) ${listText(bad)}, whose mTLS mode is DISABLE, so the sidecar `
-    + `does not terminate it and every call there fails: ${fix}, or give the workload clientTls: { mode: ClientTlsMode.DISABLE }.`);
-}
-
-/**
- * A StrictNamespace's client-side DestinationRule sends ISTIO_MUTUAL to every host of the
- * namespace: a server there without a sidecar fails every call, unless its own rule says DISABLE.
- */
-function assertNoMutualForAll(workload: MeshWorkload, ns: NamespaceFacts): void {
-  const namespace = ns.construct;
-  if (!(namespace instanceof StrictNamespace) || !namespace.destinationRule) return;
-  throw new IstioSecurityError(workload, `the workload has no sidecar, but StrictNamespace ${namespace.node.path} sends ISTIO_MUTUAL to every host of `
-    + `namespace "${ns.name}" (DestinationRule default), so every call from the mesh would fail the handshake: give it a sidecar, `
-    + 'or set clientTls: { mode: ClientTlsMode.DISABLE } for its own host.');
+  throw new IstioSecurityError(workload, `${from} sends mutual TLS to container port(s) ${listText(bad)}, whose mTLS mode is DISABLE, so the sidecar `
+    + `does not terminate it and every call there fails: ${fix}, or give ${source.holder} clientTls: { mode: ClientTlsMode.DISABLE }.`);
 }
 
 /** How to give `workload` a sidecar: from the pod, unless its namespace disables injection. */

@@ -4,7 +4,7 @@ import { WorkloadIdentity } from './identity';
 import { IMeshNamespace } from './mesh-namespace';
 import { IMeshWorkload } from './mesh-workload-interface';
 import { NamespaceFacts, namespaceFacts, snapshotNamespace } from './private/namespace-facts';
-import { assertDnsLabel, assertDnsSubdomain, quote } from './private/validate';
+import { asText, assertDnsLabel, assertDnsSubdomain, quote } from './private/validate';
 import { assertMeshWorkload } from './private/workload-check';
 
 /**
@@ -42,8 +42,8 @@ export class Peer {
     return new Peer(() => {
       const n = (typeof ns === 'object' && ns !== null ? ns : {}) as Partial<IMeshNamespace>;
       return {
-        description: `service account ${text(n.name)}/${text(serviceAccount)}`,
-        principal: WorkloadIdentity.of(text(n.trustDomain), text(n.name), text(serviceAccount)).principal,
+        description: `service account ${asText(n.name)}/${asText(serviceAccount)}`,
+        principal: WorkloadIdentity.of(asText(n.trustDomain), asText(n.name), asText(serviceAccount)).principal,
       };
     }, (scope) => {
       const facts = callerNamespace(scope, ns);
@@ -123,11 +123,6 @@ interface PeerFacts {
   readonly description: string;
   readonly principal?: string;
   readonly namespaceName?: string;
-}
-
-/** A part as given, or (for callers that pass something else) a printable stand-in. */
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : quote(value);
 }
 
 function callerNamespace(scope: IConstruct, namespace: unknown): NamespaceFacts {

@@ -2,9 +2,11 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Sidecar, SidecarSpecOutboundTrafficPolicyMode } from '../imports/networking.istio.io';
 import { IstioSecurityError } from './errors';
-import { IMeshNamespace, MeshNamespace } from './mesh-namespace';
+import { IMeshNamespace } from './mesh-namespace';
+import { namespaceFacts } from './private/namespace-facts';
 import { claim, claimObjectName } from './private/registry';
-import { assertDnsLabel, assertRequired } from './private/validate';
+import { rollback } from './private/transaction';
+import { KnownKeys, assertDnsLabel, assertProps, assertRequired } from './private/validate';
 
 export interface RegistryOnlyEgressProps {
   /** The namespace whose sidecars reach only hosts in the mesh's registry. */
@@ -33,20 +35,28 @@ export class RegistryOnlyEgress extends Construct {
 
   public constructor(scope: Construct, id: string, props: RegistryOnlyEgressProps) {
     super(scope, id);
-    assertRequired(this, props, ['namespace']);
-    this.namespace = assertDnsLabel(this, 'namespace', props.namespace.name);
-    this.name = assertDnsLabel(this, 'name', props.name ?? 'default');
-    if (props.namespace instanceof MeshNamespace && !props.namespace.sidecarInjection) {
-      throw new IstioSecurityError(this, `namespace "${this.namespace}" has sidecar injection disabled, so no sidecar would apply the policy: `
-        + 'enable injection there, or keep its pods in with an EgressLockdown.');
+    try {
+      const p = assertProps(this, 'props', props, REGISTRY_ONLY_PROPS);
+      assertRequired(this, p, ['namespace']);
+      const ns = namespaceFacts(this, 'namespace', p.namespace);
+      this.namespace = ns.name;
+      this.name = assertDnsLabel(this, 'name', p.name ?? 'default');
+      if (ns.construct && !ns.sidecarInjection) {
+        throw new IstioSecurityError(this, `namespace "${this.namespace}" has sidecar injection disabled, so no sidecar would apply the policy: `
+          + 'enable injection there, or keep its pods in with an EgressLockdown.');
+      }
+      // Istio takes one namespace-wide Sidecar per namespace (istioctl analyze reports two as IST0111).
+      claim(this, `sidecar-default:${this.namespace}`, (holder) => `namespace "${this.namespace}" already has a namespace-wide Sidecar from `
+        + `${holder.node.path}: Istio applies only one; keep one of them.`);
+      claimObjectName(this, 'Sidecar', this.namespace, this.name);
+      this.resource = new Sidecar(this, 'Resource', {
+        metadata: { name: this.name, namespace: this.namespace },
+        spec: { outboundTrafficPolicy: { mode: SidecarSpecOutboundTrafficPolicyMode.REGISTRY_UNDERSCORE_ONLY } },
+      });
+    } catch (error) {
+      throw rollback(this, error);
     }
-    // Istio takes one namespace-wide Sidecar per namespace (istioctl analyze reports two as IST0111).
-    claim(this, `sidecar-default:${this.namespace}`, (holder) => `namespace "${this.namespace}" already has a namespace-wide Sidecar from `
-      + `${holder.node.path}: Istio applies only one; keep one of them.`);
-    claimObjectName(this, 'Sidecar', this.namespace, this.name);
-    this.resource = new Sidecar(this, 'Resource', {
-      metadata: { name: this.name, namespace: this.namespace },
-      spec: { outboundTrafficPolicy: { mode: SidecarSpecOutboundTrafficPolicyMode.REGISTRY_UNDERSCORE_ONLY } },
-    });
   }
 }
+
+const REGISTRY_ONLY_PROPS: KnownKeys<RegistryOnlyEgressProps> = { namespace: true, name: true };

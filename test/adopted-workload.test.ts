@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Chart } from 'cdk8s';
 import {
-  AdoptedWorkload, EgressDestination, EgressGateway, EgressLockdown, MeshNamespace, MeshWorkload, Peer, StrictNamespace, WorkloadAuthorization,
+  AdoptedWorkload, EgressDestination, EgressGateway, EgressLockdown, MeshNamespace, MeshWorkload, Peer, SidecarInjection, StrictNamespace, WorkloadAuthorization,
 } from '../src';
 import { newChart, only, refusal, schemaValidatedEachFile, synth } from './util';
 
@@ -138,7 +138,7 @@ describe('AdoptedWorkload.fromSelector: pods known only by labels', () => {
   });
 
   test.each([
-    [{ selector: {} }, /selector "\{\}" names no pod labels/],
+    [{ selector: {} }, /selector \{\} names no pod labels/],
     [{ selector: { app: 'a b' } }, /selector "app": value "a b" is not a valid label value/],
     [{ selector: { app: 'x' }, serviceAccountName: 'Bad' }, /serviceAccountName "Bad" is not a valid DNS-1123 label/],
     [{ selector: { app: 'x' }, containerPorts: [0] }, /container port 0 is not a valid port/],
@@ -150,9 +150,9 @@ describe('AdoptedWorkload.fromSelector: pods known only by labels', () => {
 
   test('refuses sidecar true where the namespace disables injection; a caller without a sidecar is refused where used', () => {
     const chart = newChart();
-    const off = new MeshNamespace(chart, 'legacy', { injection: { injectsSidecars: false, labels: { 'istio-injection': 'disabled' } } as any });
+    const off = new MeshNamespace(chart, 'legacy', { injection: SidecarInjection.disabled() });
     expect(refusal(() => AdoptedWorkload.fromSelector(chart, 'a', { namespace: off, selector: { app: 'a' }, sidecar: true })).message)
-      .toMatch(/sidecar true in namespace "legacy", which disables injection/);
+      .toMatch(/sidecar true in namespace "legacy" \(test\/legacy\), whose injection is disabled/);
     const plain = AdoptedWorkload.fromSelector(chart, 'b', { namespace: MeshNamespace.fromName('legacy2'), selector: { app: 'b' } });
     const api = new MeshWorkload(chart, 'api', { namespace: new StrictNamespace(chart, 'shop'), image: 'api', ports: [{ port: 80 }] });
     expect(refusal(() => api.allowFrom(plain)).message).toMatch(/caller test\/b has no sidecar/);

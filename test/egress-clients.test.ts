@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import {
   ClientTlsMode, EgressGateway, EgressGatewayRoute, EgressLockdown, EgressMode, MeshNamespace, MeshReport, MeshWorkload,
-  RegistryOnlyEgress, ServerCa, StrictNamespace,
+  RegistryOnlyEgress, ServerCa, SidecarInjection, StrictNamespace,
 } from '../src';
 import { newChart, only, refusal, schemaValidatedEachFile, synth } from './util';
 
@@ -140,7 +140,7 @@ describe('RegistryOnlyEgress', () => {
 
   test('refuses a namespace without sidecars, a second one in a namespace, a bad name', () => {
     const chart = newChart();
-    const off = new MeshNamespace(chart, 'legacy', { injection: { injectsSidecars: false, labels: { 'istio-injection': 'disabled' } } as any });
+    const off = new MeshNamespace(chart, 'legacy', { injection: SidecarInjection.disabled() });
     expect(refusal(() => new RegistryOnlyEgress(chart, 'a', { namespace: off })).message).toMatch(/sidecar injection disabled, so no sidecar would apply the policy/);
     const shopNs = new StrictNamespace(chart, 'shop');
     new RegistryOnlyEgress(chart, 'b', { namespace: shopNs });

@@ -9,8 +9,8 @@
 import { Chart } from 'cdk8s';
 import fc from 'fast-check';
 import {
-  AppProtocol, ClientCredential, ClientTlsMode, EgressDestination, EgressGateway, EgressGatewayRoute, EgressLockdown, EgressMode, MeshNamespace,
-  MeshWorkload, OriginateMtls, ServerCa, StrictNamespace,
+  AdoptedWorkload, AppProtocol, ClientCredential, ClientTlsMode, EgressDestination, EgressGateway, EgressGatewayRoute, EgressLockdown, EgressMode,
+  MeshNamespace, MeshService, MeshWorkload, OriginateMtls, RegistryOnlyEgress, ServerCa, StrictNamespace,
 } from '../src';
 import type { EgressTls } from '../src/model';
 import { makeNamespace, namespaceArb, namespaceIntent } from './hostile-fixtures';
@@ -294,5 +294,79 @@ describe('hostile inputs: egress', () => {
       },
       retry: (_c, _input, { lockdown }) => lockdown.allowTo(EgressDestination.namespace(MeshNamespace.fromName('retried'))),
     }, 250);
+  });
+  // Per-client egress: the workloads that may use a route.
+  type ClientD = 'caller' | 'other' | 'service' | 'adopted' | 'legacy' | 'deployment' | { junk: any };
+  const clientArb: fc.Arbitrary<ClientD> = fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom<ClientD>('caller', 'other', 'service', 'adopted') },
+    { weight: 2, arbitrary: fc.constantFrom<ClientD>('legacy', 'deployment') },
+    { weight: 1, arbitrary: junk.map((value) => ({ junk: value })) },
+  );
+  const clientsArb = fc.record({
+    clients: fc.oneof(
+      { weight: 4, arbitrary: fc.uniqueArray(fc.constantFrom<ClientD>('caller', 'other', 'service', 'adopted'), { minLength: 1, maxLength: 3 }) },
+      { weight: 2, arbitrary: fc.array(clientArb, { minLength: 1, maxLength: 3 }) },
+      { weight: 1, arbitrary: fc.constantFrom<any>([], undefined, 'caller', null) },
+    ),
+    mode: fc.constantFrom('http', 'passthrough', 'originate'),
+  });
+  test('EgressGatewayRoute clients', () => {
+    campaign.property('EgressGatewayRoute clients', clientsArb, {
+      setup: (c) => {
+        const apps = new StrictNamespace(c, 'apps');
+        const team = new StrictNamespace(c, 'team');
+        const make = (id: string, ns: StrictNamespace, sidecar = true) => new MeshWorkload(c, id, { namespace: ns, image: 'curl:8.8.0', sidecar, ...(sidecar ? {} : { clientTls: undefined }) });
+        const world: any = {
+          caller: make('caller', apps), other: make('other', team), legacy: new MeshWorkload(c, 'legacy', { namespace: MeshNamespace.fromName('legacy'), image: 'curl:8.8.0' }),
+          service: new MeshService(c, 'svc', { namespace: team, ports: [{ port: 80, containerPort: 8080 }] }),
+          adopted: AdoptedWorkload.fromSelector(c, 'adopted', { namespace: apps, selector: { app: 'helm-app' } }),
+          deployment: undefined,
+        };
+        world.service.addVersion('v1', { image: 'nginx:1.27' });
+        return world;
+      },
+      act: (c, input, world) => {
+        const clients = Array.isArray(input.clients)
+          ? input.clients.map((d: any) => (typeof d === 'object' && d !== null && 'junk' in d ? d.junk : typeof d === 'string' ? world[d] : d)) : input.clients;
+        const mode = input.mode === 'http' ? EgressMode.http() : input.mode === 'passthrough' ? EgressMode.tlsPassthrough() : EgressMode.originateTls({ serverCa: ServerCa.fromFile('/etc/ssl/certs/ca-certificates.crt') });
+        new EgressGatewayRoute(c, 'target', { egressGateway: EgressGateway.istio(), host: 'api.example.com', mode, clients });
+      },
+      retry: (c, _input, world) => { new EgressGatewayRoute(c, 'target', { egressGateway: EgressGateway.istio(), host: 'retry.example.com', mode: EgressMode.http(), clients: [world.caller] }); },
+      intent: ({ input, objects }) => {
+        if (input.clients === undefined || input.clients === null) {
+          // Every workload may use the route: no client policy, exported everywhere.
+          expectEqual('client policy', objects.some((o) => o.kind === 'AuthorizationPolicy' && o.metadata.namespace === 'istio-system'), false);
+          return;
+        }
+        const names = input.clients as string[];
+        const principals = [...new Set(names.map((n) => ({ caller: 'apps/sa/caller', other: 'team/sa/other', service: 'team/sa/svc', adopted: 'apps/sa/default' } as any)[n]))]
+          .map((p) => `cluster.local/ns/${p}`).sort();
+        const namespaces = [...new Set(names.map((n) => ({ caller: 'apps', other: 'team', service: 'team', adopted: 'apps' } as any)[n])), 'istio-system'].sort();
+        const policy = objects.find((o) => o.kind === 'AuthorizationPolicy' && o.metadata.namespace === 'istio-system');
+        expectEqual('clients allowed by the gateway', policy.spec.rules[0].from[0].source.notPrincipals, principals);
+        expectEqual('policy action', policy.spec.action, 'DENY');
+        for (const kind of ['ServiceEntry', 'VirtualService']) {
+          expectEqual(`${kind} exportTo`, objects.find((o) => o.kind === kind && o.spec.hosts?.includes('api.example.com')).spec.exportTo, namespaces);
+        }
+      },
+    }, 300);
+  });
+
+  test('RegistryOnlyEgress', () => {
+    const arb = fc.record({ namespace: namespaceArb, props: propsOf({ name: optional(validName, nameTraps) }) });
+    campaign.property('RegistryOnlyEgress', arb, {
+      setup: (c, input) => makeNamespace(c, input.namespace),
+      act: (c, input, namespace) => {
+        const p = input.props;
+        new RegistryOnlyEgress(c, 'target', p !== null && typeof p === 'object' && !Array.isArray(p) ? { ...p, namespace } : p);
+      },
+      retry: (c) => { new RegistryOnlyEgress(c, 'target', { namespace: MeshNamespace.fromName('retried', { sidecarInjection: true }) }); },
+      intent: ({ input, objects }) => {
+        const ns = namespaceIntent(input.namespace);
+        const sidecars = objects.filter((o) => o.kind === 'Sidecar');
+        expectEqual('Sidecar', sidecars.map((o) => [o.metadata.namespace, o.metadata.name, o.spec.outboundTrafficPolicy.mode]),
+          [[ns.name, input.props.name ?? 'default', 'REGISTRY_ONLY']]);
+      },
+    }, 150);
   });
 });

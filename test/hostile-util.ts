@@ -114,7 +114,7 @@ export const labelsTraps = [
  * A list of `item`: valid, a short list of valid items (distinct when `distinct` tells them apart);
  * hostile, an empty list, 10,000 items, a duplicate, a bad item among good ones, or no list at all.
  */
-export function listOf(item: fc.Arbitrary<any>, traps: readonly unknown[] = [], distinct: (v: any) => unknown = (v) => JSON.stringify(v)): Field {
+export function listOf(item: fc.Arbitrary<any>, traps: readonly unknown[] = [], distinct: (v: any) => unknown = (v) => fc.stringify(v)): Field {
   const good = validPart(item);
   const valid = fc.uniqueArray(good, { minLength: 1, maxLength: 3, selector: distinct });
   const bad = fc.oneof(
@@ -406,7 +406,13 @@ export function workloadOf(model: MeshModel, id: string) {
 }
 
 export function expectEqual(what: string, actual: unknown, expected: unknown): void {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+  if (canonical(actual) !== canonical(expected)) {
     throw new Error(`${what}: the model says ${JSON.stringify(actual)}, the props asked for ${JSON.stringify(expected)}`);
   }
+}
+
+/** JSON with object keys sorted: objects that differ only in key order are equal. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => (v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v));
 }

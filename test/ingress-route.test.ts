@@ -3,11 +3,11 @@ import {
   AdoptedWorkload, AppProtocol, DefaultDeny, IMeshNamespace, IMeshWorkload, MeshService, EgressGateway, EgressGatewayRoute, EgressMode, GatewayCertificate, IngressGateway, IngressRoute, IngressRouteProps,
   IngressTls, MeshNamespace, MeshWorkload, MeshWorkloadProps, MtlsMode, Peer, StrictNamespace, WorkloadAuthorization,
 } from '../src';
-import { KEY_HEADER_ONLY, TEST_KEY } from './test-keys';
+import { KEY_HEADER_ONLY, TEST_CA_CERT, TEST_CERT, TEST_KEY } from './test-keys';
 import { newChart, only, refusal, schemaValidatedEachFile, synth, stderrOf } from './util';
 
 const valid = schemaValidatedEachFile();
-const CERT = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n';
+const CERT = TEST_CERT;
 const gateway = IngressGateway.istio();
 const simple = (secret = 'httpbin-credential') => IngressTls.simple({ certificate: GatewayCertificate.fromSecret(secret) });
 
@@ -120,7 +120,7 @@ describe('IngressRoute', () => {
 
   test('a certificate from PEM: a kubernetes.io/tls Secret in the gateway\'s namespace, with a warning', () => {
     const chart = newChart();
-    const certificate = GatewayCertificate.fromPem({ secretName: 'httpbin-credential', certificate: CERT, privateKey: TEST_KEY, caCertificate: CERT, acknowledgeKeyInManifest: true });
+    const certificate = GatewayCertificate.fromPem({ secretName: 'httpbin-credential', certificate: CERT, privateKey: TEST_KEY, caCertificate: TEST_CA_CERT, acknowledgeKeyInManifest: true });
     const r = route(chart, 'r', { workload: httpbin(chart), tls: IngressTls.mutual({ certificate }) });
     let objects: any[] = [];
     expect(stderrOf(() => { objects = valid(synth(chart)); })).toMatch(/GatewayCertificate "httpbin-credential" writes a private key into Secret istio-system\/httpbin-credential/);
@@ -237,7 +237,7 @@ describe('the gateway\'s identity is let in where it must be', () => {
     const workload = httpbin(chart);
     route(chart, 'r', { workload });
     workload.deny({ exceptPeers: [Peer.namespace(MeshNamespace.fromName('web'))] });
-    expect(() => synth(chart)).toThrow(/\[test\/r\] rule 1 of DENY AuthorizationPolicy "web\/httpbin-deny" \(test\/httpbin\/Deny\) refuses the ingress gateway \(cluster.local\/ns\/istio-system\/sa\/istio-ingressgateway-service-account\) on port 80/);
+    expect(() => synth(chart)).toThrow(/test\/r: rule 1 of DENY AuthorizationPolicy "web\/httpbin-deny" \(test\/httpbin\/Deny\) refuses the ingress gateway \(cluster.local\/ns\/istio-system\/sa\/istio-ingressgateway-service-account\) on port 80/);
   });
 
   test('a DENY rule that spares the gateway, or denies only some requests, is fine', () => {

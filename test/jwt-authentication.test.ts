@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import {
   AppProtocol, IngressGateway, IngressRoute, IngressTls, JwtAuthentication, JwtAuthenticationProps, JwtIssuer,
-  MeshWorkload, MeshWorkloadProps, StrictNamespace,
+  MeshNamespace, MeshWorkload, MeshWorkloadProps, SidecarInjection, StrictNamespace,
 } from '../src';
 import { newChart, only, refusal, schemaValidatedEachFile, synth, stderrOf } from './util';
 
@@ -143,7 +143,7 @@ describe('JwtAuthentication refuses', () => {
       .toMatch(/give exactly one of workload and ingressGateway/);
     expect(refusal(() => new JwtAuthentication(chart, 'b', { issuers: [issuer] })).message).toMatch(/give exactly one of workload and ingressGateway/);
     const other = newChart();
-    const noSidecar = httpbin(other, { sidecar: false });
+    const noSidecar = httpbin(other, { sidecar: false, namespace: new MeshNamespace(other, 'legacy', { injection: SidecarInjection.disabled() }) });
     expect(refusal(() => new JwtAuthentication(other, 'c', { workload: noSidecar, issuers: [issuer] })).message).toMatch(/has no sidecar, so nothing would check its tokens/);
     const third = newChart();
     const redis = httpbin(third, { ports: [{ port: 6379, protocol: AppProtocol.REDIS }] });

@@ -285,7 +285,7 @@ describe('MeshWorkload container settings', () => {
     [{ envVariables: { X: 'a' } }, /environment variable "X" is "a", not an EnvValue: use kplus.EnvValue.fromValue/],
     [{ writablePaths: ['tmp'] }, /writable path "tmp" is not an absolute path/],
     [{ writablePaths: ['/tmp', '/tmp'] }, /mount path "\/tmp" is given twice/],
-    [{ readiness: { httpGet: '/' } }, /readiness \[object Object\] is not a probe/],
+    [{ readiness: { httpGet: '/' } }, /readiness \{"httpGet": "\/"\} is not a probe/],
     [{ volumeMounts: [{ path: '/x' }] }, /volume mount .* needs a volume/],
   ])('refuses container settings %j', (extra, message) => {
     const chart = newChart();

@@ -46,7 +46,7 @@ const FAMILIES: { [name: string]: Family } = {
   'enum in lower case': { bad: (c) => new StrictNamespace(c, 'shop', { mtlsMode: cast('permissive') }), fix: /use PERMISSIVE/, fixed: (c) => new StrictNamespace(c, 'shop', { mtlsMode: MtlsMode.PERMISSIVE }) },
   'boolean as a string': { bad: (c) => workload(c, { sidecar: cast('false') }), fix: /write false without quotes/, fixed: (c) => workload(c, { sidecar: false, namespace: new MeshNamespace(c, 'legacy') }) },
   'string where a list goes': { bad: (c) => workload(c).allowFrom(caller(c), { methods: cast('GET') }), fix: /a single value goes in a list too: \["GET"\]/, fixed: (c) => workload(c).allowFrom(caller(c), { methods: ['GET'] }) },
-  'unknown property': { bad: (c) => workload(c, cast({ sidcar: false })), fix: /use one of namespace, image, .*sidecar/, fixed: (c) => workload(c, { sidecar: false, namespace: new MeshNamespace(c, 'legacy') }) },
+  'unknown property': { bad: (c) => workload(c, cast({ sidcar: false })), fix: /use one of .*namespace.*sidecar/, fixed: (c) => workload(c, { sidecar: false, namespace: new MeshNamespace(c, 'legacy') }) },
   'label value': { bad: (c) => new MeshNamespace(c, 'shop', { labels: { team: 'a b' } }), fix: /use at most 63 letters, digits/, fixed: (c) => new MeshNamespace(c, 'shop', { labels: { team: 'a-b' } }) },
   'injection label by hand': {
     bad: (c) => new MeshNamespace(c, 'shop', { labels: { 'istio-injection': 'disabled' } }), fix: /set it with injection \(SidecarInjection.enabled\(\), .revision\(...\), .disabled\(\)\)/,
@@ -131,7 +131,7 @@ const FAMILIES: { [name: string]: Family } = {
   'rule without peers': { bad: (c) => workload(c).allowPeers([]), fix: /name the callers \(Peer.workload/, fixed: (c) => workload(c).allowPeers([Peer.workload(caller(c))]) },
   'caller without a sidecar': { bad: (c) => workload(c).allowFrom(caller(c, false)), fix: /Give the caller a sidecar \(sidecar: true/, fixed: (c) => workload(c).allowFrom(caller(c, true)) },
   'method in lower case': { bad: (c) => workload(c).allowFrom(caller(c), { methods: ['get'] }), fix: /use "GET"/, fixed: (c) => workload(c).allowFrom(caller(c), { methods: ['GET'] }) },
-  'method *': { bad: (c) => workload(c).allowFrom(caller(c), { methods: ['*'] }), fix: /leave methods out to allow any method/, fixed: (c) => workload(c).allowFrom(caller(c)) },
+  'method *': { bad: (c) => workload(c).allowFrom(caller(c), { methods: ['*'] }), fix: /leave methods out to match any method/, fixed: (c) => workload(c).allowFrom(caller(c)) },
   'regular expression as a path': { bad: (c) => workload(c).allowFrom(caller(c), { paths: ['/api/v[0-9]+/.*'] }), fix: /e\.g\. "\/api\/\*" or "\/api\/\{\*\}\/items"/, fixed: (c) => workload(c).allowFrom(caller(c), { paths: ['/api/*'] }) },
   'path without /': { bad: (c) => workload(c).allowFrom(caller(c), { paths: ['info'] }), fix: /use "\/info"/, fixed: (c) => workload(c).allowFrom(caller(c), { paths: ['/info'] }) },
   'path with a query': { bad: (c) => workload(c).allowFrom(caller(c), { paths: ['/search?q=1'] }), fix: /use the path alone, e\.g\. "\/search"/, fixed: (c) => workload(c).allowFrom(caller(c), { paths: ['/search'] }) },
@@ -141,7 +141,7 @@ const FAMILIES: { [name: string]: Family } = {
   'non-ASCII path': { bad: (c) => workload(c).allowFrom(caller(c), { paths: ['/café'] }), fix: /percent-encode them \(e\.g\. "%C3%A9" for "é"\)/, fixed: (c) => workload(c).allowFrom(caller(c), { paths: ['/caf%C3%A9'] }) },
   'Service port in a rule': { bad: (c) => workload(c).allowFrom(caller(c), { ports: [80] }), fix: /use its container port 8080/, fixed: (c) => workload(c).allowFrom(caller(c), { ports: [8080] }) },
   'methods on a TCP port': {
-    bad: (c) => workload(c, { ports: [{ port: 5432, protocol: AppProtocol.TCP }] }).allowFrom(caller(c), { methods: ['GET'] }), fix: /Leave methods and paths out for TCP ports/,
+    bad: (c) => workload(c, { ports: [{ port: 5432, protocol: AppProtocol.TCP }] }).allowFrom(caller(c), { methods: ['GET'] }), fix: /Leave them out for TCP ports/,
     fixed: (c) => workload(c, { ports: [{ port: 5432, protocol: AppProtocol.TCP }] }).allowFrom(caller(c)),
   },
   'too many rules': {
@@ -159,8 +159,8 @@ const FAMILIES: { [name: string]: Family } = {
   },
   'policy without rules (at synth)': { bad: (c) => WorkloadAuthorization.of(workload(c)), fix: /add rules with allow\/allowFrom/, fixed: (c) => WorkloadAuthorization.of(workload(c)).allowFrom(caller(c)) },
   'wildcard host': { bad: (c) => route(c, EgressMode.http(), { host: '*.example.com' }), fix: /Route each host \(e\.g\. "api\.example\.com"\) on its own/, fixed: (c) => route(c, EgressMode.http(), { host: 'api.example.com' }) },
-  'IP host': { bad: (c) => route(c, EgressMode.http(), { host: '93.184.216.34' }), fix: /use the host name the app calls/, fixed: (c) => route(c, EgressMode.http(), { host: 'example.com' }) },
-  'IP in disguise': { bad: (c) => route(c, EgressMode.http(), { host: '127.1' }), fix: /use the host name the app calls/, fixed: (c) => route(c, EgressMode.http(), { host: 'example.com' }) },
+  'IP host': { bad: (c) => route(c, EgressMode.http(), { host: '93.184.216.34' }), fix: /use the host name the clients call/, fixed: (c) => route(c, EgressMode.http(), { host: 'example.com' }) },
+  'IP in disguise': { bad: (c) => route(c, EgressMode.http(), { host: '127.1' }), fix: /use the host name the clients call/, fixed: (c) => route(c, EgressMode.http(), { host: 'example.com' }) },
   'IP behind a wildcard DNS name': { bad: (c) => route(c, EgressMode.http(), { host: '10.0.0.1.nip.io' }), fix: /use the host's own name/, fixed: (c) => route(c, EgressMode.http(), { host: 'internal.example.com' }) },
   'loopback host': { bad: (c) => route(c, EgressMode.http(), { host: 'api.localhost' }), fix: /use the external host's name/, fixed: (c) => route(c, EgressMode.http(), { host: 'api.example.com' }) },
   'short host': { bad: (c) => route(c, EgressMode.http(), { host: 'api' }), fix: /Use the fully qualified name/, fixed: (c) => route(c, EgressMode.http(), { host: 'api.example.com' }) },
@@ -202,7 +202,7 @@ const FAMILIES: { [name: string]: Family } = {
   },
   'key of another certificate': {
     bad: (c) => new OriginateMtls(c, 'r', { egressGateway: gateway, host: 'api.example.com', clientCredential: ClientCredential.fromPem({ certificate: TEST_CA_CERT, privateKey: TEST_KEY, acknowledgeKeyInManifest: true }) }),
-    fix: /give the key that belongs to the client certificate/,
+    fix: /give the key that belongs to that certificate/,
     fixed: (c) => new OriginateMtls(c, 'r', { egressGateway: gateway, host: 'api.example.com', clientCredential: ClientCredential.fromPem({ certificate: TEST_CERT, privateKey: TEST_KEY, caCertificate: TEST_CA_CERT, acknowledgeKeyInManifest: true }) }),
   },
   'CA file that is a relative path': { bad: (c) => route(c, EgressMode.originateTls({ serverCa: ServerCa.fromFile('certs/ca.pem') })), fix: /use e\.g\. "\/etc\/ssl\/certs\/ca-certificates\.crt"/, fixed: (c) => route(c, EgressMode.originateTls({ serverCa: ServerCa.fromFile('/etc/ssl/certs/ca-certificates.crt') })) },
@@ -212,7 +212,7 @@ const FAMILIES: { [name: string]: Family } = {
       route(c, EgressMode.originateMtls({ clientCredential: ClientCredential.fromSecret('cc') }), { host: 'a.example.com' }, 'a');
       new OriginateMtls(c, 'b', { egressGateway: gateway, host: 'b.example.com', clientCredential: ClientCredential.fromPem({ secretName: 'cc', certificate: TEST_CERT, privateKey: TEST_KEY, caCertificate: TEST_CA_CERT, acknowledgeKeyInManifest: true }) });
     },
-    fix: /give the PEM credential another secretName/,
+    fix: /give the PEM client credential another secretName/,
     fixed: (c) => {
       route(c, EgressMode.originateMtls({ clientCredential: ClientCredential.fromSecret('cc') }), { host: 'a.example.com' }, 'a');
       new OriginateMtls(c, 'b', { egressGateway: gateway, host: 'b.example.com', clientCredential: ClientCredential.fromPem({ secretName: 'cc-pem', certificate: TEST_CERT, privateKey: TEST_KEY, caCertificate: TEST_CA_CERT, acknowledgeKeyInManifest: true }) });

@@ -229,6 +229,11 @@ function checkPeers(scope: IConstruct, field: string, value: unknown): Peer[] | 
   if (peers.length === 0 && field === 'exceptPeers') {
     throw new IstioSecurityError(scope, 'exceptPeers [] excepts nobody: leave it out, or name the callers to spare.');
   }
+  // An empty list renders no source, which matches every caller: the opposite of naming none.
+  if (peers.length === 0) {
+    throw new IstioSecurityError(scope, 'peers [] names no caller, and a rule without sources matches every caller: name the callers '
+      + '(Peer.workload, Peer.serviceAccount, Peer.namespace), or leave peers out of a deny rule to deny every caller.');
+  }
   // Peers of the library only: a look-alike object could name any principal, or none.
   const checked = peers.map((peer) => assertInstance(scope, `${field} entry`, peer, Peer,
     'Peer.workload(w), Peer.serviceAccount(ns, sa), Peer.identity(id) or Peer.namespace(ns)'));

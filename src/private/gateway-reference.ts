@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { IstioSecurityError } from '../errors';
 import {
-  assertComposedHost, assertDnsLabel, assertHostDomain, assertList, assertPort, assertProps, assertSelector, assertUnique, recordedProblem,
+  assertComposedHost, assertDnsLabel, assertHostDomain, assertList, assertPort, assertProps, assertSelector, assertUnique, isRecord, recordedProblem,
 } from './validate';
 
 /** What the egress and ingress gateway references share. */
@@ -15,6 +15,24 @@ export interface GatewayReferenceFacts {
 }
 
 const PORT_KEYS = { port: true, targetPort: true } as const;
+
+/** A gateway Service port as given to a gateway reference. */
+export interface GatewayPortInput { readonly port: number; readonly targetPort?: number }
+
+/**
+ * A gateway's ports as given (copied, so later changes by the caller do not reach the output),
+ * each with its targetPort defaulted to its port. What is not a list of objects is kept as it is,
+ * for `checkGatewayReference` to refuse.
+ */
+export function copyGatewayPorts<T extends GatewayPortInput>(ports: unknown): T[] {
+  if (!Array.isArray(ports)) return ports as T[];
+  return ports.map((entry) => (isRecord(entry) ? { ...entry, targetPort: (entry as T).targetPort ?? (entry as T).port } : entry)) as T[];
+}
+
+/** The entry of `ports` for Service port `port`, if the ports are a list of objects. */
+export function findGatewayPort<T extends GatewayPortInput>(ports: readonly T[], port: number): T | undefined {
+  return Array.isArray(ports) ? ports.find((p) => isRecord(p) && (p as T).port === port) : undefined;
+}
 
 /**
  * Checks a gateway reference on behalf of the construct that uses it. `what`: "egress gateway".

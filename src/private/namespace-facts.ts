@@ -2,7 +2,7 @@ import { IConstruct } from 'constructs';
 import { IstioSecurityError } from '../errors';
 import { IMeshNamespace, MeshNamespace } from '../mesh-namespace';
 import { MtlsMode } from '../mtls-mode';
-import { givenReferenceOptions } from './namespace-reference';
+import { copyGivenOptions, givenReferenceOptions } from './namespace-reference';
 import { holderOf, objectKey } from './registry';
 import { assertComposedHost, assertDnsLabel, recordProblem, recordedProblem, assertDnsSubdomain, assertEnumValue, assertHostDomain, quote } from './validate';
 
@@ -90,5 +90,6 @@ export function snapshotNamespace(namespace: unknown): unknown {
   }
   const problem = recordedProblem(namespace);
   if (problem !== undefined) recordProblem(snapshot, problem);
+  copyGivenOptions(namespace, snapshot);
   return snapshot;
 }

@@ -10,3 +10,9 @@ export function recordGivenOptions(reference: object, options: object): void {
 export function givenReferenceOptions(namespace: unknown): ReadonlySet<string> | undefined {
   return typeof namespace === 'object' && namespace !== null ? given.get(namespace) : undefined;
 }
+
+/** Gives `copy` (a snapshot of a reference) the given options of `reference`. */
+export function copyGivenOptions(reference: object, copy: object): void {
+  const options = given.get(reference);
+  if (options) given.set(copy, options);
+}

@@ -4,7 +4,9 @@ import { quote } from './validate';
 export function show(value: unknown): string {
   if (Array.isArray(value)) {
     try {
-      return JSON.stringify(value);
+      const text = JSON.stringify(value);
+      // Long lists are shown cut, as quote does.
+      if (text.length <= 200) return text;
     } catch {
       return quote(value);
     }

@@ -140,6 +140,14 @@ export function quote(value: unknown): string {
   }
 }
 
+/**
+ * A value as given when it is text, else a printable stand-in (its quoted form), for values that
+ * are composed into others before the construct using them can refuse them: never a TypeError.
+ */
+export function asText(value: unknown): string {
+  return typeof value === 'string' ? value : quote(value);
+}
+
 /** A list for a message: at most ten items, then how many there are in all. */
 export function listText(values: readonly unknown[], max = 10): string {
   const shown = values.slice(0, max).map((v) => (typeof v === 'string' || typeof v === 'number' ? String(v) : quote(v))).join(', ');

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { IstioSecurityError } from '../errors';
 
 /** Metadata type of the warnings constructs record on their node. */
 export const WARNING_METADATA = 'istio-security:warning';
@@ -29,6 +30,21 @@ export function warnAtSynth(scope: IConstruct, message: string): void {
   scope.node.addValidation({
     validate: () => {
       emitWarning(scope, message);
+      return [];
+    },
+  });
+}
+
+/**
+ * A refusal only the whole chart shows, made when the app is synthesized: thrown as an
+ * IstioSecurityError (not returned to cdk8s, which would wrap it in a plain Error), so that every
+ * language tells it from a bug the same way as a refusal at construction.
+ */
+export function refuseAtSynth(scope: IConstruct, problems: () => string[]): void {
+  scope.node.addValidation({
+    validate: () => {
+      const found = problems();
+      if (found.length > 0) throw new IstioSecurityError(scope, found.join(' '));
       return [];
     },
   });
