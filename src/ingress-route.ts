@@ -183,6 +183,12 @@ export class IngressRoute extends Construct {
       const redirectPort = checkSettings(this, mode, gateway, gatewayPort, settings);
       const namespace = assertDnsLabel(this, 'namespace', p.namespace ?? workload.namespace);
       const name = assertDnsLabel(this, 'name', p.name ?? defaultName(hosts[0], mode, gatewayPort));
+      // The VirtualService names its Gateway by this short name, which Istio validates as a domain
+      // (pkg/config/validation/validation.go validateGatewayNames -> agent.ValidateFQDN).
+      if (/^[0-9]+$/.test(name)) {
+        throw new IstioSecurityError(this, `name ${quote(name)} is all digits: Istio reads the VirtualService's gateway reference "${name}" as a domain `
+          + `and refuses an all-numeric one; use a name with a letter, e.g. "route-${name}".`);
+      }
 
       // Every conflict is found before anything is claimed or created.
       const pods = gatewayPodsKey(gateway.selector);

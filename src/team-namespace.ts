@@ -12,7 +12,8 @@ import { Team } from './team';
 import { boundedName } from './private/names';
 import { claimObjectName, holderOf, PLUGIN_CA_KEY } from './private/registry';
 import { istioRules, refusedRule, WORKLOAD_RULES } from './private/team-rbac';
-import { assertDnsLabel, assertRequired, assertUnique, quote } from './private/validate';
+import { rollback } from './private/transaction';
+import { KnownKeys, assertDnsLabel, assertProps, assertRequired, assertUnique, optionalBoolean, quote } from './private/validate';
 
 export interface TeamNamespaceProps extends StrictNamespaceProps {
   /** The team that runs its workloads here. */
@@ -47,6 +48,14 @@ export interface TeamNamespaceProps extends StrictNamespaceProps {
   readonly rootNamespace?: string;
 }
 
+/** The props a TeamNamespace reads itself; the others are the StrictNamespace's. */
+const TEAM_ONLY_PROPS = {
+  team: true, istioTrafficKinds: true, meshSecurityKinds: true, allowOwnNamespace: true, istiodNamespace: true, rootNamespace: true,
+} as const;
+const TEAM_NAMESPACE_PROPS: KnownKeys<TeamNamespaceProps> = {
+  ...TEAM_ONLY_PROPS, name: true, injection: true, clusterDomain: true, trustDomain: true, labels: true, mtlsMode: true, clientTls: true, defaultDeny: true,
+};
+
 /** Namespaces of Kubernetes itself: a team gets none of them. */
 const KUBERNETES_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -77,49 +86,53 @@ export class TeamNamespace extends Construct implements IMeshNamespace {
 
   public constructor(scope: Construct, id: string, props: TeamNamespaceProps) {
     super(scope, id);
-    assertRequired(this, props, ['team']);
-    const name = props.name ?? id;
-    this.team = checkTeam(this, props.team);
-    const traffic = checkKinds(this, 'istioTrafficKinds', props.istioTrafficKinds ?? [IstioKind.VIRTUAL_SERVICE], false);
-    const security = checkKinds(this, 'meshSecurityKinds', props.meshSecurityKinds ?? [], true);
-    this.grantedKinds = [...traffic, ...security];
-    for (const what of ['allowOwnNamespace', 'defaultDeny'] as const) {
-      if (props[what] !== undefined && props[what] !== null && typeof props[what] !== 'boolean') {
-        throw new IstioSecurityError(this, `${what} ${quote(props[what])} is not a boolean: use true, false, or leave it out.`);
+    try {
+      const p = assertProps(this, 'props', props, TEAM_NAMESPACE_PROPS);
+      assertRequired(this, p, ['team']);
+      const name = p.name ?? id;
+      this.team = checkTeam(this, p.team);
+      const traffic = checkKinds(this, 'istioTrafficKinds', p.istioTrafficKinds ?? [IstioKind.VIRTUAL_SERVICE], false);
+      const security = checkKinds(this, 'meshSecurityKinds', p.meshSecurityKinds ?? [], true);
+      this.grantedKinds = [...traffic, ...security];
+      const allowOwnNamespace = optionalBoolean(this, 'allowOwnNamespace', p.allowOwnNamespace, true);
+      if (optionalBoolean(this, 'defaultDeny', p.defaultDeny, true) === false) {
+        throw new IstioSecurityError(this, 'defaultDeny false would open the team\'s namespace to every workload of the mesh: a TeamNamespace always denies '
+          + 'by default; allow callers one by one (allowFrom, allowPeers), or use a StrictNamespace for a namespace without a team.');
       }
-    }
-    if (props.defaultDeny === false) {
-      throw new IstioSecurityError(this, 'defaultDeny false would open the team\'s namespace to every workload of the mesh: a TeamNamespace always denies '
-        + 'by default; allow callers one by one (allowFrom, allowPeers), or use a StrictNamespace for a namespace without a team.');
-    }
-    this.istiodNamespace = assertDnsLabel(this, 'istiodNamespace', props.istiodNamespace ?? 'istio-system');
-    const rootNamespace = assertDnsLabel(this, 'rootNamespace', props.rootNamespace ?? 'istio-system');
-    assertDnsLabel(this, 'namespace name', name);
-    if (name === this.istiodNamespace || name === rootNamespace || KUBERNETES_NAMESPACES.includes(name)) {
-      const why = name === this.istiodNamespace ? 'istiod and its CA Secret (cacerts) run there'
-        : name === rootNamespace ? 'it is Istio\'s root namespace, whose policies apply to the whole mesh' : 'it belongs to Kubernetes itself';
-      throw new IstioSecurityError(this, `namespace ${quote(name)} cannot be a team's namespace: ${why}; keep it to cluster admins and give the team a namespace of its own.`);
-    }
-    const objectName = boundedName(`team-${this.team.name}`);
-    claimObjectName(this, 'Role', name, objectName);
-    claimObjectName(this, 'RoleBinding', name, objectName);
-    if (props.allowOwnNamespace ?? true) claimObjectName(this, 'AuthorizationPolicy', name, 'allow-same-namespace');
+      this.istiodNamespace = assertDnsLabel(this, 'istiodNamespace', p.istiodNamespace ?? 'istio-system');
+      const rootNamespace = assertDnsLabel(this, 'rootNamespace', p.rootNamespace ?? 'istio-system');
+      assertDnsLabel(this, 'namespace name', name);
+      if (name === this.istiodNamespace || name === rootNamespace || KUBERNETES_NAMESPACES.includes(name)) {
+        const why = name === this.istiodNamespace ? 'istiod and its CA Secret (cacerts) run there'
+          : name === rootNamespace ? 'it is Istio\'s root namespace, whose policies apply to the whole mesh' : 'it belongs to Kubernetes itself';
+        throw new IstioSecurityError(this, `namespace ${quote(name)} cannot be a team's namespace: ${why}; keep it to cluster admins and give the team a namespace of its own.`);
+      }
+      const objectName = boundedName(`team-${this.team.name}`);
+      claimObjectName(this, 'Role', name, objectName);
+      claimObjectName(this, 'RoleBinding', name, objectName);
+      if (allowOwnNamespace) claimObjectName(this, 'AuthorizationPolicy', name, 'allow-same-namespace');
 
-    this.strictNamespace = new StrictNamespace(this, 'Namespace', { ...props, name, defaultDeny: true });
-    this.role = new kplus.Role(this, 'Role', { metadata: { name: objectName, namespace: name } });
-    for (const rule of [...WORKLOAD_RULES, ...istioRules(this.grantedKinds)]) this.role.allow([...rule.verbs], ...rule.resources);
-    this.roleBinding = new kplus.RoleBinding(this, 'RoleBinding', { metadata: { name: objectName, namespace: name }, role: this.role });
-    this.team.groups.forEach((group, i) => this.roleBinding.addSubjects(kplus.Group.fromName(this, `Group${i}`, group)));
-    this.team.users.forEach((user, i) => this.roleBinding.addSubjects(kplus.User.fromName(this, `User${i}`, user)));
-    if (props.allowOwnNamespace ?? true) {
-      // No selector: it applies to every workload of the namespace. Source namespaces come from the
-      // caller's mTLS certificate, so only callers with a sidecar match.
-      this.sameNamespacePolicy = new AuthorizationPolicy(this, 'SameNamespace', {
-        metadata: { name: 'allow-same-namespace', namespace: name },
-        spec: { action: AuthorizationPolicySpecAction.ALLOW, rules: [{ from: [{ source: { namespaces: [name] } }] }] },
-      });
+      // Only the StrictNamespace's own props go to it (it refuses any other key).
+      const strictProps: { [key: string]: unknown } = {};
+      for (const key of Object.keys(p)) if (!(key in TEAM_ONLY_PROPS)) strictProps[key] = (p as any)[key];
+      this.strictNamespace = new StrictNamespace(this, 'Namespace', { ...strictProps, name, defaultDeny: true });
+      this.role = new kplus.Role(this, 'Role', { metadata: { name: objectName, namespace: name } });
+      for (const rule of [...WORKLOAD_RULES, ...istioRules(this.grantedKinds)]) this.role.allow([...rule.verbs], ...rule.resources);
+      this.roleBinding = new kplus.RoleBinding(this, 'RoleBinding', { metadata: { name: objectName, namespace: name }, role: this.role });
+      this.team.groups.forEach((group, i) => this.roleBinding.addSubjects(kplus.Group.fromName(this, `Group${i}`, group)));
+      this.team.users.forEach((user, i) => this.roleBinding.addSubjects(kplus.User.fromName(this, `User${i}`, user)));
+      if (allowOwnNamespace) {
+        // No selector: it applies to every workload of the namespace. Source namespaces come from the
+        // caller's mTLS certificate, so only callers with a sidecar match.
+        this.sameNamespacePolicy = new AuthorizationPolicy(this, 'SameNamespace', {
+          metadata: { name: 'allow-same-namespace', namespace: name },
+          spec: { action: AuthorizationPolicySpecAction.ALLOW, rules: [{ from: [{ source: { namespaces: [name] } }] }] },
+        });
+      }
+      this.node.addValidation({ validate: () => this.validateRole() });
+    } catch (error) {
+      throw rollback(this, error);
     }
-    this.node.addValidation({ validate: () => this.validateRole() });
   }
 
   public get name(): string {
@@ -189,7 +202,10 @@ function checkTeam(scope: Construct, team: Team): Team {
 }
 
 function checkKinds(scope: Construct, what: string, kinds: unknown, meshSecurity: boolean): IstioKind[] {
-  if (!Array.isArray(kinds)) throw new IstioSecurityError(scope, `${what} ${quote(kinds)} is not a list: give a list of IstioKind values.`);
+  if (!Array.isArray(kinds)) {
+    const single = kinds instanceof IstioKind ? `${kinds.kind} is not a list; a single kind goes in a list too: [IstioKind.${constantName(kinds)}]` : `${quote(kinds)} is not a list`;
+    throw new IstioSecurityError(scope, `${what} ${single}: give a list of IstioKind values.`);
+  }
   const known = IstioKind.all();
   for (const kind of kinds) {
     if (!known.includes(kind)) {

@@ -92,7 +92,7 @@ describe('hostile inputs: services, accounts, adopted pods', () => {
         const w = workloadOf(model, `${ns.name}/${name}-v1`);
         const sidecar = readBoolean(p.sidecar) ?? ns.injects;
         expectEqual('sidecar', w.sidecar, sidecar);
-        expectEqual('service account', w.serviceAccount, p.serviceAccount !== undefined ? 'shared' : p.serviceAccountName ?? name);
+        expectEqual('service account', w.serviceAccount, p.serviceAccount !== undefined && p.serviceAccount !== null ? 'shared' : p.serviceAccountName ?? name);
         const rule = objects.find((o) => o.kind === 'DestinationRule' && o.spec.host === `${name}.${ns.name}.svc.${ns.clusterDomain}`);
         const wantsRule = readBoolean(p.subsets) === true || p.clientTls !== undefined;
         expectEqual('service DestinationRule', rule !== undefined, wantsRule);

@@ -62,6 +62,9 @@ function meshNamespaceViolations(input: MeshNamespaceInput): Violation[] {
     const domain = input[what] ?? 'cluster.local';
     if (!(what === 'clusterDomain' ? isHostDomain(domain) : isDnsSubdomain(domain))) found.push(violation(what, domain));
   }
+  // Every Service host of the namespace, even a one-letter Service's, must fit DNS's 253 characters.
+  const clusterDomain = input.clusterDomain ?? 'cluster.local';
+  if (found.length === 0 && `a.${name}.svc.${clusterDomain}`.length > 253) found.push(violation('shortest Service host', clusterDomain, ['shortest Service host']));
   if (input.injection?.kind === 'revision' && !isDnsLabel(input.injection.revision)) {
     found.push(violation('injection revision', input.injection.revision));
   }

@@ -85,6 +85,11 @@ export function checkRule(scope: IConstruct, action: AuthzAction, input: RuleInp
     throw new IstioSecurityError(scope, 'an allow rule needs at least one peer: name the callers (Peer.workload, Peer.serviceAccount, Peer.namespace). '
       + 'A rule without peers would let every caller in, plaintext ones included.');
   }
+  // An empty list renders no source, which matches every caller: the opposite of naming none.
+  if (peers !== undefined && peers.length === 0) {
+    throw new IstioSecurityError(scope, 'peers [] names no caller, and a rule without sources matches every caller: a deny rule with peers needs at least one peer; '
+      + 'name the callers (Peer.workload, Peer.serviceAccount, Peer.namespace), or leave peers out to deny every caller.');
+  }
   if (action === 'ALLOW' && exceptPeers) {
     throw new IstioSecurityError(scope, 'exceptPeers in an allow rule would also let in every plaintext caller (it has no identity, so it is '
       + '"not" every peer): allow the callers you mean, and deny the others with a DENY rule.');
@@ -228,11 +233,6 @@ function checkPeers(scope: IConstruct, field: string, value: unknown): Peer[] | 
   const peers = assertList(scope, field, value, { example: '[Peer.workload(frontend)]' });
   if (peers.length === 0 && field === 'exceptPeers') {
     throw new IstioSecurityError(scope, 'exceptPeers [] excepts nobody: leave it out, or name the callers to spare.');
-  }
-  // An empty list renders no source, which matches every caller: the opposite of naming none.
-  if (peers.length === 0) {
-    throw new IstioSecurityError(scope, 'peers [] names no caller, and a rule without sources matches every caller: name the callers '
-      + '(Peer.workload, Peer.serviceAccount, Peer.namespace), or leave peers out of a deny rule to deny every caller.');
   }
   // Peers of the library only: a look-alike object could name any principal, or none.
   const checked = peers.map((peer) => assertInstance(scope, `${field} entry`, peer, Peer,
