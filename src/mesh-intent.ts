@@ -1,5 +1,5 @@
 import { Chart } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { EgressGateway } from './egress-gateway';
 import { IstioSecurityError } from './errors';
 import { WorkloadIdentity } from './identity';
@@ -7,50 +7,86 @@ import { IMeshNamespace } from './mesh-namespace';
 import { IMeshWorkload } from './mesh-workload-interface';
 import { checkIntents, IntentResult, IntentSpec, intentJson, intentText, PartySpec } from './model/intents';
 import { MeshModel } from './model/model';
-import { assertPort } from './private/validate';
+import { snapshotNamespace, namespaceFacts } from './private/namespace-facts';
+import { assertMeshWorkload } from './private/workload-check';
+import {
+  KnownKeys, assertDnsLabel, assertDnsSubdomain, assertInstance, assertPort, assertProps, assertSelector, isRecord, quote, recordedProblem,
+} from './private/validate';
 
 /**
  * Who an intent is about: the pods of a workload, every workload running as an identity, or
  * every workload of a namespace.
  */
 export class MeshParty {
+  // A party never throws on bad input: it keeps what it was given (read once) and the MeshIntent
+  // that uses it refuses it, with the intent's construct path.
+
   /** The pods of a workload (a MeshWorkload, MeshService or AdoptedWorkload): its namespace and selector labels. */
   public static workload(workload: IMeshWorkload): MeshParty {
-    return new MeshParty({ kind: 'pods', namespace: workload.namespace, labels: { ...workload.selectorLabels } });
+    return new MeshParty((scope) => {
+      const w = assertMeshWorkload(scope, 'intent workload', workload);
+      return { kind: 'pods', namespace: w.namespace, labels: { ...w.selectorLabels } };
+    });
   }
 
   /** A workload by its `metadata.name` (a Deployment, StatefulSet, ... of manifests made elsewhere). */
   public static workloadNamed(namespace: IMeshNamespace, name: string): MeshParty {
-    return new MeshParty({ kind: 'workload', id: `${namespace.name}/${name}` });
+    const ns = snapshotNamespace(namespace);
+    return new MeshParty((scope) => {
+      const facts = namespaceFacts(scope, 'intent namespace', ns);
+      return { kind: 'workload', id: `${facts.name}/${assertDnsSubdomain(scope, 'intent workload name', name)}` };
+    });
   }
 
   /** Pods by labels in a namespace. */
   public static pods(namespace: IMeshNamespace, labels: { [key: string]: string }): MeshParty {
-    return new MeshParty({ kind: 'pods', namespace: namespace.name, labels: { ...labels } });
+    const ns = snapshotNamespace(namespace);
+    const given = isRecord(labels) ? { ...labels } : labels;
+    return new MeshParty((scope) => {
+      const facts = namespaceFacts(scope, 'intent namespace', ns);
+      const copy = assertSelector(scope, `MeshParty.pods(${facts.name}) labels`, given, 'selects by no label: give a label, or use MeshParty.namespace.');
+      return { kind: 'pods', namespace: facts.name, labels: { ...copy } };
+    });
   }
 
   /** Every workload that runs as `serviceAccount` in `namespace`. */
   public static serviceAccount(namespace: IMeshNamespace, serviceAccount: string): MeshParty {
-    return MeshParty.identity(WorkloadIdentity.of(namespace.trustDomain, namespace.name, serviceAccount));
+    const ns = snapshotNamespace(namespace);
+    return new MeshParty((scope) => {
+      const facts = namespaceFacts(scope, 'intent namespace', ns);
+      const account = assertDnsSubdomain(scope, 'intent service account', serviceAccount);
+      return { kind: 'identity', principal: WorkloadIdentity.of(facts.trustDomain, facts.name, account).principal };
+    });
   }
 
   /** Every workload with this identity. */
   public static identity(identity: WorkloadIdentity): MeshParty {
-    return new MeshParty({ kind: 'identity', principal: identity.principal });
+    return new MeshParty((scope) => {
+      const id = assertInstance(scope, 'intent identity', identity, WorkloadIdentity, 'WorkloadIdentity.of(trustDomain, namespace, serviceAccount)');
+      assertDnsSubdomain(scope, 'intent identity trust domain', id.trustDomain);
+      assertDnsLabel(scope, 'intent identity namespace', id.namespace);
+      assertDnsSubdomain(scope, 'intent identity service account', id.serviceAccount);
+      return { kind: 'identity', principal: id.principal };
+    });
   }
 
   /** Every workload of a namespace. */
   public static namespace(namespace: IMeshNamespace): MeshParty {
-    return new MeshParty({ kind: 'namespace', namespace: namespace.name });
+    const ns = snapshotNamespace(namespace);
+    return new MeshParty((scope) => ({ kind: 'namespace', namespace: namespaceFacts(scope, 'intent namespace', ns).name }));
   }
 
-  /** @internal */
-  public readonly _spec: PartySpec;
+  private constructor(private readonly resolve: (scope: IConstruct) => PartySpec) {}
 
-  private constructor(spec: PartySpec) {
-    this._spec = spec;
+  /** @internal The party as checked, refused with `scope`'s path. */
+  public _specFor(scope: IConstruct): PartySpec {
+    return this.resolve(scope);
   }
 }
+
+/** Most intents one MeshIntent keeps (each is checked against the whole model at synth). */
+const MAX_INTENTS = 10_000;
+const INTENT_OPTIONS: KnownKeys<IntentPortOptions> = { port: true };
 
 /** Options of the intents between workloads. */
 export interface IntentPortOptions {
@@ -151,27 +187,32 @@ export class MeshIntent extends Construct {
 
   /** Every call from `client` to `server` (on `port`) succeeds. */
   public mustAllow(client: MeshParty, server: MeshParty, options: IntentPortOptions = {}): void {
-    this.add({ kind: 'mustAllow', from: client._spec, to: server._spec, port: this.port(options.port) });
+    this.add(() => ({ kind: 'mustAllow', from: this.party('client', client), to: this.party('server', server), port: this.port(options) }));
   }
 
   /** Every call from `client` to `server` (on `port`) is refused (rejected, denied, failed, blocked). */
   public mustDeny(client: MeshParty, server: MeshParty, options: IntentPortOptions = {}): void {
-    this.add({ kind: 'mustDeny', from: client._spec, to: server._spec, port: this.port(options.port) });
+    this.add(() => ({ kind: 'mustDeny', from: this.party('client', client), to: this.party('server', server), port: this.port(options) }));
   }
 
   /** Every call to `target`'s Service ports that gets in comes over mutual TLS (no plaintext one does). */
   public mustBeMtls(target: MeshParty, options: IntentPortOptions = {}): void {
-    this.add({ kind: 'mustBeMtls', target: target._spec, port: this.port(options.port) });
+    this.add(() => ({ kind: 'mustBeMtls', target: this.party('target', target), port: this.port(options) }));
   }
 
   /** `client`'s traffic to `host` leaves through `egressGateway` only: routed there, allowed, and no bypass open. */
   public mustLeaveVia(client: MeshParty, host: string, egressGateway: EgressGateway, options: EgressIntentOptions = {}): void {
-    this.add({ kind: 'mustLeaveVia', from: client._spec, host: this.host(host), gateway: egressGateway.host, port: this.port(options.port) });
+    this.add(() => {
+      const gateway = assertInstance(this, 'egressGateway', egressGateway, EgressGateway, 'EgressGateway.istio() or EgressGateway.of({...})');
+      const problem = recordedProblem(gateway);
+      if (problem !== undefined) throw new IstioSecurityError(this, `egressGateway: ${problem}`);
+      return { kind: 'mustLeaveVia', from: this.party('client', client), host: this.host(host), gateway: gateway.host, port: this.port(options) };
+    });
   }
 
   /** `client` cannot reach `host` at all: refused or blocked, with no bypass open. */
   public mustNotReach(client: MeshParty, host: string, options: EgressIntentOptions = {}): void {
-    this.add({ kind: 'mustNotReach', from: client._spec, host: this.host(host), port: this.port(options.port) });
+    this.add(() => ({ kind: 'mustNotReach', from: this.party('client', client), host: this.host(host), port: this.port(options) }));
   }
 
   /** The intents, one line each. */
@@ -192,22 +233,29 @@ export class MeshIntent extends Construct {
     return this.specs;
   }
 
-  private add(spec: IntentSpec): void {
-    for (const party of [(spec as { from?: PartySpec }).from, (spec as { to?: PartySpec }).to, (spec as { target?: PartySpec }).target]) {
-      if (party?.kind === 'pods' && Object.keys(party.labels).length === 0) {
-        throw new IstioSecurityError(this, `${spec.kind}: MeshParty.pods(${party.namespace}, {}) selects by no label: give a label, or use MeshParty.namespace`);
-      }
+  private add(build: () => IntentSpec): void {
+    if (this.specs.length >= MAX_INTENTS) {
+      throw new IstioSecurityError(this, `already declares ${MAX_INTENTS} intents: split them over several MeshIntents.`);
     }
-    this.specs.push(spec);
+    // Everything is checked before the intent is kept: a refusal leaves the MeshIntent as it was.
+    this.specs.push(build());
   }
 
-  private port(port: number | undefined): number | undefined {
-    if (port !== undefined) assertPort(this, 'intent port', port);
-    return port;
+  private party(role: string, party: unknown): PartySpec {
+    return assertInstance(this, `intent ${role}`, party, MeshParty, 'MeshParty.workload(w), .pods(ns, labels), .serviceAccount(ns, sa), .identity(id) or .namespace(ns)')
+      ._specFor(this);
   }
 
-  private host(host: string): string {
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(host)) throw new IstioSecurityError(this, `intent host "${host}" is not a host name (lower-case DNS name, no scheme or port)`);
+  private port(options: unknown): number | undefined {
+    const o = assertProps(this, 'intent options', options as IntentPortOptions, INTENT_OPTIONS);
+    if (o.port === undefined || o.port === null) return undefined;
+    return assertPort(this, 'intent port', o.port);
+  }
+
+  private host(host: unknown): string {
+    if (typeof host !== 'string' || host.length > 253 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(host)) {
+      throw new IstioSecurityError(this, `intent host ${quote(host)} is not a host name: give a lower-case DNS name of at most 253 characters, without scheme or port.`);
+    }
     return host;
   }
 
@@ -219,7 +267,10 @@ export class MeshIntent extends Construct {
     this.checking = true;
     try {
       const results = checkIntents(MeshModel.of(Chart.of(this).toJson()), this.specs);
-      return results.filter((r) => r.state !== 'holds').map((r) => `intent ${r.message}`);
+      const violated = results.filter((r) => r.state !== 'holds').map((r) => `intent ${r.message}`);
+      // Like every synth-time refusal of the library: an IstioSecurityError naming this construct.
+      if (violated.length > 0) throw new IstioSecurityError(this, violated.join('\n'));
+      return [];
     } finally {
       this.checking = false;
     }

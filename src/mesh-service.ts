@@ -183,7 +183,13 @@ export class MeshService extends Construct implements IMeshWorkload {
       throw new IstioSecurityError(this, `addVersion options ${quote(options)} are not an object: pass the version's container, e.g. { image: "nginx:1.27" }.`);
     }
     this.checkNewVersion(this, version);
-    return new MeshWorkload(this, `Version-${version}`, {
+    const id = `Version-${version}`;
+    const taken = this.node.tryFindChild(id);
+    if (taken) {
+      throw new IstioSecurityError(this, `version ${quote(version)} of service ${this.node.path} cannot be added: ${taken.node.path} exists already `
+        + '(a child added by hand): give the version another name, or that child another id.');
+    }
+    return new MeshWorkload(this, id, {
       ...options,
       namespace: this.meshNamespace,
       service: this,

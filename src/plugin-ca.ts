@@ -1,12 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { CaCertificates } from './ca-certificates';
-import { IstioSecurityError } from './errors';
+import { CaCertificates, PemCaCertificatesOptions } from './ca-certificates';
 import { checkCaCertificates } from './private/ca-chain';
 import { assertKeyAcknowledged, warnKeyInManifest } from './private/pem';
-import { claim, claimObjectName, PLUGIN_CA_KEY } from './private/registry';
-import { assertDnsLabel, quote } from './private/validate';
+import { assertObjectNameFree, claim, claimObjectName, PLUGIN_CA_KEY } from './private/registry';
+import { rollback } from './private/transaction';
+import { KnownKeys, assertDnsLabel, assertInstance, assertProps, assertRequired } from './private/validate';
 
 export interface PluginCaProps {
   /**
@@ -20,6 +20,11 @@ export interface PluginCaProps {
    */
   readonly istiodNamespace?: string;
 }
+
+const PLUGIN_CA_PROPS: KnownKeys<PluginCaProps> = { certificates: true, istiodNamespace: true };
+const PEM_OPTIONS: KnownKeys<PemCaCertificatesOptions> = {
+  caCertificate: true, caPrivateKey: true, rootCertificate: true, certificateChain: true, acknowledgeKeyInManifest: true,
+};
 
 /**
  * Istio's plug-in CA: the `cacerts` Secret in istiod's namespace. Referenced by default; created
@@ -43,31 +48,37 @@ export class PluginCa extends Construct {
 
   public constructor(scope: Construct, id: string, props: PluginCaProps = {}) {
     super(scope, id);
-    const certificates = props.certificates ?? CaCertificates.fromSecret();
-    if (!(certificates instanceof CaCertificates)) {
-      throw new IstioSecurityError(this, `certificates ${typeof certificates === 'object' ? JSON.stringify(certificates) : quote(certificates)} are not CaCertificates: use CaCertificates.fromSecret() or CaCertificates.fromPem({...}).`);
+    try {
+      const p = assertProps(this, 'props', props, PLUGIN_CA_PROPS);
+      const certificates = p.certificates === undefined || p.certificates === null ? CaCertificates.fromSecret()
+        : assertInstance(this, 'certificates', p.certificates, CaCertificates, 'CaCertificates.fromSecret() or CaCertificates.fromPem({...})');
+      this.istiodNamespace = assertDnsLabel(this, 'istiodNamespace', p.istiodNamespace ?? 'istio-system');
+      // Read once: what is checked is what is written.
+      const pem = certificates._pem === undefined ? undefined : assertProps(this, 'CaCertificates.fromPem options', certificates._pem, PEM_OPTIONS);
+      if (pem) {
+        assertKeyAcknowledged(this, pem.acknowledgeKeyInManifest, 'CaCertificates.fromPem', 'Istio\'s CA', 'CaCertificates.fromSecret()');
+        assertRequired(this, pem, ['caCertificate', 'caPrivateKey', 'rootCertificate', 'certificateChain']);
+        checkCaCertificates(this, pem, new Date());
+        assertObjectNameFree(this, 'Secret', this.istiodNamespace, this.secretName);
+      }
+      claim(this, PLUGIN_CA_KEY, (holder) => `the chart already has a plug-in CA (${holder.node.path}): istiod reads one cacerts Secret; keep one PluginCa per chart (cluster).`);
+      if (!pem) return;
+      claimObjectName(this, 'Secret', this.istiodNamespace, this.secretName);
+      const secret = new kplus.Secret(this, 'Resource', {
+        metadata: { name: this.secretName, namespace: this.istiodNamespace },
+        type: 'Opaque',
+        stringData: {
+          'ca-cert.pem': pem.caCertificate,
+          'ca-key.pem': pem.caPrivateKey,
+          'root-cert.pem': pem.rootCertificate,
+          'cert-chain.pem': pem.certificateChain,
+        },
+      });
+      this.secret = ApiObject.of(secret);
+      warnKeyInManifest(this, 'CaCertificates.fromPem', `${this.istiodNamespace}/${this.secretName}`, 'CaCertificates.fromSecret()');
+    } catch (error) {
+      throw rollback(this, error);
     }
-    this.istiodNamespace = assertDnsLabel(this, 'istiodNamespace', props.istiodNamespace ?? 'istio-system');
-    const pem = certificates._pem;
-    if (pem) {
-      assertKeyAcknowledged(this, pem.acknowledgeKeyInManifest, 'CaCertificates.fromPem', 'Istio\'s CA', 'CaCertificates.fromSecret()');
-      checkCaCertificates(this, pem, new Date());
-    }
-    claim(this, PLUGIN_CA_KEY, (holder) => `the chart already has a plug-in CA (${holder.node.path}): istiod reads one cacerts Secret; keep one PluginCa per chart (cluster).`);
-    if (!pem) return;
-    claimObjectName(this, 'Secret', this.istiodNamespace, this.secretName);
-    const secret = new kplus.Secret(this, 'Resource', {
-      metadata: { name: this.secretName, namespace: this.istiodNamespace },
-      type: 'Opaque',
-      stringData: {
-        'ca-cert.pem': pem.caCertificate,
-        'ca-key.pem': pem.caPrivateKey,
-        'root-cert.pem': pem.rootCertificate,
-        'cert-chain.pem': pem.certificateChain,
-      },
-    });
-    this.secret = ApiObject.of(secret);
-    warnKeyInManifest(this, 'CaCertificates.fromPem', `${this.istiodNamespace}/${this.secretName}`, 'CaCertificates.fromSecret()');
   }
 
   /** Whether this app creates the Secret (and so writes the CA key into its manifests). */

@@ -163,6 +163,8 @@ describe('hostile inputs: ingress and request authorization', () => {
     })),
   });
   function makeIssuer(d: any): any {
+    // A junk entry goes in as it is: the construct must refuse it.
+    if (d === null || typeof d !== 'object' || !('kind' in d)) return d;
     return d.kind === 'inline' ? JwtIssuer.fromInlineJwks(d.issuer, d.jwks, d.options) : JwtIssuer.fromJwksUri(d.issuer, d.jwksUri, d.options);
   }
   const validIssuerArb = fc.record({

@@ -39,7 +39,7 @@ describe('A4 declares its intents', () => {
     const app = Testing.app();
     withoutPolicy(identityAccessChart(app), 'photo-backend-allow');
     expect(() => app.synth()).toThrow(
-      'a4-identity-access/intent] intent mustAllow pods:photo-ns/app=photo-frontend -> pods:photo-ns/app=photo-backend port 8000: violated by 1 of 1 call: '
+      'a4-identity-access/intent: intent mustAllow pods:photo-ns/app=photo-frontend -> pods:photo-ns/app=photo-backend port 8000: violated by 1 of 1 call: '
       + 'photo-ns/photo-frontend -> photo-ns/photo-backend:8000 is expected to succeed (mtls or plaintext), predicted denied: '
       + 'DestinationRule photo-ns/default sets ISTIO_MUTUAL; server STRICT (namespace PeerAuthentication photo-ns/default); '
       + 'denied: ALLOW policies photo-ns/allow-nothing (allows nothing) select the server and no rule matches this caller on container port 80');

@@ -111,6 +111,15 @@ describe('MeshService: versions behind one Service', () => {
     ['a version that is a label value but not a DNS label', (s: MeshService) => s.addVersion('V1', { image: 'x' }), /version "V1" is not a valid DNS-1123 label/],
     ['two versions with one name', (s: MeshService) => { s.addVersion('v1', { image: 'x' }); s.addVersion('v1', { image: 'y' }); },
       /version "v1" of service test\/reviews is already test\/reviews\/Version-v1: give each version its own name/],
+    // Versions that are one string after String() (property-workload seed 896488903 crashed here
+    // with constructs' plain "There is already a Construct with name 'Version-0'").
+    ['"0" then the number 0', (s: MeshService) => { s.addVersion('0', { image: 'x' }); s.addVersion(0 as any, { image: 'y' }); },
+      /version 0 is not a valid label value/],
+    ['the number 0 then "0"', (s: MeshService) => { s.addVersion(0 as any, { image: 'x' }); }, /version 0 is not a valid label value/],
+    ['"0" twice', (s: MeshService) => { s.addVersion('0', { image: 'x' }); s.addVersion('0', { image: 'y' }); },
+      /version "0" of service test\/reviews is already test\/reviews\/Version-0/],
+    ['a version whose construct id is taken by hand', (s: MeshService) => { new MeshServiceAccount(s, 'Version-v9', { namespace: MeshNamespace.fromName('bookinfo'), name: 'x' }); s.addVersion('v9', { image: 'y' }); },
+      /version "v9" of service test\/reviews cannot be added: test\/reviews\/Version-v9 exists already/],
     ['ports on a version', (s: MeshService) => new MeshWorkload(s, 'x', { namespace: MeshNamespace.fromName('bookinfo'), service: s, image: 'x', ports: [{ port: 1 }] }),
       /ports is set on a version of service test\/reviews: versions share the service's ports/],
     ['another account on a version', (s: MeshService) => new MeshWorkload(s, 'x', {
@@ -125,6 +134,9 @@ describe('MeshService: versions behind one Service', () => {
     const chart = newChart();
     const service = reviews(chart);
     expect(refusal(() => build(service)).message).toMatch(message);
+    // The refusal left the service usable: a new version still synthesizes.
+    service.addVersion('v8', { image: 'z' });
+    valid(synth(chart));
   });
 
   test('refuses a service without ports, or with an account in another namespace; a service without versions fails synth', () => {

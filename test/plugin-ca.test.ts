@@ -27,9 +27,11 @@ describe('PluginCa', () => {
   });
 
   test.each<[string, unknown, RegExp]>([
-    ['certificates of another type', { secretName: 'cacerts' }, /certificates \{"secretName":"cacerts"\} are not CaCertificates/],
+    ['certificates of another type', { secretName: 'cacerts' }, /certificates \{"secretName": ?"cacerts"\} is not a CaCertificates: create it with CaCertificates.fromSecret\(\)/],
+    ['unknown props', { certificates: undefined, secretName: 'x' }, /props has no property "secretName"/],
   ])('refuses %s', (_, certificates, message) => {
-    expect(refusal(() => new PluginCa(newChart(), 'ca', { certificates: certificates as any })).message).toMatch(message);
+    const props = certificates !== null && typeof certificates === 'object' && 'certificates' in certificates ? certificates : { certificates };
+    expect(refusal(() => new PluginCa(newChart(), 'ca', props as any)).message).toMatch(message);
   });
 
   test('refuses an invalid istiod namespace and a second PluginCa in one chart', () => {

@@ -222,7 +222,7 @@ describe('property: teams and keys', () => {
         });
         const found: Violation[] = [];
         const ns = input.istiodNamespace ?? 'istio-system';
-        if (c.kind === 'bogus') found.push(violation('certificates', certificates, ['{"secretName":"cacerts"}']));
+        if (c.kind === 'bogus') found.push(violation('certificates', certificates, ['{"secretName": "cacerts"}']));
         if (!isDnsLabel(ns)) found.push(violation('istiodNamespace', ns));
         if (c.kind === 'pem' && c.ack !== true) found.push(violation('acknowledgeKeyInManifest', c.ack, ['acknowledgeKeyInManifest']));
         if (c.kind === 'pem' && !['good', 'otherCluster'].includes(c.pem)) found.push(violation('PEM', c.pem, ['ca-cert.pem', 'ca-key.pem', 'root-cert.pem', 'cert-chain.pem']));
