@@ -5,6 +5,7 @@ import { MtlsMode } from './mtls-mode';
 import { SidecarInjection } from './sidecar-injection';
 import { recordGivenOptions } from './private/namespace-reference';
 import { claimObjectName } from './private/registry';
+import { assertInjectable } from './private/injectable';
 import { rollback } from './private/transaction';
 import {
   KnownKeys, assertComposedHost, assertDnsLabel, assertDnsSubdomain, assertHostDomain, assertInstance, assertLabels, assertProps, quote, readOptions, recordProblem,
@@ -145,6 +146,7 @@ export class MeshNamespace extends Construct implements IMeshNamespace {
         }
       }
       this.sidecarInjection = injection.injectsSidecars;
+      if (this.sidecarInjection) assertInjectable(this, 'namespace', this.name);
       this._checkBeforeCreating(p);
       claimObjectName(this, 'Namespace', '', this.name);
       this.namespace = new kplus.Namespace(this, 'Resource', {

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { IstioSecurityError } from './errors';
 import { MtlsMode } from './mtls-mode';
 import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io';
-import { claimObjectName } from './private/registry';
+import { claimObjectName, holderOf } from './private/registry';
 import { portMtls } from './private/port-mtls';
 import { rollback } from './private/transaction';
 import {
@@ -68,6 +68,13 @@ export class PeerAuthenticationPolicy extends Construct {
       if (p.selector !== undefined && p.selector !== null) {
         this.selector = assertSelector(this, 'selector', p.selector,
           'selects every pod: leave selector out for a namespace-wide policy, or name labels.');
+      }
+      // pilot/pkg/security/authn/policy_applier.go ComposePeerAuthentication: a root-namespace
+      // policy with a selector applies to no workload (only the selector-less one is mesh-wide).
+      if (this.selector && (this.namespace === 'istio-system' || holderOf(this, `mesh-wide-mtls:${this.namespace}`))) {
+        throw new IstioSecurityError(this, `a policy with a selector in "${this.namespace}", Istio's root namespace, applies to no workload: `
+          + 'Istio reads the root namespace only for the mesh-wide policy. Leave selector out for a mesh-wide mode (MeshWideMtls), '
+          + 'or put the policy in the namespace of the pods it selects.');
       }
       const overrides = p.portOverrides === undefined || p.portOverrides === null ? []
         : assertList(this, 'portOverrides', p.portOverrides, { example: '[{ port: 9090, mode: MtlsMode.PERMISSIVE }]' });

@@ -178,7 +178,7 @@ export interface CaseSpec<T, F> {
   /** Model settings the chart needs (root namespace, domains). */
   readonly modelOptions?: (input: T, fixtures: F) => ModelOptions;
   /** Findings the chart may show by design. */
-  readonly allowedFindings?: readonly FindingRule[];
+  readonly allowedFindings?: readonly FindingRule[] | ((input: T) => readonly FindingRule[]);
 }
 
 export interface Accepted<T, F> {
@@ -289,7 +289,8 @@ export class Campaign {
       // A campaign chart holds the construct under test and a few fixtures, not a whole platform: it
       // names identities and namespaces of callers it does not hold, and selects pods by labels on
       // purpose, so the findings that say "nothing in the input matches" are expected here.
-      const allowed = new Set<FindingRule>(['egress-gateway-bypass', 'identity-not-found', 'selector-matches-no-pod', ...(spec.allowedFindings ?? [])]);
+      const allowed = new Set<FindingRule>(['egress-gateway-bypass', 'identity-not-found', 'selector-matches-no-pod',
+        ...(typeof spec.allowedFindings === 'function' ? spec.allowedFindings(input) : spec.allowedFindings ?? [])]);
       const broken = findFindings(model).filter((f) => !allowed.has(f.rule));
       if (broken.length > 0) throw new Error(`accepted output the mesh model finds broken: ${broken.map((f) => `${f.rule}: ${f.message}`).join('; ')}\n${show()}`);
       try {

@@ -337,7 +337,7 @@ function checkPath(scope: IConstruct, path: string): void {
     throw refuse(`looks like a regular expression, which Istio does not use for paths: ${PATH_FORMS}. Write one of those forms, `
       + 'e.g. "/api/*" or "/api/{*}/items".');
   }
-  if (/%(?![0-9A-Fa-f]{2})/.test(path)) throw refuse('has a "%" that does not start a percent-encoded byte (%XX): encode "%" as "%25".');
+  if (/%(?![0-9A-Fa-f]{2})/.test(path)) throw refuse('has a "%" that does not start a percent-encoded byte (%XX): use "%25" for a literal "%".');
   const braces = path.includes('{') || path.includes('}');
   if (!PATH_CHARS.test(path.replace(/\{\*\*?\}/g, ''))) {
     throw refuse(braces ? TEMPLATE_ADVICE

@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { IstioSecurityError } from '../errors';
+import { assertInjectable } from './injectable';
 import { IMeshNamespace, MeshNamespace } from '../mesh-namespace';
 import { MtlsMode } from '../mtls-mode';
 import { copyGivenOptions, givenReferenceOptions } from './namespace-reference';
@@ -43,6 +44,7 @@ export function namespaceFacts(scope: IConstruct, what: string, namespace: unkno
     throw new IstioSecurityError(scope, `${what} "${name}": sidecarInjection ${quote(sidecarInjection)} is not a boolean: `
       + 'use true (the namespace carries an injection label) or false.');
   }
+  if (sidecarInjection) assertInjectable(scope, what, name);
   const clusterDomain = assertHostDomain(scope, role ? `${role} cluster domain` : `${what} "${name}": clusterDomain`, ns.clusterDomain);
   const trustDomain = assertDnsSubdomain(scope, role ? `${role} trust domain` : `${what} "${name}": trustDomain`, ns.trustDomain);
   assertComposedHost(scope, `the shortest Service host of ${what} "${name}"`, `a.${name}.svc.${clusterDomain}`, 'namespace name or clusterDomain');
