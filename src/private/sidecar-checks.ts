@@ -3,6 +3,7 @@ import { IstioSecurityError } from '../errors';
 import { StrictNamespace } from '../strict-namespace';
 import { NamespaceFacts } from './namespace-facts';
 import { optionalBoolean } from './validate';
+import { assertInjectable } from './injectable';
 
 /** Whether the pods get a sidecar: `sidecar`, else the namespace's setting. */
 export function checkSidecar(scope: Construct, value: unknown, ns: NamespaceFacts): boolean {
@@ -13,6 +14,7 @@ export function checkSidecar(scope: Construct, value: unknown, ns: NamespaceFact
       + 'istio-injection=disabled wins over the pod\'s request, so the pod would run without a sidecar. Enable injection in the namespace, '
       + 'or leave sidecar out.');
   }
+  if (sidecar) assertInjectable(scope, 'sidecar true: namespace', ns.name);
   return sidecar;
 }
 
