@@ -6,7 +6,7 @@
  *
  *   FC_SEED=<seed> HOSTILE_RUNS=<runs> npx jest test/hostile-egress.test.ts
  */
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import fc from 'fast-check';
 import {
   AdoptedWorkload, AppProtocol, ClientCredential, ClientTlsMode, EgressDestination, EgressGateway, EgressGatewayRoute, EgressLockdown, EgressMode,
@@ -175,6 +175,15 @@ function checkEgress(model: any, input: RouteInput, client = 'clients/client'): 
 
 function client(c: Chart): void {
   new MeshWorkload(c, 'client', { namespace: MeshNamespace.fromName('clients', { sidecarInjection: true }), image: 'curl:8.8.0' });
+  // The Kubernetes Services the cluster-local hosts name exist there (the library emits no
+  // ServiceEntry for them), with the ports the routes use (8080 unnamed: HTTP or TLS, sniffed):
+  // without them a sidecar knows no such host, or port, and sends it direct.
+  for (const [name, namespace] of [['my-nginx', 'mesh-external'], ['httpbin', 'apps']]) {
+    new ApiObject(c, `Service-${namespace}`, {
+      apiVersion: 'v1', kind: 'Service', metadata: { name, namespace },
+      spec: { selector: { run: name }, ports: [{ name: 'http', port: 80, targetPort: 80 }, { name: 'https', port: 443, targetPort: 443 }, { name: 'https-8443', port: 8443, targetPort: 8443 }, { name: 'port-8080', port: 8080, targetPort: 8080 }] },
+    });
+  }
 }
 
 describe('hostile inputs: egress', () => {
