@@ -79,8 +79,12 @@ describe('hostile inputs: services, accounts, adopted pods', () => {
         new MeshService(c, 'target', props);
       },
       retry: (c) => { new MeshService(c, 'target', { namespace: MeshNamespace.fromName('retried'), ports: [{ port: 80 }] }).addVersion('v1', { image: 'nginx:1.27' }); },
-      probe: (c) => {
-        (c.node.findChild('target') as MeshService).addVersion('v1', { image: 'nginx:1.27' });
+      probe: (c, input) => {
+        // A namespace declared DISABLE under ISTIO_MUTUAL client TLS needs versions that accept mTLS
+        // (addVersion refuses one without, saying so): the probe's version says PERMISSIVE then.
+        const p = input.props as any;
+        const acceptsMtls = namespaceIntent(input.namespace).mode === 'DISABLE' && p?.clientTls?.mode === ClientTlsMode.ISTIO_MUTUAL;
+        (c.node.findChild('target') as MeshService).addVersion('v1', { image: 'nginx:1.27', ...(acceptsMtls ? { mtls: { mode: MtlsMode.PERMISSIVE } } : {}) });
         meshCaller(c);
         meshCaller(c, 'legacy', false);
       },
