@@ -9,6 +9,7 @@ import {
   AppProtocol, ClientCredential, ClientTlsMode, DefaultDeny, EgressDestination, EgressGateway, EgressGatewayRoute, EgressLockdown, EgressMode,
   MeshNamespace, MeshWideMtls, MeshWorkload, MeshWorkloadProps, MtlsMode, OriginateMtls, Peer, PeerAuthenticationPolicy, ServerCa,
   SidecarInjection, StrictNamespace, WorkloadAuthorization,
+  CaCertificates, GatewayCertificate, IngressGateway, IngressRoute, IngressTls, IstioKind, MeshIntent, MeshParty, MeshService, PluginCa, Team, TeamNamespace,
 } from '../src';
 import { TEST_CA_CERT, TEST_CERT, TEST_KEY } from './test-keys';
 import { newChart, refusal, schemaValidatedEachFile, synth } from './util';
@@ -263,6 +264,40 @@ const FAMILIES: { [name: string]: Family } = {
   'reference contradicting the chart': {
     bad: (c) => { new StrictNamespace(c, 'shop'); workload(c, { namespace: MeshNamespace.fromName('shop', { sidecarInjection: false }) }); }, fix: /pass that MeshNamespace itself/,
     fixed: (c) => workload(c, { namespace: new StrictNamespace(c, 'shop') }),
+  },
+  // Families added with the refusals of teams, keys, intents, and what Istio ignores.
+  'MeshService name too long for its versions': {
+    bad: (c) => new MeshService(c, 's', { namespace: new StrictNamespace(c, 'shop'), name: 'a'.repeat(62), ports: [{ port: 80 }] }).addVersion('v1', { image: 'nginx:1.27' }),
+    fix: /use a name of at most 61 characters/,
+    fixed: (c) => new MeshService(c, 's', { namespace: new StrictNamespace(c, 'shop'), name: 'a'.repeat(58), ports: [{ port: 80 }] }).addVersion('v1', { image: 'nginx:1.27' }),
+  },
+  'IngressRoute name of digits': {
+    bad: (c) => new IngressRoute(c, 'r', { ingressGateway: IngressGateway.istio(), hosts: ['web.example.com'], workload: workload(c), tls: IngressTls.simple({ certificate: GatewayCertificate.fromSecret('web-cert') }), name: '0' }),
+    fix: /e\.g\. "route-0"/,
+    fixed: (c) => new IngressRoute(c, 'r', { ingressGateway: IngressGateway.istio(), hosts: ['web.example.com'], workload: workload(c), tls: IngressTls.simple({ certificate: GatewayCertificate.fromSecret('web-cert') }), name: 'route-0' }),
+  },
+  'selector in the root namespace': {
+    bad: (c) => new PeerAuthenticationPolicy(c, 'p', { namespace: 'istio-system', selector: { app: 'web' } }),
+    fix: /Leave selector out for a mesh-wide mode \(MeshWideMtls\), or put the policy in the namespace of the pods it selects/,
+    fixed: (c) => { workload(c, { name: 'web' }); new PeerAuthenticationPolicy(c, 'p', { namespace: 'apps', name: 'web', selector: { app: 'web' } }); },
+  },
+  'injection where Istio never injects': {
+    bad: (c) => workload(c, { namespace: new MeshNamespace(c, 'kube-system') }), fix: /Run the workloads in a namespace of their own/,
+    fixed: (c) => workload(c, { namespace: new MeshNamespace(c, 'apps') }),
+  },
+  'TeamNamespace kinds as one kind': {
+    bad: (c) => new TeamNamespace(c, 'ns', { team: Team.of('photo', { groups: ['photo-sre'] }), meshSecurityKinds: cast(IstioKind.SIDECAR) }),
+    fix: /\[IstioKind.SIDECAR\]/,
+    fixed: (c) => new TeamNamespace(c, 'ns', { team: Team.of('photo', { groups: ['photo-sre'] }), meshSecurityKinds: [IstioKind.SIDECAR] }),
+  },
+  'PluginCa certificates of another kind': {
+    bad: (c) => new PluginCa(c, 'ca', { certificates: cast({ secretName: 'cacerts' }) }), fix: /create it with CaCertificates.fromSecret\(\)/,
+    // fromSecret references the Secret and emits nothing: a workload beside it gives the chart objects.
+    fixed: (c) => { new PluginCa(c, 'ca', { certificates: CaCertificates.fromSecret() }); workload(c); },
+  },
+  'intent party of another kind': {
+    bad: (c) => { const w = workload(c); new MeshIntent(c, 'i').mustBeMtls(cast(w)); }, fix: /create it with MeshParty.workload\(w\)/,
+    fixed: (c) => { const w = workload(c); new MeshIntent(c, 'i').mustBeMtls(MeshParty.workload(w)); },
   },
 };
 
