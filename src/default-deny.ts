@@ -7,6 +7,7 @@ import { admissionsInNamespace, markDefaultDeny } from './private/ingress-admiss
 import { namespaceFacts } from './private/namespace-facts';
 import { claimObjectName, holderOf } from './private/registry';
 import { rollback } from './private/transaction';
+import { assertInjectable } from './private/injectable';
 import { KnownKeys, assertDnsLabel, assertProps, assertRequired } from './private/validate';
 import { WorkloadAuthorization } from './workload-authorization';
 import type { IMeshWorkload } from './mesh-workload-interface';
@@ -48,6 +49,8 @@ export class DefaultDeny extends Construct {
       const p = assertProps(this, 'props', props, DEFAULT_DENY_PROPS);
       assertRequired(this, p, ['namespace']);
       const ns = namespaceFacts(this, 'namespace', p.namespace);
+      // Nothing enforces it where Istio's injector never puts sidecars.
+      assertInjectable(this, 'namespace', ns.name);
       this.namespace = ns.name;
       this.name = assertDnsLabel(this, 'name', p.name ?? 'allow-nothing');
       if (this.namespace === DEFAULT_ROOT_NAMESPACE || holderOf(this, `mesh-wide-mtls:${this.namespace}`)) {

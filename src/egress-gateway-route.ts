@@ -225,6 +225,12 @@ function checkHost(scope: IConstruct, value: unknown, gateway: EgressGateway): b
     throw new IstioSecurityError(scope, `host ${quote(host)} is the egress gateway's own Service: the gateway would route to itself; `
       + 'name the external host.');
   }
+  // Istio's default egress gateway is a gateway too, not a host outside the mesh.
+  const defaultGateway = `istio-egressgateway.istio-system.svc.${clusterDomain}`;
+  if (host === defaultGateway) {
+    throw new IstioSecurityError(scope, `host ${quote(host)} is Istio's default egress gateway, not an external host: `
+      + 'name the external host, and pass that gateway as egressGateway (EgressGateway.istio()) to route through it.');
+  }
   const serviceSuffix = `.svc.${clusterDomain}`;
   if (!host.endsWith(serviceSuffix)) return false;
   if (host.slice(0, -serviceSuffix.length).split('.').length !== 2) {

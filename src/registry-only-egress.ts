@@ -6,6 +6,7 @@ import { IMeshNamespace } from './mesh-namespace';
 import { namespaceFacts } from './private/namespace-facts';
 import { claim, claimObjectName } from './private/registry';
 import { rollback } from './private/transaction';
+import { assertInjectable } from './private/injectable';
 import { KnownKeys, assertDnsLabel, assertProps, assertRequired } from './private/validate';
 
 export interface RegistryOnlyEgressProps {
@@ -39,6 +40,8 @@ export class RegistryOnlyEgress extends Construct {
       const p = assertProps(this, 'props', props, REGISTRY_ONLY_PROPS);
       assertRequired(this, p, ['namespace']);
       const ns = namespaceFacts(this, 'namespace', p.namespace);
+      // Nothing enforces it where Istio's injector never puts sidecars.
+      assertInjectable(this, 'namespace', ns.name);
       this.namespace = ns.name;
       this.name = assertDnsLabel(this, 'name', p.name ?? 'default');
       if (ns.construct && !ns.sidecarInjection) {

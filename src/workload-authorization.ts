@@ -16,6 +16,7 @@ import { emitWarning } from './private/warnings';
 import { KnownKeys, assertDnsLabel, assertEnumValue, assertProps, assertRecord, assertSelector, quote } from './private/validate';
 import { IMeshWorkload } from './mesh-workload-interface';
 import { WorkloadPort } from './workload-port';
+import { assertInjectable } from './private/injectable';
 import { assertMeshWorkload, portsForRules, workloadTraits } from './private/workload-check';
 
 /**
@@ -226,6 +227,8 @@ export class WorkloadAuthorization extends Construct {
           throw new IstioSecurityError(this, 'name the pods to protect: give workload, or namespace and selector.');
         }
         const ns = namespaceFacts(this, 'namespace', p.namespace);
+        // Nothing enforces it where Istio's injector never puts sidecars.
+        assertInjectable(this, 'namespace', ns.name);
         this.namespace = ns.name;
         this.selector = checkSelector(this, p.selector);
         if (!given(p.name)) throw new IstioSecurityError(this, 'name is required with selector: name the policy.');
