@@ -173,15 +173,17 @@ function checkEgress(model: any, input: RouteInput, client = 'clients/client'): 
   }
 }
 
-function client(c: Chart): void {
+function client(c: Chart, kind?: unknown): void {
   new MeshWorkload(c, 'client', { namespace: MeshNamespace.fromName('clients', { sidecarInjection: true }), image: 'curl:8.8.0' });
   // The Kubernetes Services the cluster-local hosts name exist there (the library emits no
-  // ServiceEntry for them), with the ports the routes use (8080 unnamed: HTTP or TLS, sniffed):
-  // without them a sidecar knows no such host, or port, and sends it direct.
+  // ServiceEntry for them), with the ports the routes use, 8080 named for what the app sends
+  // there (TLS for passthrough, else HTTP): without them a sidecar knows no such host, or port,
+  // and sends it direct.
+  const port8080 = kind === 'passthrough' ? 'tls-8080' : 'http-8080';
   for (const [name, namespace] of [['my-nginx', 'mesh-external'], ['httpbin', 'apps']]) {
     new ApiObject(c, `Service-${namespace}`, {
       apiVersion: 'v1', kind: 'Service', metadata: { name, namespace },
-      spec: { selector: { run: name }, ports: [{ name: 'http', port: 80, targetPort: 80 }, { name: 'https', port: 443, targetPort: 443 }, { name: 'https-8443', port: 8443, targetPort: 8443 }, { name: 'port-8080', port: 8080, targetPort: 8080 }] },
+      spec: { selector: { run: name }, ports: [{ name: 'http', port: 80, targetPort: 80 }, { name: 'https', port: 443, targetPort: 443 }, { name: 'https-8443', port: 8443, targetPort: 8443 }, { name: port8080, port: 8080, targetPort: 8080 }] },
     });
   }
 }
@@ -192,7 +194,7 @@ describe('hostile inputs: egress', () => {
       setup: () => undefined,
       act: (c, input) => { new EgressGatewayRoute(c, 'target', routeProps(input)); },
       retry: (c) => { new EgressGatewayRoute(c, 'target', { egressGateway: EgressGateway.istio(), host: 'retried.example.com', mode: EgressMode.http() }); },
-      probe: (c) => client(c),
+      probe: (c, input: any) => client(c, input?.mode?.kind),
       modelOptions: (input) => options(input),
       intent: ({ input, model }) => checkEgress(model, input),
     }, 900);
@@ -233,7 +235,7 @@ describe('hostile inputs: egress', () => {
       },
       act: (c, input) => { new EgressGatewayRoute(c, 'target', routeProps(input.second)); },
       retry: (c) => { new EgressGatewayRoute(c, 'target', { egressGateway: EgressGateway.istio(), host: 'retried.example.com', mode: EgressMode.http() }); },
-      probe: (c) => client(c),
+      probe: (c, input: any) => client(c, input?.second?.mode?.kind),
       modelOptions: (input) => options(input.second),
       intent: ({ input, model }) => {
         checkEgress(model, input.second);

@@ -47,6 +47,13 @@ function makeAccount(namespace: any, d: AccountDescriptor | unknown): any {
   }
 }
 
+/** Whether the account descriptor gives the construct an account (junk undefined or null gives none). */
+function givenAccount(d: unknown): boolean {
+  if (d === undefined || d === null) return false;
+  if (typeof d === 'object' && 'junk' in d) return (d as { junk: unknown }).junk !== undefined && (d as { junk: unknown }).junk !== null;
+  return true;
+}
+
 /** The mode of a container port, from the version's mtls and the namespace, as a human reads them. */
 function modeOf(mtls: any, d: NamespaceDescriptor, containerPort: number): string {
   const override = (mtls?.portOverrides ?? []).find((o: any) => o.port === containerPort)?.mode;
@@ -96,7 +103,7 @@ describe('hostile inputs: services, accounts, adopted pods', () => {
         const w = workloadOf(model, `${ns.name}/${name}-v1`);
         const sidecar = readBoolean(p.sidecar) ?? ns.injects;
         expectEqual('sidecar', w.sidecar, sidecar);
-        expectEqual('service account', w.serviceAccount, p.serviceAccount !== undefined && p.serviceAccount !== null ? 'shared' : p.serviceAccountName ?? name);
+        expectEqual('service account', w.serviceAccount, givenAccount(p.serviceAccount) ? 'shared' : p.serviceAccountName ?? name);
         const rule = objects.find((o) => o.kind === 'DestinationRule' && o.spec.host === `${name}.${ns.name}.svc.${ns.clusterDomain}`);
         const wantsRule = readBoolean(p.subsets) === true || p.clientTls !== undefined;
         expectEqual('service DestinationRule', rule !== undefined, wantsRule);
