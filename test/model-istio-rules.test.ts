@@ -203,3 +203,39 @@ describe('Kubernetes and protocol details', () => {
     expect(ports.map((p) => p.istioProtocol)).toEqual(['https', 'tcp']);
   });
 });
+
+describe('gateway pods as servers (gateway.go buildGatewayListeners: only Gateway servers listen)', () => {
+  const gatewayPods = () => [
+    namespace('istio-system', {}),
+    deployment('istio-system', 'istio-egressgateway', { labels: { istio: 'egressgateway' }, ports: [8080, 8443] }),
+    service('istio-system', 'istio-egressgateway', [{ port: 80, targetPort: 8080, name: 'http2' }, { port: 443, targetPort: 8443, name: 'https' }],
+      { app: 'istio-egressgateway' } as any),
+  ];
+  const gateway = (servers: any[]) => ({ apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'istio-system' },
+    spec: { selector: { istio: 'egressgateway' }, servers } });
+  const toGateway = (m: MeshModel, port: number) => call(m, 'a/client', 'istio-system/istio-egressgateway', port);
+
+  test('a Service port no Gateway server listens on: the connection is refused, whatever PeerAuthentication says', () => {
+    const m = MeshModel.of([...gatewayPods(), namespace('a'), client('a'),
+      gateway([{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*'], tls: { mode: 'ISTIO_MUTUAL' } }])]);
+    expect(toGateway(m, 80)).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/listens on port 8080 for no Gateway server/) });
+  });
+
+  test('a plaintext HTTP server takes plaintext (auto mTLS sends none to gateway pods); an ISTIO_MUTUAL one refuses it', () => {
+    const m = MeshModel.of([...gatewayPods(), namespace('a'), client('a'), gateway([
+      { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] },
+      { port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*'], tls: { mode: 'ISTIO_MUTUAL' } },
+    ])]);
+    expect(toGateway(m, 80)).toMatchObject({ outcome: 'plaintext' });
+    expect(toGateway(m, 443).outcome).not.toBe('mtls');
+  });
+
+  test('a TLS server without a VirtualService route visible to the gateway\'s namespace has no listener', () => {
+    const m = MeshModel.of([...gatewayPods(), namespace('a'), client('a'),
+      gateway([{ port: { number: 443, name: 'tls', protocol: 'TLS' }, hosts: ['db.example.org'], tls: { mode: 'PASSTHROUGH' } }]),
+      { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'db', namespace: 'a' },
+        spec: { hosts: ['db.example.org'], gateways: ['istio-system/gw'], exportTo: ['.'],
+          tls: [{ match: [{ port: 443, sniHosts: ['db.example.org'] }], route: [{ destination: { host: 'db.example.org', port: { number: 443 } } }] }] } }]);
+    expect(toGateway(m, 443)).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/for no Gateway server/) });
+  });
+});

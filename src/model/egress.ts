@@ -436,7 +436,7 @@ export class EgressAnalysis {
    * protocol cannot merge with it (both HTTP) is skipped (memoised per pod labels).
    */
   // pilot/pkg/model/gateway.go mergeGateways (canMergeProtocols; pkg/config/gateway/gateway.go IsTLSServer).
-  private mergedAway(gateway: GatewayInfo, namespace: string): Set<GatewayServer> {
+  public mergedAway(gateway: GatewayInfo, namespace: string): Set<GatewayServer> {
     const labels = this.gatewayPodLabels(gateway, namespace);
     const key = `${namespace}|${Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(',')}`;
     let skipped = this.mergedAwayCache.get(key);
@@ -456,6 +456,20 @@ export class EgressAnalysis {
     }
     this.mergedAwayCache.set(key, skipped);
     return skipped;
+  }
+
+  /**
+   * Whether a Gateway server that is not HTTP gets a filter chain on gateway pods in `gwNamespace`:
+   * a VirtualService visible there, bound to the Gateway, with a tls or tcp route for one of its hosts.
+   */
+  // pilot/pkg/networking/core/gateway.go buildGatewayListeners (a listener without filter chains is skipped) and createGatewayTCPFilterChainOpts.
+  public serverHasRoute(gateway: GatewayInfo, server: GatewayServer, gwNamespace: string): boolean {
+    return this.inventory.virtualServices.some((vs) => visibleTo(vs.exportTo, vs.namespace, gwNamespace)
+      && vs.hosts.some((vh) => server.hosts.some((sh, i) => {
+        const host = hostMatches(sh, vh) ? vh : hostMatches(vh, sh) ? sh : undefined;
+        return host !== undefined && admitsNamespace(server.hostNamespaces[i], gateway.namespace, vs.namespace)
+          && pickRoute(vs, gateway.key, host, server.port, ['tls', 'tcp']) !== undefined;
+      })));
   }
 
   /** The gateway's route for `host` arriving on gateway port `gwPort`, for gateway pods in `gwNamespace` (memoised). */

@@ -95,7 +95,7 @@ function groupWorkloads(workloads: readonly WorkloadInfo[], network: NetworkPoli
 
 // Kubernetes' FindPort (pkg/api/v1/pod): a number as it is, a name among the pod's container ports;
 // a name no container port has gives the pod no endpoint for the Service port.
-function resolveTargetPort(workload: WorkloadInfo, port: ServicePortInfo): number | undefined {
+export function resolveTargetPort(workload: WorkloadInfo, port: ServicePortInfo): number | undefined {
   if (typeof port.targetPort === 'number') return port.targetPort;
   return workload.containerPorts.find((c) => c.name === port.targetPort)?.port;
 }
@@ -169,9 +169,9 @@ export function groupEndpoints(services: readonly ServiceInfo[], select: (svc: S
         const inboundProtocol = inbound?.port.istioProtocol ?? port.istioProtocol;
         const net = network.endpoint(workload, targetPort);
         const headlessPlaintext = service.headless && headlessPlain(port, workloads);
-        const key = [service.namespace, workload.sidecar, workload.gateway, mode.mode, mode.scope, mode.source?.name ?? '', ids(policies),
+        const key = [service.namespace, workload.sidecar, workload.gateway ? workload.id : false, mode.mode, mode.scope, mode.source?.name ?? '', ids(policies),
           targetPort, port.port, port.istioProtocol, port.name ?? '', drKey, resolved === undefined, captured, workload.tlsMode,
-          inboundProtocol, service.headless, headlessPlaintext, net.key].join('|');
+          inboundProtocol, service.headless, headlessPlaintext, net.key, service.exportTo?.join(',') ?? '*'].join('|');
         let group = groups.get(key);
         if (!group) {
           group = {

@@ -4,6 +4,7 @@ import { AuthorizationPolicies } from './authorization';
 import { DestinationRules } from './destination-rules';
 import { EgressAnalysis, EgressTarget, EgressVerdict } from './egress';
 import { ClientGroup, Endpoint, EndpointGroup, groupClients, groupEgressClients, groupEndpoints, selectorRuleIds } from './groups';
+import { GatewayListeners } from './gateway-listeners';
 import { outboundCaptureKey } from './interception';
 import { IngressAnalysis, IngressPath } from './ingress';
 import { buildInventory, Inventory } from './inventory';
@@ -136,7 +137,7 @@ export class MeshModel {
   private readonly registryOnlyNamespaces = new Set<string>();
   /** Namespaces of gateway pods (clients that are Envoys of their own). */
   private readonly gatewayClientNamespaces = new Set<string>();
-  private readonly context: VerdictContext;
+  private context: VerdictContext;
   private readonly clientGroupOf = new Map<WorkloadInfo, ClientGroup>();
   private readonly egressGroupOf = new Map<WorkloadInfo, ClientGroup>();
   private readonly verdicts = new Map<string, Verdict>();
@@ -221,6 +222,7 @@ export class MeshModel {
       ...contested.map((c) => ({ chosen: c.service.ref, others: c.rival ? [c.rival.ref] : [], what: `Services targeting one pod port with different protocols (the first one's protocol applies)` })),
     ];
     this.egressAnalysis = new EgressAnalysis(this.inventory, this.options, destinationRules, networkPolicies, authorization, sidecars);
+    this.context = { ...this.context, gatewayListeners: new GatewayListeners(this.inventory, this.egressAnalysis) };
     this.ingressAnalysis = new IngressAnalysis(this.inventory, this.options, this.egressAnalysis);
     // What tells egress clients apart besides their namespace: sidecar, NetworkPolicies, selector
     // rules, Sidecar resource, and the identity patterns of policies that may apply to egress gateways.

@@ -4,9 +4,11 @@
 
 import { AuthorizationPolicies, AuthzDecision } from './authorization';
 import { DestinationRules, tlsForPort } from './destination-rules';
+import { GatewayListeners } from './gateway-listeners';
 import { ClientNet, EndpointNet, NetworkPolicies } from './network-policy';
 import { describeMode, describeModeScope, EffectiveMode } from './peer-authentication';
 import { capturesOutbound } from './interception';
+import { hostMatches } from './hosts';
 import { isHttpProtocol, isSniffedProtocol, isTlsProtocol } from './protocols';
 import { AuthorizationPolicyInfo, Capture, DestinationRuleInfo, ServiceInfo, ServicePortInfo, WorkloadInfo } from './resources';
 import { FindingResource, FindingRule, MeshOutcome, Outcome } from './types';
@@ -69,6 +71,8 @@ export interface VerdictContext {
   readonly destinationRules: DestinationRules;
   readonly authorization: AuthorizationPolicies;
   readonly network: NetworkPolicies;
+  /** What gateway pods listen on; without it, gateway pods are decided as sidecars. */
+  readonly gatewayListeners?: GatewayListeners;
 }
 
 type Sent = 'mtls' | 'plaintext' | 'tls' | 'blackhole';
@@ -97,11 +101,11 @@ function credentialLocation(rule: DestinationRuleInfo, port: number): string {
  * (pilot/pkg/networking/core/cluster_tls.go buildUpstreamTLSSettings, with
  * push_context.go BestEffortInferServiceMTLSMode) turns it off when the namespace-level mode of the
  * Service's namespace is DISABLE (it never looks at workload policies), and for a headless Service
- * when any endpoint lacks a sidecar; otherwise the endpoint's EDS metadata
+ * (from a sidecar: gateways use EDS) when any endpoint lacks a sidecar; otherwise the endpoint's EDS metadata
  * (pilot/pkg/xds/endpoints/mtls_checker.go checkMtlsEnabled) sends mTLS only to a pod labelled
  * tlsMode istio whose own mode for the port is not DISABLE.
  */
-function autoMtls(endpoint: EndpointFacts, rule?: DestinationRuleInfo): { sent: Sent; how: string; howSummary: string; finding?: CallFinding } {
+function autoMtls(endpoint: EndpointFacts, rule: DestinationRuleInfo | undefined, client: ClientFacts): { sent: Sent; how: string; howSummary: string; finding?: CallFinding } {
   const { workload: server, mode, service } = endpoint;
   const nsMode = endpoint.namespaceMode;
   if (nsMode?.mode === 'DISABLE') {
@@ -113,7 +117,8 @@ function autoMtls(endpoint: EndpointFacts, rule?: DestinationRuleInfo): { sent: 
       howSummary: 'auto mTLS, plaintext (namespace-level DISABLE)',
     };
   }
-  if (service.headless) {
+  // cluster.go convertResolution: a gateway's cluster for a headless Service is EDS, decided endpoint by endpoint.
+  if (service.headless && !client.gateway) {
     return endpoint.headlessPlaintext
       ? { sent: 'plaintext', how: 'auto mTLS sends plaintext: headless Service with an endpoint without sidecar', howSummary: 'auto mTLS, plaintext (headless, mixed endpoints)' }
       : { sent: 'mtls', how: 'auto mTLS (headless Service: every endpoint has a sidecar)', howSummary: 'auto mTLS (headless)' };
@@ -161,6 +166,8 @@ interface ClientSide {
   readonly howSummary: string;
   readonly rule?: DestinationRuleInfo;
   readonly finding?: CallFinding;
+  /** The SNI of Istio mTLS a DestinationRule sets (`tls.sni`). */
+  readonly sni?: string;
 }
 
 export function decideCall(ctx: VerdictContext, client: ClientFacts, endpoint: EndpointFacts): Verdict {
@@ -201,6 +208,7 @@ function clientSide(ctx: VerdictContext, client: ClientFacts, endpoint: Endpoint
   let rule: DestinationRuleInfo | undefined;
   let tlsMode: string | undefined;
   let clientFinding: CallFinding | undefined;
+  let sni: string | undefined;
   if (!client.sidecar) {
     sent = 'plaintext';
     how = 'client has no sidecar: plaintext';
@@ -236,16 +244,74 @@ function clientSide(ctx: VerdictContext, client: ClientFacts, endpoint: Endpoint
       howSummary = `DestinationRule ${tlsMode} with credentialName, no workloadSelector: plaintext`;
       clientFinding = { rule: 'credential-name-in-sidecar-rule', resources: [{ ref: rule!.ref, locations: [credentialLocation(rule!, port.port)] }] };
     } else if (tlsMode === 'ISTIO_MUTUAL') {
-      sent = 'mtls'; how = `${dr} sets ISTIO_MUTUAL`; howSummary = 'DestinationRule ISTIO_MUTUAL';
+      sent = 'mtls'; how = `${dr} sets ISTIO_MUTUAL`; howSummary = 'DestinationRule ISTIO_MUTUAL'; sni = tls?.sni;
     } else if (tlsMode === 'DISABLE') {
       sent = 'plaintext'; how = `${dr} sets DISABLE: plaintext`; howSummary = 'DestinationRule DISABLE';
     } else if (tlsMode === 'SIMPLE' || tlsMode === 'MUTUAL') {
       sent = 'tls'; how = `${dr} originates ${tlsMode} TLS`; howSummary = `DestinationRule ${tlsMode}`;
     } else {
-      ({ sent, how, howSummary, finding: clientFinding } = autoMtls(endpoint, rule));
+      ({ sent, how, howSummary, finding: clientFinding } = autoMtls(endpoint, rule, client));
     }
   }
-  return { sent, how, howSummary, rule, finding: clientFinding };
+  return { sent, how, howSummary, rule, finding: clientFinding, sni };
+}
+
+/**
+ * A call to a gateway pod: only its Gateway servers' ports listen (PeerAuthentication does not
+ * apply); a plaintext server takes plaintext, a TLS server a TLS handshake: Istio mTLS where its
+ * mode is ISTIO_MUTUAL (or AUTO_PASSTHROUGH), the app's own TLS where it terminates or passes TLS.
+ */
+// pilot/pkg/networking/core/gateway.go (ConfigGeneratorImpl).buildGatewayListeners, createGatewayHTTPFilterChainOpts, createGatewayTCPFilterChainOpts.
+function gatewayServerSide(listeners: GatewayListeners, server: WorkloadInfo, targetPort: number, cs: ClientSide, port: ServicePortInfo, host: string): Verdict {
+  const { how, howSummary } = cs;
+  // On a Service port that declares TLS the app's bytes are TLS, with the Service host as SNI.
+  const sent = cs.sent === 'plaintext' && isTlsProtocol(port.istioProtocol) ? 'tls' : cs.sent;
+  const servers = listeners.serversOn(server, targetPort);
+  const named = (list: typeof servers) => [...new Set(list.map((s) => s.gateway.key))].join(', ');
+  if (servers.length === 0) {
+    return {
+      outcome: 'failed',
+      reason: `${how}, but the gateway pod listens on port ${targetPort} for no Gateway server: the connection is refused`,
+      summary: `${howSummary}; gateway port without a Gateway server`,
+    };
+  }
+  const plain = servers.filter((s) => s.server.tlsMode === undefined);
+  if (plain.length > 0) {
+    const forwards = plain.some((s) => !isHttpProtocol(s.server.protocol.toLowerCase()));
+    if (sent === 'plaintext' || (sent === 'tls' && forwards)) {
+      return { outcome: 'plaintext', reason: `${how}; gateway server on port ${targetPort} without TLS (Gateway ${named(plain)})`, summary: `${howSummary}; gateway server without TLS` };
+    }
+    return {
+      outcome: 'failed',
+      reason: `${how}, but the Gateway server on port ${targetPort} (Gateway ${named(plain)}) terminates no TLS: it gets a TLS handshake`,
+      summary: `${howSummary}; gateway server without TLS gets TLS`,
+    };
+  }
+  if (sent === 'plaintext') {
+    return {
+      outcome: 'rejected',
+      reason: `${how}; the Gateway server on port ${targetPort} (Gateway ${named(servers)}) takes only TLS`,
+      summary: `${howSummary}; gateway server takes only TLS`,
+    };
+  }
+  // The SNI of Istio mTLS: the DestinationRule's, else cluster_tls.go's default outbound_.<port>_._.<host>; an ISTIO_MUTUAL server matches it against its hosts.
+  const sni = cs.sni ?? `outbound_.${port.port}_._.${host}`;
+  const istio = servers.filter((s) => s.server.tlsMode === 'AUTO_PASSTHROUGH'
+    || (s.server.tlsMode === 'ISTIO_MUTUAL' && s.server.hosts.some((h) => hostMatches(h, sni))));
+  if (sent === 'mtls' && istio.length > 0) {
+    return { outcome: 'mtls', reason: `${how}; Gateway server on port ${targetPort} (Gateway ${named(istio)}) takes Istio mTLS`, summary: `${howSummary}; gateway server takes Istio mTLS` };
+  }
+  // gateway.go buildGatewayListenerTLSContext / filter chain server names: the app's SNI must match a host.
+  const app = servers.filter((s) => s.server.tlsMode !== 'ISTIO_MUTUAL' && s.server.tlsMode !== 'AUTO_PASSTHROUGH'
+    && s.server.hosts.some((h) => hostMatches(h, host)));
+  if (sent === 'tls' && app.length > 0) {
+    return { outcome: 'plaintext', reason: `${how}; Gateway server on port ${targetPort} (Gateway ${named(app)}) takes the app's TLS (not mesh mTLS)`, summary: `${howSummary}; gateway server takes app TLS` };
+  }
+  return {
+    outcome: 'failed',
+    reason: `${how}, but the Gateway servers on port ${targetPort} (Gateway ${named(servers)}) take ${sent === 'mtls' ? 'no Istio mTLS' : 'only Istio mTLS'}: the handshake fails`,
+    summary: `${howSummary}; gateway server TLS mismatch`,
+  };
 }
 
 function serverSide(ctx: VerdictContext, client: ClientFacts, endpoint: EndpointFacts, cs: ClientSide): Verdict {
@@ -262,7 +328,11 @@ function serverSide(ctx: VerdictContext, client: ClientFacts, endpoint: Endpoint
 
   let base: Verdict;
   const serverProxy = server.sidecar && (server.gateway || endpoint.captured !== false);
-  if (!serverProxy) {
+  if (serverProxy && server.gateway && ctx.gatewayListeners) {
+    const gw = gatewayServerSide(ctx.gatewayListeners, server, targetPort, cs, port, endpoint.service.host);
+    if (gw.outcome !== 'plaintext' && gw.outcome !== 'mtls') return gw;
+    base = gw;
+  } else if (!serverProxy) {
     const noSidecar = server.sidecar
       ? `the server's sidecar does not capture port ${targetPort} (traffic.sidecar.istio.io annotations)` : 'server has no sidecar';
     if (sent === 'mtls') {
