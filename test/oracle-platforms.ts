@@ -124,6 +124,8 @@ export interface PlatformSpec {
   readonly egress: EgressSpec[];
   /** Namespace index with a Sidecar setting REGISTRY_ONLY, if any. */
   readonly registryOnly?: number;
+  /** Istio's egress gateway declared in the input (Deployment and Service), with its pod ports as Istio's chart or its own. */
+  readonly egressGateway?: 'chart' | 'own-ports';
 }
 
 const target = fc.record({ ns: fc.nat(2), workload: fc.nat(2) });
@@ -248,6 +250,7 @@ export const platformArb: fc.Arbitrary<PlatformSpec> = fc.record({
   kubeSystemClient: fc.nat(5).map((n) => n === 0),
   egress: fc.oneof({ weight: 1, arbitrary: fc.constant<EgressSpec[]>([]) }, { weight: 1, arbitrary: fc.uniqueArray(egress, { minLength: 1, maxLength: 2, selector: (e) => e.host }) }),
   registryOnly: option(fc.nat(2), 0.15),
+  egressGateway: option(fc.constantFrom<'chart' | 'own-ports'>('chart', 'own-ports'), 0.3),
 }, { requiredKeys: ['namespaces', 'peerAuthentications', 'destinationRules', 'authorizationPolicies', 'kubeSystemClient', 'egress'] });
 
 interface Built {
@@ -424,6 +427,7 @@ export function renderPlatform(spec: PlatformSpec): any[] {
   const nsOf = (i: number) => (i < 0 ? ROOT : pick(namespaces, i));
   const identity = (t: Target) => { const b = ref(t); return { ns: b.ns, principal: `cluster.local/ns/${b.ns}/sa/${b.sa}` }; };
   for (const e of spec.egress) out.push(...renderEgress(e, nsOf, identity));
+  if (spec.egressGateway && spec.egress.length > 0) out.push(...renderEgressGateway(spec.egressGateway));
   if (spec.registryOnly !== undefined) {
     out.push({
       apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: meta('default', nsOf(spec.registryOnly)),
@@ -435,6 +439,34 @@ export function renderPlatform(spec: PlatformSpec): any[] {
 
 const EGRESS_HOSTS = ['api.example.com', 'db.example.org'];
 const GATEWAY_HOST = 'istio-egressgateway.istio-system.svc.cluster.local';
+
+/** Istio's egress gateway as its chart installs it (pods istio=egressgateway, ports 80 -> 8080, 443 -> 8443), or with other pod ports. */
+function renderEgressGateway(form: 'chart' | 'own-ports'): any[] {
+  const labels = { app: 'istio-egressgateway', istio: 'egressgateway' };
+  const [http, https] = form === 'chart' ? [8080, 8443] : [9080, 9443];
+  return [
+    {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta('istio-egressgateway', ROOT),
+      spec: {
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels: { ...labels, 'sidecar.istio.io/inject': 'false' } },
+          spec: {
+            serviceAccountName: 'istio-egressgateway-service-account',
+            containers: [{ name: 'istio-proxy', image: 'auto', ports: [{ containerPort: http, name: 'http2' }, { containerPort: https, name: 'https' }] }],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1', kind: 'Service', metadata: meta('istio-egressgateway', ROOT, { labels }),
+      spec: {
+        selector: labels,
+        ports: [{ name: 'http2', port: 80, targetPort: http, protocol: 'TCP' }, { name: 'https', port: 443, targetPort: form === 'chart' ? https : 'https', protocol: 'TCP' }],
+      },
+    },
+  ];
+}
 
 /** One external host and the objects Istio's egress tasks use for its path. */
 function renderEgress(e: EgressSpec, nsOf: (i: number) => string, identity: (t: Target) => { ns: string; principal: string }): any[] {
