@@ -466,7 +466,7 @@ export class MeshModel {
       let client = clients.get(pods.id);
       if (!client) {
         const netPod = pods.workload ?? { namespace: pods.namespace, podLabels: pods.labels, containerPorts: [] };
-        client = { namespace: pods.namespace, sidecar: true, labels: pods.labels, principal: pods.principal, network: this.network.client(netPod) };
+        client = { namespace: pods.namespace, sidecar: true, gateway: true, labels: pods.labels, principal: pods.principal, network: this.network.client(netPod) };
         clients.set(pods.id, client);
       }
       for (const endpoint of byPort.get(path.servicePort) ?? []) {
