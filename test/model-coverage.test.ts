@@ -160,6 +160,15 @@ describe('wildcard ServiceEntry hosts', () => {
     expect(model.notModelled).toEqual([]);
   });
 
+  test('a TCP port without addresses takes the other connections on its port (a wildcard listener): listed as not modelled', () => {
+    const tcp = (name: string, spec: any = {}) => obj('networking.istio.io/v1', 'ServiceEntry', 'shop', name, {
+      hosts: [`${name}.example.com`], ports: [{ number: 27017, name: 'mongo', protocol: 'MONGO' }, { number: 443, name: 'tls', protocol: 'TLS' }], ...spec,
+    });
+    const model = MeshModel.of([namespace('shop'), deployment('shop', 'web'), tcp('db'), tcp('pinned', { addresses: ['240.0.0.9'] })]);
+    expect(model.notModelled.map((n) => `${n.ref.name} ${n.field}`)).toEqual(['db spec.ports[0]']);
+    expect(model.notModelled[0].reason).toMatch(/^MONGO port 27017 without addresses: every sidecar it is exported to listens on 0\.0\.0\.0:27017/);
+  });
+
   test('hosts Istio refuses are listed as not applied', () => {
     const model = MeshModel.of([namespace('shop'), deployment('shop', 'web'), se('dns', ['*.example.com'], { resolution: 'DNS' }), se('all', ['*'])]);
     expect([...model.egress()]).toEqual([]);

@@ -540,6 +540,20 @@ function serviceEntryNotModelled(o: K8sObject, ref: ResourceRef, into: NotModell
     const why = unmodelledWildcard(host, String(spec.resolution ?? 'NONE').toUpperCase(), list(spec.endpoints).length > 0);
     if (why) into.push({ ref, field: `spec.hosts[${i}]`, reason: why });
   });
+  // pilot/pkg/networking/core/listener.go buildSidecarOutboundListeners: a TCP port of hosts without
+  // addresses (and without endpoints to list) gets a wildcard listener 0.0.0.0:<port> in every sidecar.
+  if (list(spec.addresses).length === 0 && list(spec.endpoints).length === 0 && !spec.workloadSelector) {
+    list(spec.ports).forEach((port: any, i: number) => {
+      const protocol = String(port?.protocol ?? 'TCP').toUpperCase();
+      if (!['TCP', 'MONGO', 'MYSQL', 'REDIS'].includes(protocol) || portNumber(port?.number) === undefined) return;
+      into.push({
+        ref, field: `spec.ports[${i}]`,
+        reason: `${protocol} port ${port.number} without addresses: every sidecar it is exported to listens on 0.0.0.0:${port.number} for it, `
+          + `so connections on port ${port.number} that no more specific listener takes (other external hosts, pod IPs, headless Services) `
+          + 'go to its hosts too; the model does not follow that (give the ServiceEntry addresses)',
+      });
+    });
+  }
 }
 
 /**
