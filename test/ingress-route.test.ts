@@ -47,6 +47,17 @@ describe('IngressGateway', () => {
   });
 });
 
+test('a gateway in another namespace that keeps the default pod labels: a warning, since Istio applies its servers to the default gateway too', () => {
+  const chart = newChart();
+  const elsewhere = IngressGateway.istio({ namespace: 'edge' });
+  route(chart, 'r', { workload: httpbin(chart), ingressGateway: elsewhere });
+  expect(stderrOf(() => valid(synth(chart)))).toMatch(
+    /WARNING: test\/r: the ingress gateway in namespace edge selects pods labelled istio=ingressgateway, the label of Istio's default ingress gateway in istio-system/);
+  const own = newChart();
+  route(own, 'r', { workload: httpbin(own), ingressGateway: IngressGateway.istio({ namespace: 'edge', selector: { istio: 'edge-gateway' } }) });
+  expect(stderrOf(() => valid(synth(own)))).not.toContain('WARNING');
+});
+
 describe('IngressRoute', () => {
   test('SIMPLE: a Gateway on the gateway pods with the certificate Secret, a VirtualService bound to it', () => {
     const chart = newChart();

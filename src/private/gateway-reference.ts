@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { IstioSecurityError } from '../errors';
+import { warnAtSynth } from './warnings';
 import {
   assertComposedHost, assertDnsLabel, assertHostDomain, assertList, assertPort, assertProps, assertSelector, assertUnique, isRecord, recordedProblem,
 } from './validate';
@@ -55,4 +56,22 @@ export function checkGatewayReference(scope: IConstruct, what: string, gateway: 
     assertPort(scope, `${what} targetPort`, p.targetPort);
   }
   assertUnique(scope, `${what} port`, gateway.ports.map((p) => p.port));
+  warnSharedSelector(scope, what, gateway, exampleSelector);
+}
+
+/** The namespace Istio's default gateways run in. */
+const ISTIO_GATEWAY_NAMESPACE = 'istio-system';
+
+/**
+ * A gateway elsewhere that keeps the default gateway's pod labels: Istio matches a Gateway's
+ * selector against gateway pods in every namespace, so its servers land on the default gateway too.
+ */
+// pilot/pkg/model/push_context.go (PushContext).mergeGateways: every Gateway of the mesh unless PILOT_SCOPE_GATEWAY_TO_NAMESPACE (off by default).
+function warnSharedSelector(scope: IConstruct, what: string, gateway: GatewayReferenceFacts, exampleSelector: string): void {
+  const [key, value] = exampleSelector.replace(/[{}" ]/g, '').split(':');
+  const labels = Object.entries(gateway.selector);
+  if (gateway.namespace === ISTIO_GATEWAY_NAMESPACE || labels.length !== 1 || labels[0][0] !== key || labels[0][1] !== value) return;
+  warnAtSynth(scope, `the ${what} in namespace ${gateway.namespace} selects pods labelled ${key}=${value}, the label of Istio's default ${what} in `
+    + `${ISTIO_GATEWAY_NAMESPACE}: Istio applies a Gateway's selector in every namespace, so its servers configure those pods too. `
+    + `Give the pods in ${gateway.namespace} a label of their own and set it as the selector.`);
 }
