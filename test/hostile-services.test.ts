@@ -105,7 +105,8 @@ describe('hostile inputs: services, accounts, adopted pods', () => {
         expectEqual('sidecar', w.sidecar, sidecar);
         expectEqual('service account', w.serviceAccount, givenAccount(p.serviceAccount) ? 'shared' : p.serviceAccountName ?? name);
         const rule = objects.find((o) => o.kind === 'DestinationRule' && o.spec.host === `${name}.${ns.name}.svc.${ns.clusterDomain}`);
-        const wantsRule = readBoolean(p.subsets) === true || p.clientTls !== undefined;
+        // null, like undefined, gives no clientTls (the construct reads both as not given).
+        const wantsRule = readBoolean(p.subsets) === true || (p.clientTls !== undefined && p.clientTls !== null);
         expectEqual('service DestinationRule', rule !== undefined, wantsRule);
         if (readBoolean(p.subsets)) expectEqual('subsets', rule.spec.subsets, [{ name: 'v1', labels: { version: 'v1' } }]);
         for (const port of p.ports) {
